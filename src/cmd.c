@@ -1,0 +1,73 @@
+/* cmd.c - command lookup and dispatch, JSON result helpers. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+const struct hvo_cmd *const hvo_cmds[] = {
+	&hvo_cmd_info,
+	&hvo_cmd_vmcoreinfo,
+	NULL,
+};
+
+const struct hvo_cmd *hvo_cmd_find(const char *name)
+{
+	for (size_t i = 0; hvo_cmds[i]; i++) {
+		if (!strcmp(hvo_cmds[i]->name, name))
+			return hvo_cmds[i];
+	}
+	return NULL;
+}
+
+struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	if (argc < 1)
+		return hvo_error_create(HVO_ERROR_USAGE, "no command given");
+	const struct hvo_cmd *cmd = hvo_cmd_find(argv[0]);
+	if (!cmd)
+		return hvo_error_create(HVO_ERROR_USAGE,
+					"unknown command '%s' (try 'help')", argv[0]);
+	if (cmd->needs_dump && !ctx->prog)
+		return hvo_error_create(HVO_ERROR_USAGE, "%s: no dump is open", cmd->name);
+	return cmd->exec(ctx, argc, argv);
+}
+
+json_object *hvo_cmd_json_new(const char *command)
+{
+	json_object *obj = json_object_new_object();
+	if (!obj)
+		return NULL;
+	json_object_object_add(obj, "schema", json_object_new_int(HVO_JSON_SCHEMA));
+	json_object_object_add(obj, "command", json_object_new_string(command));
+	return obj;
+}
+
+struct hvo_error *hvo_cmd_json_emit(struct hvo_cmd_ctx *ctx, json_object *result)
+{
+	if (!result)
+		return &hvo_error_nomem;
+	const char *text = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct hvo_error *err = NULL;
+	if (!text)
+		err = &hvo_error_nomem;
+	else if (fprintf(ctx->out, "%s\n", text) < 0)
+		err = hvo_error_errno(errno, "writing output");
+	json_object_put(result);
+	return err;
+}
+
+json_object *hvo_json_hex(uint64_t value)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, value);
+	return json_object_new_string(buf);
+}
+
+json_object *hvo_json_u64(uint64_t value)
+{
+	/* json-c 0.14+ keeps unsigned 64-bit values exact. */
+	return json_object_new_uint64(value);
+}

@@ -1,0 +1,213 @@
+/* cmd_info.c - `info` (what the dump is, and where each fact came from) and `vmcoreinfo`. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct fact {
+	const char *key;	/* JSON key */
+	const char *label;	/* text label */
+	json_object *value;
+	char *text;		/* value as text */
+	const char *source;
+};
+
+#define MAX_FACTS 24
+
+struct facts {
+	struct fact items[MAX_FACTS];
+	size_t nr;
+	bool nomem;
+};
+
+static void add_fact(struct facts *facts, const char *key, const char *label,
+		     json_object *value, const char *source)
+{
+	if (facts->nr >= MAX_FACTS || !value) {
+		json_object_put(value);
+		facts->nomem = true;
+		return;
+	}
+	struct fact *fact = &facts->items[facts->nr++];
+	fact->key = key;
+	fact->label = label;
+	fact->value = value;
+	fact->source = source;
+	fact->text = NULL;
+	if (json_object_is_type(value, json_type_string))
+		fact->text = strdup(json_object_get_string(value));
+	else
+		fact->text = strdup(json_object_to_json_string(value));
+	if (!fact->text)
+		facts->nomem = true;
+}
+
+static void free_facts(struct facts *facts)
+{
+	for (size_t i = 0; i < facts->nr; i++) {
+		json_object_put(facts->items[i].value);
+		free(facts->items[i].text);
+	}
+}
+
+static void collect_facts(struct hvo_program *prog, struct facts *facts)
+{
+	struct hvo_dump *dump = prog->dump;
+	const struct hvo_vmcoreinfo *vi = prog->vmcoreinfo;
+	char buf[128];
+
+	add_fact(facts, "file", "file", json_object_new_string(hvo_dump_path(dump)),
+		 "command line");
+	snprintf(buf, sizeof(buf), "%s%s", hvo_dump_format(dump),
+		 hvo_dump_is_flattened(dump) ? " (flattened, reassembled in memory)" : "");
+	add_fact(facts, "format", "dump format", json_object_new_string(buf),
+		 "libkdumpfile file.format");
+	add_fact(facts, "file_size", "file size", hvo_json_u64(hvo_dump_file_size(dump)),
+		 "fstat");
+	add_fact(facts, "arch", "architecture", json_object_new_string(hvo_dump_arch(dump)),
+		 hvo_dump_arch_source(dump));
+	add_fact(facts, "page_size", "page size", hvo_json_u64(hvo_dump_page_size(dump)),
+		 "libkdumpfile arch.page_size");
+	add_fact(facts, "release", "kernel release",
+		 json_object_new_string(prog->release[0] ? prog->release : "unknown"),
+		 prog->release[0] ? "VMCOREINFO OSRELEASE" : "VMCOREINFO has no OSRELEASE");
+	add_fact(facts, "generation", "generation",
+		 json_object_new_string(hvo_generation_name(prog->generation)),
+		 prog->generation_evidence);
+	add_fact(facts, "struct_page_size", "sizeof(struct page)", hvo_json_u64(prog->page.size),
+		 "VMCOREINFO SIZE(page)");
+	if (prog->generation != HVO_GEN_UNKNOWN)
+		add_fact(facts, "compound_offset",
+			 prog->generation == HVO_GEN_LEGACY ? "page.compound_head offset" :
+			 "page.compound_info offset",
+			 hvo_json_u64(prog->page.compound_offset),
+			 prog->generation == HVO_GEN_LEGACY ? "VMCOREINFO OFFSET(page.compound_head)" :
+			 "VMCOREINFO OFFSET(page.compound_info)");
+	add_fact(facts, "pgtable_levels", "page-table levels", hvo_json_u64(prog->pgtable_levels),
+		 prog->pgtable_levels_source);
+	add_fact(facts, "vmemmap_base", "vmemmap base", hvo_json_hex(prog->vmemmap_base),
+		 prog->vmemmap_base_source);
+	add_fact(facts, "kernel_offset", "KASLR offset", hvo_json_hex(prog->kernel_offset),
+		 hvo_vmcoreinfo_find(vi, "KERNELOFFSET") ? "VMCOREINFO KERNELOFFSET" :
+		 "default (no KERNELOFFSET)");
+	if (hvo_vmcoreinfo_find(vi, "NUMBER(phys_base)"))
+		add_fact(facts, "phys_base", "phys_base", hvo_json_hex((uint64_t)prog->phys_base),
+			 "VMCOREINFO NUMBER(phys_base)");
+	const char *text;
+	if (!hvo_vmcoreinfo_string(vi, "BUILD-ID", &text))
+		add_fact(facts, "build_id", "build id", json_object_new_string(text),
+			 "VMCOREINFO BUILD-ID");
+	if (!hvo_vmcoreinfo_string(vi, "CRASHTIME", &text))
+		add_fact(facts, "crash_time", "crash time", json_object_new_string(text),
+			 "VMCOREINFO CRASHTIME");
+	if (hvo_dump_fixup_note(dump))
+		add_fact(facts, "correction", "correction",
+			 json_object_new_string(hvo_dump_fixup_note(dump)), "dump layer");
+}
+
+static struct hvo_error *info_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	if (argc > 1)
+		return hvo_error_create(HVO_ERROR_USAGE, "info: takes no arguments");
+	struct facts facts = { .nr = 0 };
+	struct hvo_error *err = NULL;
+	collect_facts(ctx->prog, &facts);
+	if (facts.nomem) {
+		err = &hvo_error_nomem;
+		goto out;
+	}
+	const struct hvo_vmcoreinfo *vi = ctx->prog->vmcoreinfo;
+	if (ctx->json) {
+		json_object *result = hvo_cmd_json_new("info");
+		json_object *obj = json_object_new_object();
+		json_object *warnings = json_object_new_array();
+		if (!result || !obj || !warnings) {
+			json_object_put(result);
+			json_object_put(obj);
+			json_object_put(warnings);
+			err = &hvo_error_nomem;
+			goto out;
+		}
+		for (size_t i = 0; i < facts.nr; i++) {
+			json_object *fact = json_object_new_object();
+			json_object_object_add(fact, "value", json_object_get(facts.items[i].value));
+			json_object_object_add(fact, "source",
+					       json_object_new_string(facts.items[i].source));
+			json_object_object_add(obj, facts.items[i].key, fact);
+		}
+		for (size_t i = 0; i < vi->nr_problems; i++) {
+			char *line;
+			if (asprintf(&line, "VMCOREINFO line %u: %s", vi->problems[i].line,
+				     vi->problems[i].what) >= 0) {
+				json_object_array_add(warnings, json_object_new_string(line));
+				free(line);
+			}
+		}
+		json_object_object_add(result, "facts", obj);
+		json_object_object_add(result, "warnings", warnings);
+		err = hvo_cmd_json_emit(ctx, result);
+		goto out;
+	}
+	for (size_t i = 0; i < facts.nr; i++)
+		fprintf(ctx->out, "%-26s %s  [%s]\n", facts.items[i].label, facts.items[i].text,
+			facts.items[i].source);
+	for (size_t i = 0; i < vi->nr_problems; i++)
+		fprintf(ctx->out, "warning: VMCOREINFO line %u: %s\n", vi->problems[i].line,
+			vi->problems[i].what);
+out:
+	free_facts(&facts);
+	return err;
+}
+
+const struct hvo_cmd hvo_cmd_info = {
+	.name = "info",
+	.args = "",
+	.summary = "what the dump is: format, architecture, kernel, generation",
+	.help = "Prints the dump format, architecture, page size, kernel release, kernel\n"
+		"generation (legacy, v3 or merged), sizeof(struct page) and the vmemmap\n"
+		"layout, each with the source it came from.",
+	.needs_dump = true,
+	.exec = info_exec,
+};
+
+static struct hvo_error *vmcoreinfo_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	if (argc > 1)
+		return hvo_error_create(HVO_ERROR_USAGE, "vmcoreinfo: takes no arguments");
+	const struct hvo_vmcoreinfo *vi = ctx->prog->vmcoreinfo;
+	if (ctx->json) {
+		json_object *result = hvo_cmd_json_new("vmcoreinfo");
+		json_object *entries = json_object_new_array();
+		if (!result || !entries) {
+			json_object_put(result);
+			json_object_put(entries);
+			return &hvo_error_nomem;
+		}
+		for (size_t i = 0; i < vi->nr_entries; i++) {
+			json_object *entry = json_object_new_object();
+			json_object_object_add(entry, "key", json_object_new_string(vi->entries[i].key));
+			json_object_object_add(entry, "value",
+					       json_object_new_string(vi->entries[i].value));
+			json_object_array_add(entries, entry);
+		}
+		json_object_object_add(result, "raw", json_object_new_string(vi->raw));
+		json_object_object_add(result, "entries", entries);
+		return hvo_cmd_json_emit(ctx, result);
+	}
+	fputs(vi->raw, ctx->out);
+	if (vi->raw_size && vi->raw[vi->raw_size - 1] != '\n')
+		fputc('\n', ctx->out);
+	return NULL;
+}
+
+const struct hvo_cmd hvo_cmd_vmcoreinfo = {
+	.name = "vmcoreinfo",
+	.args = "",
+	.summary = "print the raw VMCOREINFO note",
+	.help = "Prints the VMCOREINFO note exactly as the kernel wrote it; with --json,\n"
+		"also as a list of key/value entries.",
+	.needs_dump = true,
+	.exec = vmcoreinfo_exec,
+};

@@ -1,0 +1,464 @@
+/* dump.c - libkdumpfile/libaddrxlat set-up, reads and error mapping. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libkdumpfile/addrxlat.h>
+#include <libkdumpfile/kdumpfile.h>
+
+#include "dump.h"
+#include "flat.h"
+
+struct hvo_dump {
+	char *path;
+	int fd;			/* the user's file, O_RDONLY */
+	int data_fd;		/* what libkdumpfile reads: fd, or a reassembled memfd */
+	uint64_t file_size;
+	kdump_ctx_t *ctx;
+	addrxlat_ctx_t *xctx;
+	addrxlat_sys_t *xsys;
+	char *format;
+	char *arch;
+	const char *arch_source;
+	char *fixup_note;
+	uint64_t page_size;
+	bool flattened;
+	struct hvo_vmcoreinfo *vmcoreinfo;
+	struct hvo_dump_read_stats stats;
+	kdump_bmp_t *file_pagemap;	/* pages stored in the file; NULL if unknown */
+
+	bool tracking;
+	uint64_t *tracked_pfns;
+	size_t nr_tracked, tracked_capacity;
+	bool tracked_sorted;
+};
+
+/* libkdumpfile's message for its last failure, as an hvo_error. */
+static struct hvo_error *kdump_failure(struct hvo_dump *dump, kdump_status status,
+				       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static struct hvo_error *kdump_failure(struct hvo_dump *dump, kdump_status status,
+				       const char *fmt, ...)
+{
+	enum hvo_error_code code;
+	switch (status) {
+	case KDUMP_ERR_NODATA: code = HVO_ERROR_NODATA; break;
+	case KDUMP_ERR_ADDRXLAT: code = HVO_ERROR_TRANSLATE; break;
+	case KDUMP_ERR_NOTIMPL: code = HVO_ERROR_UNSUPPORTED; break;
+	case KDUMP_ERR_SYSTEM: code = HVO_ERROR_OS; break;
+	default: code = HVO_ERROR_FORMAT; break;
+	}
+	va_list ap;
+	char *what;
+	va_start(ap, fmt);
+	int n = vasprintf(&what, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return &hvo_error_nomem;
+	const char *why = kdump_get_err(dump->ctx);
+	struct hvo_error *err = hvo_error_create(code, "%s: %s", what,
+						 why && *why ? why : "libkdumpfile error");
+	free(what);
+	return err;
+}
+
+static struct hvo_error *get_string_attr(struct hvo_dump *dump, const char *key,
+					 char **ret)
+{
+	const char *value;
+	kdump_status ks = kdump_get_string_attr(dump->ctx, key, &value);
+	if (ks == KDUMP_ERR_NOKEY || ks == KDUMP_ERR_NODATA) {
+		*ret = NULL;
+		return NULL;
+	}
+	if (ks != KDUMP_OK)
+		return kdump_failure(dump, ks, "reading attribute %s", key);
+	*ret = strdup(value);
+	return *ret ? NULL : &hvo_error_nomem;
+}
+
+/*
+ * QEMU's diskdump header leaves sysname and release empty, so libkdumpfile
+ * may not learn the architecture.  Fall back to the header's machine field,
+ * then to VMCOREINFO (only x86_64 exports SYMBOL(init_top_pgt)).
+ */
+static struct hvo_error *settle_arch(struct hvo_dump *dump)
+{
+	struct hvo_error *err = get_string_attr(dump, KDUMP_ATTR_ARCH_NAME, &dump->arch);
+	if (err)
+		return err;
+	if (dump->arch) {
+		dump->arch_source = "dump header";
+		return NULL;
+	}
+	char *machine = NULL;
+	err = get_string_attr(dump, "linux.uts.machine", &machine);
+	if (err)
+		return err;
+	if (machine && *machine) {
+		dump->arch = machine;
+		dump->arch_source = "dump header (utsname.machine)";
+	} else {
+		free(machine);
+		if (hvo_vmcoreinfo_find(dump->vmcoreinfo, "SYMBOL(init_top_pgt)")) {
+			dump->arch = strdup(KDUMP_ARCH_X86_64);
+			if (!dump->arch)
+				return &hvo_error_nomem;
+			dump->arch_source = "VMCOREINFO (SYMBOL(init_top_pgt))";
+		} else {
+			return hvo_error_create(HVO_ERROR_UNSUPPORTED,
+						"cannot tell the architecture: the dump header names none "
+						"and VMCOREINFO has no SYMBOL(init_top_pgt)");
+		}
+	}
+	kdump_status ks = kdump_set_string_attr(dump->ctx, KDUMP_ATTR_ARCH_NAME, dump->arch);
+	if (ks != KDUMP_OK)
+		return kdump_failure(dump, ks, "setting architecture '%s'", dump->arch);
+	return NULL;
+}
+
+/*
+ * QEMU 7.2 writes a wrong phys_base into the diskdump sub-header (the decimal
+ * value parsed as hex); the kernel's own NUMBER(phys_base) is the truth.
+ */
+static struct hvo_error *settle_phys_base(struct hvo_dump *dump)
+{
+	int64_t vi_phys_base;
+	struct hvo_error *err = hvo_vmcoreinfo_s64(dump->vmcoreinfo, "NUMBER(phys_base)",
+						   &vi_phys_base);
+	if (err == &hvo_error_not_found)
+		return NULL;
+	if (err)
+		return err;
+	kdump_num_t header_phys_base = 0;
+	kdump_status ks = kdump_get_number_attr(dump->ctx, "linux.phys_base",
+						&header_phys_base);
+	bool header_had_one = ks == KDUMP_OK;
+	if (header_had_one && header_phys_base == (kdump_num_t)vi_phys_base)
+		return NULL;
+	ks = kdump_set_number_attr(dump->ctx, "linux.phys_base", (kdump_num_t)vi_phys_base);
+	if (ks != KDUMP_OK)
+		return kdump_failure(dump, ks, "setting phys_base");
+	if (header_had_one && asprintf(&dump->fixup_note,
+		     "phys_base 0x%" PRIx64 " from VMCOREINFO used instead of the header's 0x%" PRIx64,
+		     (uint64_t)vi_phys_base, (uint64_t)header_phys_base) < 0)
+		dump->fixup_note = NULL;
+	return NULL;
+}
+
+static struct hvo_error *open_kdump(struct hvo_dump *dump)
+{
+	kdump_status ks;
+	struct hvo_error *err;
+
+	dump->ctx = kdump_new();
+	if (!dump->ctx)
+		return &hvo_error_nomem;
+	ks = kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_FD, dump->data_fd);
+	if (ks != KDUMP_OK)
+		return kdump_failure(dump, ks, "not a dump file libkdumpfile can read");
+	err = get_string_attr(dump, KDUMP_ATTR_FILE_FORMAT, &dump->format);
+	if (err)
+		return err;
+	if (!dump->format)
+		return hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (unknown format)");
+
+	char *raw = NULL;
+	ks = kdump_vmcoreinfo_raw(dump->ctx, &raw);
+	if (ks != KDUMP_OK || !raw || !*raw) {
+		free(raw);
+		return hvo_error_create(HVO_ERROR_FORMAT,
+					"dump has no VMCOREINFO (was it taken without "
+					"-device vmcoreinfo or the kernel's crash notes?)");
+	}
+	err = hvo_vmcoreinfo_parse(raw, strlen(raw), &dump->vmcoreinfo);
+	free(raw);
+	if (err)
+		return err;
+
+	err = settle_arch(dump);
+	if (err)
+		return err;
+	if (strcmp(dump->arch, KDUMP_ARCH_X86_64))
+		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
+					"unsupported architecture '%s' (hvoinspect handles x86_64)",
+					dump->arch);
+	err = settle_phys_base(dump);
+	if (err)
+		return err;
+	ks = kdump_set_string_attr(dump->ctx, KDUMP_ATTR_OSTYPE, "linux");
+	if (ks != KDUMP_OK)
+		return kdump_failure(dump, ks, "setting up Linux address translation");
+	kdump_num_t page_size;
+	ks = kdump_get_number_attr(dump->ctx, KDUMP_ATTR_PAGE_SIZE, &page_size);
+	if (ks != KDUMP_OK)
+		return kdump_failure(dump, ks, "reading the page size");
+	if (page_size != 4096)
+		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
+					"page size %" PRIu64 " (hvoinspect handles 4096)",
+					(uint64_t)page_size);
+	dump->page_size = page_size;
+	ks = kdump_get_addrxlat(dump->ctx, &dump->xctx, &dump->xsys);
+	if (ks != KDUMP_OK)
+		return kdump_failure(dump, ks, "setting up address translation");
+
+	kdump_attr_t attr;
+	ks = kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr);
+	if (ks == KDUMP_OK && attr.type == KDUMP_BITMAP) {
+		dump->file_pagemap = attr.val.bitmap;
+		kdump_bmp_incref(dump->file_pagemap);
+	}
+	return NULL;
+}
+
+struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
+{
+	struct hvo_error *err;
+	struct hvo_dump *dump = calloc(1, sizeof(*dump));
+	if (!dump)
+		return &hvo_error_nomem;
+	dump->fd = dump->data_fd = -1;
+	dump->path = strdup(path);
+	if (!dump->path) {
+		err = &hvo_error_nomem;
+		goto err;
+	}
+	dump->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (dump->fd < 0) {
+		err = hvo_error_errno(errno, "cannot open '%s'", path);
+		goto err_noprefix;
+	}
+	struct stat st;
+	if (fstat(dump->fd, &st)) {
+		err = hvo_error_errno(errno, "cannot stat '%s'", path);
+		goto err_noprefix;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "'%s': not a regular file", path);
+		goto err_noprefix;
+	}
+	if (st.st_size == 0) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "'%s': empty file, not a dump", path);
+		goto err_noprefix;
+	}
+	dump->file_size = st.st_size;
+
+	err = hvo_flat_reassemble(dump->fd, &dump->data_fd, &dump->flattened);
+	if (err)
+		goto err;
+	if (dump->data_fd < 0)
+		dump->data_fd = dump->fd;
+
+	err = open_kdump(dump);
+	if (err)
+		goto err;
+	*ret = dump;
+	return NULL;
+
+err:
+	err = hvo_error_prefix(err, "'%s'", path);
+err_noprefix:
+	hvo_dump_close(dump);
+	return err;
+}
+
+void hvo_dump_close(struct hvo_dump *dump)
+{
+	if (!dump)
+		return;
+	if (dump->file_pagemap)
+		kdump_bmp_decref(dump->file_pagemap);
+	if (dump->xsys)
+		addrxlat_sys_decref(dump->xsys);
+	if (dump->xctx)
+		addrxlat_ctx_decref(dump->xctx);
+	if (dump->ctx)
+		kdump_free(dump->ctx);
+	if (dump->data_fd >= 0 && dump->data_fd != dump->fd)
+		close(dump->data_fd);
+	if (dump->fd >= 0)
+		close(dump->fd);
+	hvo_vmcoreinfo_free(dump->vmcoreinfo);
+	free(dump->tracked_pfns);
+	free(dump->format);
+	free(dump->arch);
+	free(dump->fixup_note);
+	free(dump->path);
+	free(dump);
+}
+
+const char *hvo_dump_path(const struct hvo_dump *dump) { return dump->path; }
+const char *hvo_dump_format(const struct hvo_dump *dump) { return dump->format; }
+const char *hvo_dump_arch(const struct hvo_dump *dump) { return dump->arch; }
+const char *hvo_dump_arch_source(const struct hvo_dump *dump) { return dump->arch_source; }
+uint64_t hvo_dump_page_size(const struct hvo_dump *dump) { return dump->page_size; }
+bool hvo_dump_is_flattened(const struct hvo_dump *dump) { return dump->flattened; }
+uint64_t hvo_dump_file_size(const struct hvo_dump *dump) { return dump->file_size; }
+const char *hvo_dump_fixup_note(const struct hvo_dump *dump) { return dump->fixup_note; }
+const struct hvo_dump_read_stats *hvo_dump_stats(const struct hvo_dump *dump)
+{
+	return &dump->stats;
+}
+const struct hvo_vmcoreinfo *hvo_dump_vmcoreinfo(const struct hvo_dump *dump)
+{
+	return dump->vmcoreinfo;
+}
+
+static struct hvo_error *track_pfn(struct hvo_dump *dump, uint64_t pfn)
+{
+	if (dump->nr_tracked && dump->tracked_pfns[dump->nr_tracked - 1] == pfn)
+		return NULL;
+	if (dump->nr_tracked == dump->tracked_capacity) {
+		size_t capacity = dump->tracked_capacity ? dump->tracked_capacity * 2 : 1024;
+		uint64_t *grown = realloc(dump->tracked_pfns, capacity * sizeof(*grown));
+		if (!grown)
+			return &hvo_error_nomem;
+		dump->tracked_pfns = grown;
+		dump->tracked_capacity = capacity;
+	}
+	dump->tracked_pfns[dump->nr_tracked++] = pfn;
+	dump->tracked_sorted = false;
+	return NULL;
+}
+
+static struct hvo_error *read_phys(struct hvo_dump *dump, uint64_t paddr, void *buf,
+				   size_t len, const char *what)
+{
+	size_t done = len;
+	dump->stats.nr_reads++;
+	if (dump->tracking && len) {
+		for (uint64_t pfn = paddr / dump->page_size;
+		     pfn <= (paddr + len - 1) / dump->page_size; pfn++) {
+			struct hvo_error *err = track_pfn(dump, pfn);
+			if (err)
+				return err;
+		}
+	}
+	kdump_status ks = kdump_read(dump->ctx, KDUMP_KPHYSADDR, paddr, buf, &done);
+	if (ks == KDUMP_OK) {
+		dump->stats.nr_bytes += len;
+		return NULL;
+	}
+	if (ks == KDUMP_ERR_NODATA) {
+		dump->stats.nr_nodata++;
+		return hvo_error_create(HVO_ERROR_NODATA,
+					"reading %s at physical 0x%" PRIx64 ": page not in the dump (filtered out)",
+					what, paddr + done);
+	}
+	return kdump_failure(dump, ks, "reading %s at physical 0x%" PRIx64, what, paddr + done);
+}
+
+struct hvo_error *hvo_dump_virt_to_phys(struct hvo_dump *dump, uint64_t vaddr,
+					uint64_t *paddr_ret)
+{
+	addrxlat_fulladdr_t faddr = { .addr = vaddr, .as = ADDRXLAT_KVADDR };
+	addrxlat_status status = addrxlat_fulladdr_conv(&faddr, ADDRXLAT_KPHYSADDR,
+							dump->xctx, dump->xsys);
+	if (status != ADDRXLAT_OK) {
+		const char *why = addrxlat_ctx_get_err(dump->xctx);
+		enum hvo_error_code code = status == ADDRXLAT_ERR_NODATA ?
+			HVO_ERROR_NODATA : HVO_ERROR_TRANSLATE;
+		return hvo_error_create(code, "translating 0x%" PRIx64 ": %s", vaddr,
+					why && *why ? why : "no mapping");
+	}
+	*paddr_ret = faddr.addr;
+	return NULL;
+}
+
+struct hvo_error *hvo_dump_read(struct hvo_dump *dump, enum hvo_addr_space space,
+				uint64_t addr, void *buf, size_t len, const char *what)
+{
+	if (space == HVO_PHYS)
+		return read_phys(dump, addr, buf, len, what);
+	/* Page by page: consecutive virtual pages need not be contiguous. */
+	unsigned char *out = buf;
+	while (len) {
+		uint64_t in_page = dump->page_size - (addr & (dump->page_size - 1));
+		size_t chunk = len < in_page ? len : in_page;
+		uint64_t paddr;
+		struct hvo_error *err = hvo_dump_virt_to_phys(dump, addr, &paddr);
+		if (err)
+			return hvo_error_prefix(err, "reading %s", what);
+		err = read_phys(dump, paddr, out, chunk, what);
+		if (err)
+			return hvo_error_prefix(err, "at virtual 0x%" PRIx64, addr);
+		out += chunk;
+		addr += chunk;
+		len -= chunk;
+	}
+	return NULL;
+}
+
+struct hvo_error *hvo_dump_read_u64(struct hvo_dump *dump, enum hvo_addr_space space,
+				    uint64_t addr, uint64_t *ret, const char *what)
+{
+	/* Dumps we accept are x86_64, so little-endian like the only host we build on. */
+	return hvo_dump_read(dump, space, addr, ret, sizeof(*ret), what);
+}
+
+struct hvo_error *hvo_dump_pgt_root(struct hvo_dump *dump, uint64_t *paddr_ret)
+{
+	const addrxlat_meth_t *meth = addrxlat_sys_get_meth(dump->xsys, ADDRXLAT_SYS_METH_PGT);
+	if (!meth || meth->kind != ADDRXLAT_PGT)
+		return hvo_error_create(HVO_ERROR_TRANSLATE,
+					"libaddrxlat has no kernel page table for this dump");
+	addrxlat_fulladdr_t root = meth->param.pgt.root;
+	if (root.as != ADDRXLAT_KPHYSADDR && root.as != ADDRXLAT_MACHPHYSADDR) {
+		addrxlat_status status = addrxlat_fulladdr_conv(&root, ADDRXLAT_KPHYSADDR,
+								dump->xctx, dump->xsys);
+		if (status != ADDRXLAT_OK)
+			return hvo_error_create(HVO_ERROR_TRANSLATE,
+						"locating the kernel page table: %s",
+						addrxlat_ctx_get_err(dump->xctx));
+	}
+	*paddr_ret = root.addr;
+	return NULL;
+}
+
+bool hvo_dump_has_page(struct hvo_dump *dump, uint64_t paddr)
+{
+	if (!dump->file_pagemap)
+		return true;
+	unsigned char bit = 0;
+	kdump_addr_t pfn = paddr / dump->page_size;
+	if (kdump_bmp_get_bits(dump->file_pagemap, pfn, pfn, &bit) != KDUMP_OK)
+		return false;
+	return bit & 1;
+}
+
+struct hvo_error *hvo_dump_track_reads(struct hvo_dump *dump, bool on)
+{
+	dump->tracking = on;
+	return NULL;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+void hvo_dump_tracked_pfns(const struct hvo_dump *dump, const uint64_t **pfns_ret,
+			   size_t *nr_ret)
+{
+	struct hvo_dump *mut = (struct hvo_dump *)dump;
+	if (!mut->tracked_sorted && mut->nr_tracked) {
+		qsort(mut->tracked_pfns, mut->nr_tracked, sizeof(uint64_t), compare_u64);
+		size_t out = 1;
+		for (size_t i = 1; i < mut->nr_tracked; i++) {
+			if (mut->tracked_pfns[i] != mut->tracked_pfns[out - 1])
+				mut->tracked_pfns[out++] = mut->tracked_pfns[i];
+		}
+		mut->nr_tracked = out;
+		mut->tracked_sorted = true;
+	}
+	*pfns_ret = mut->tracked_pfns;
+	*nr_ret = mut->nr_tracked;
+}

@@ -1,0 +1,83 @@
+/*
+ * dump.h - read-only access to a crash dump through libkdumpfile.
+ *
+ * Every dump format and every address translation goes through libkdumpfile
+ * and libaddrxlat; this file only sets them up in the right order and turns
+ * their status into struct hvo_error.  Pages a filter left out are reported
+ * as HVO_ERROR_NODATA, never read as zeros.
+ */
+#ifndef HVO_DUMP_H
+#define HVO_DUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "vmcoreinfo.h"
+
+enum hvo_addr_space {
+	HVO_PHYS,	/* kernel physical address */
+	HVO_VIRT,	/* kernel virtual address, translated by libaddrxlat */
+};
+
+struct hvo_dump_read_stats {
+	uint64_t nr_reads;	/* read requests */
+	uint64_t nr_bytes;	/* bytes returned */
+	uint64_t nr_nodata;	/* requests that hit a page not in the dump */
+};
+
+struct hvo_dump;
+
+/*
+ * Open a dump read-only.  Fails with a message naming the file when it is
+ * not a dump, is truncated before its headers end, has no VMCOREINFO or is
+ * of an unsupported architecture.  A flattened (makedumpfile -F, QEMU
+ * kdump-*) file is reassembled in memory first.
+ */
+struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret);
+void hvo_dump_close(struct hvo_dump *dump);
+
+const char *hvo_dump_path(const struct hvo_dump *dump);
+/* libkdumpfile's format name ("elf", "diskdump", ...), plus " (flattened)". */
+const char *hvo_dump_format(const struct hvo_dump *dump);
+const char *hvo_dump_arch(const struct hvo_dump *dump);
+/* Where the architecture came from: "dump header" or "VMCOREINFO". */
+const char *hvo_dump_arch_source(const struct hvo_dump *dump);
+uint64_t hvo_dump_page_size(const struct hvo_dump *dump);
+bool hvo_dump_is_flattened(const struct hvo_dump *dump);
+uint64_t hvo_dump_file_size(const struct hvo_dump *dump);
+const struct hvo_vmcoreinfo *hvo_dump_vmcoreinfo(const struct hvo_dump *dump);
+/* A note on something the dump layer corrected (e.g. QEMU's phys_base); NULL if none. */
+const char *hvo_dump_fixup_note(const struct hvo_dump *dump);
+
+/*
+ * Read len bytes.  what names the object for the error message, crash-style
+ * ("pgd page", "struct page").  HVO_ERROR_NODATA: not in the dump;
+ * HVO_ERROR_TRANSLATE: no mapping for a virtual address.
+ */
+struct hvo_error *hvo_dump_read(struct hvo_dump *dump, enum hvo_addr_space space,
+				uint64_t addr, void *buf, size_t len, const char *what);
+struct hvo_error *hvo_dump_read_u64(struct hvo_dump *dump, enum hvo_addr_space space,
+				    uint64_t addr, uint64_t *ret, const char *what);
+
+/* Translate a kernel virtual address to physical with libaddrxlat. */
+struct hvo_error *hvo_dump_virt_to_phys(struct hvo_dump *dump, uint64_t vaddr,
+					uint64_t *paddr_ret);
+/* Physical address of the kernel's top-level page table (init_top_pgt). */
+struct hvo_error *hvo_dump_pgt_root(struct hvo_dump *dump, uint64_t *paddr_ret);
+/* Whether the dump stores the page at paddr (false: filtered or absent). */
+bool hvo_dump_has_page(struct hvo_dump *dump, uint64_t paddr);
+
+const struct hvo_dump_read_stats *hvo_dump_stats(const struct hvo_dump *dump);
+
+/*
+ * Record the page frame of every physical page read from now on (for
+ * `slice`); pass false to stop.  The set is kept until the dump is closed.
+ */
+struct hvo_error *hvo_dump_track_reads(struct hvo_dump *dump, bool on);
+/* Sorted, unique PFNs recorded so far. */
+void hvo_dump_tracked_pfns(const struct hvo_dump *dump, const uint64_t **pfns_ret,
+			   size_t *nr_ret);
+
+#endif /* HVO_DUMP_H */

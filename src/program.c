@@ -1,0 +1,146 @@
+/* program.c - derive the kernel facts of a dump from VMCOREINFO. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "program.h"
+
+/* A required VMCOREINFO number, with the key named when it is missing. */
+static struct hvo_error *need_u64(const struct hvo_vmcoreinfo *vi, const char *key,
+				  uint64_t *ret)
+{
+	struct hvo_error *err = hvo_vmcoreinfo_u64(vi, key, ret);
+	if (err == &hvo_error_not_found)
+		return hvo_error_create(HVO_ERROR_FORMAT, "VMCOREINFO has no %s", key);
+	return err;
+}
+
+/* An optional one: absent leaves *ret at fallback. */
+static struct hvo_error *want_u64(const struct hvo_vmcoreinfo *vi, const char *key,
+				  uint64_t fallback, uint64_t *ret)
+{
+	struct hvo_error *err = hvo_vmcoreinfo_u64(vi, key, ret);
+	if (err == &hvo_error_not_found) {
+		*ret = fallback;
+		return NULL;
+	}
+	return err;
+}
+
+static struct hvo_error *read_page_layout(struct hvo_program *prog)
+{
+	const struct hvo_vmcoreinfo *vi = prog->vmcoreinfo;
+	struct hvo_struct_page_layout *page = &prog->page;
+	struct hvo_error *err;
+
+	if ((err = need_u64(vi, "SIZE(page)", &page->size)))
+		return err;
+	/* Bounds: struct page is 56..80 bytes in every supported config. */
+	if (page->size < 32 || page->size > 256)
+		return hvo_error_create(HVO_ERROR_INVALID,
+					"VMCOREINFO SIZE(page)=%" PRIu64 " is not plausible",
+					page->size);
+	if ((err = need_u64(vi, "OFFSET(page.flags)", &page->flags_offset)))
+		return err;
+	const char *compound_key = prog->generation == HVO_GEN_LEGACY ?
+		"OFFSET(page.compound_head)" : "OFFSET(page.compound_info)";
+	if (prog->generation != HVO_GEN_UNKNOWN &&
+	    (err = need_u64(vi, compound_key, &page->compound_offset)))
+		return err;
+	if ((err = want_u64(vi, "OFFSET(page.mapping)", 24, &page->mapping_offset)) ||
+	    (err = want_u64(vi, "OFFSET(page.private)", 40, &page->private_offset)) ||
+	    (err = want_u64(vi, "OFFSET(page._mapcount)", 48, &page->mapcount_offset)) ||
+	    (err = want_u64(vi, "OFFSET(page._refcount)", 52, &page->refcount_offset)))
+		return err;
+	uint64_t offsets[] = { page->flags_offset, page->compound_offset, page->mapping_offset,
+			       page->private_offset, page->mapcount_offset };
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		if (offsets[i] + 8 > page->size)
+			return hvo_error_create(HVO_ERROR_INVALID,
+						"VMCOREINFO puts a struct page field at offset %" PRIu64
+						", past SIZE(page)=%" PRIu64, offsets[i], page->size);
+	}
+	page->order_shift = 0;
+	if ((page->size & (page->size - 1)) == 0)
+		page->order_shift = __builtin_ctzll(page->size);
+	return NULL;
+}
+
+static struct hvo_error *read_layout(struct hvo_program *prog)
+{
+	const struct hvo_vmcoreinfo *vi = prog->vmcoreinfo;
+	struct hvo_error *err;
+	uint64_t l5;
+
+	err = hvo_vmcoreinfo_u64(vi, "NUMBER(pgtable_l5_enabled)", &l5);
+	if (!err) {
+		prog->pgtable_levels = l5 ? 5 : 4;
+		prog->pgtable_levels_source = "VMCOREINFO NUMBER(pgtable_l5_enabled)";
+	} else if (err == &hvo_error_not_found) {
+		prog->pgtable_levels = 4;
+		prog->pgtable_levels_source = "default (no NUMBER(pgtable_l5_enabled))";
+	} else {
+		return err;
+	}
+	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(vmemmap)", &prog->vmemmap_base);
+	if (!err) {
+		prog->vmemmap_base_source = "VMCOREINFO SYMBOL(vmemmap)";
+	} else if (err == &hvo_error_not_found) {
+		/* Before 6.9 the base is only exported under KASLR's name... or not at all. */
+		prog->vmemmap_base = prog->pgtable_levels == 5 ? HVO_X86_VMEMMAP_BASE_L5 :
+			HVO_X86_VMEMMAP_BASE_L4;
+		prog->vmemmap_base_source = "x86_64 default (no SYMBOL(vmemmap))";
+	} else {
+		return err;
+	}
+	if ((err = want_u64(vi, "KERNELOFFSET", 0, &prog->kernel_offset)))
+		return err;
+	err = hvo_vmcoreinfo_s64(vi, "NUMBER(phys_base)", &prog->phys_base);
+	if (err == &hvo_error_not_found)
+		err = NULL;
+	return err;
+}
+
+struct hvo_error *hvo_program_open(const char *path, struct hvo_program **ret)
+{
+	struct hvo_error *err;
+	struct hvo_program *prog = calloc(1, sizeof(*prog));
+	if (!prog)
+		return &hvo_error_nomem;
+	err = hvo_dump_open(path, &prog->dump);
+	if (err)
+		goto err_noprefix;
+	prog->vmcoreinfo = hvo_dump_vmcoreinfo(prog->dump);
+	err = hvo_vmcoreinfo_string(prog->vmcoreinfo, "OSRELEASE", &prog->release);
+	if (err) {
+		hvo_error_destroy(err);
+		prog->release = "";
+	}
+	err = hvo_vmcoreinfo_generation(prog->vmcoreinfo, &prog->generation,
+					&prog->generation_evidence);
+	if (err)
+		goto err;
+	err = read_page_layout(prog);
+	if (err)
+		goto err;
+	err = read_layout(prog);
+	if (err)
+		goto err;
+	*ret = prog;
+	return NULL;
+
+err:
+	err = hvo_error_prefix(err, "'%s'", path);
+err_noprefix:
+	hvo_program_close(prog);
+	return err;
+}
+
+void hvo_program_close(struct hvo_program *prog)
+{
+	if (!prog)
+		return;
+	hvo_dump_close(prog->dump);
+	free(prog->generation_evidence);
+	free(prog);
+}
