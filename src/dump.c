@@ -163,7 +163,13 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 		return &hvo_error_nomem;
 	ks = kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_FD, dump->data_fd);
 	if (ks != KDUMP_OK)
-		return kdump_failure(dump, ks, "not a dump file libkdumpfile can read");
+		{
+		/* libkdumpfile prefixes its own plumbing ("Cannot set file.set.0.fd: "). */
+		const char *why = kdump_get_err(dump->ctx);
+		const char *colon = why ? strrchr(why, ':') : NULL;
+		return hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (%s)",
+					colon ? colon + 2 : why ? why : "unknown format");
+	}
 	err = get_string_attr(dump, KDUMP_ATTR_FILE_FORMAT, &dump->format);
 	if (err)
 		return err;
