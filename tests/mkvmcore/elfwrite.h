@@ -1,0 +1,32 @@
+/*
+ * elfwrite: an ELF64 ET_CORE vmcore as the kernel's /proc/vmcore (kexec
+ * kdump) presents it: one PT_NOTE (NT_PRSTATUS "CORE" notes, then the
+ * "VMCOREINFO" note of type 0) and one PT_LOAD per run of present pages,
+ * p_paddr set and p_vaddr = PAGE_OFFSET + paddr (kdump) or 0 (QEMU style).
+ * Pages the model never stored are left out, as makedumpfile does for
+ * excluded pages.
+ */
+#ifndef MKV_ELFWRITE_H
+#define MKV_ELFWRITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "physmem.h"
+
+struct mkv_elf_opts {
+	uint16_t e_machine;
+	bool prstatus;
+	const char *vmcoreinfo;		/* NULL: no VMCOREINFO note */
+	size_t vmcoreinfo_len;
+	bool vaddr_zero;
+	uint64_t page_offset;
+};
+
+/* Returns 0, or -1 with a message in errbuf. */
+int mkv_elf_write(FILE *out, const struct mkv_phys *mem, const struct mkv_elf_opts *opts,
+		  char *errbuf, size_t errlen);
+
+#endif
