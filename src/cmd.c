@@ -7,6 +7,12 @@
 #include "cmd.h"
 
 const struct hvo_cmd *const hvo_cmds[] = {
+	&hvo_cmd_report,
+	&hvo_cmd_check,
+	&hvo_cmd_savings,
+	&hvo_cmd_tails,
+	&hvo_cmd_folios,
+	&hvo_cmd_decode,
 	&hvo_cmd_info,
 	&hvo_cmd_vmcoreinfo,
 	NULL,
@@ -32,6 +38,33 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 	if (cmd->needs_dump && !ctx->prog)
 		return hvo_error_create(HVO_ERROR_USAGE, "%s: no dump is open", cmd->name);
 	return cmd->exec(ctx, argc, argv);
+}
+
+struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_analysis **ret)
+{
+	if (!ctx->analysis) {
+		struct hvo_error *err = hvo_analyze(ctx->prog, &ctx->analysis);
+		if (err)
+			return err;
+	}
+	*ret = ctx->analysis;
+	return NULL;
+}
+
+void hvo_cmd_note_outcome(struct hvo_cmd_ctx *ctx, const struct hvo_analysis *an,
+			  bool findings_count)
+{
+	/* Findings are a definite answer and win over incompleteness. */
+	if (findings_count && hvo_analysis_worst_severity(an) >= (int)ctx->fail_on)
+		ctx->status = HVO_EXIT_FINDINGS;
+	else if (an->incomplete && ctx->status == HVO_EXIT_OK)
+		ctx->status = HVO_EXIT_INCOMPLETE;
+}
+
+void hvo_cmd_ctx_deinit(struct hvo_cmd_ctx *ctx)
+{
+	hvo_analysis_free(ctx->analysis);
+	ctx->analysis = NULL;
 }
 
 json_object *hvo_cmd_json_new(const char *command)

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "error.h"
+#include "hvo.h"
 #include "program.h"
 
 /* Version of the JSON output schema; bump on incompatible change. */
@@ -25,6 +26,8 @@ struct hvo_cmd_ctx {
 	struct hvo_program *prog;
 	FILE *out;
 	bool json;
+	enum hvo_severity fail_on;	/* findings at or above this exit 1 */
+	struct hvo_analysis *analysis;	/* computed on first use, then shared */
 	/* Worst outcome so far that is not an error: findings, incomplete. */
 	enum hvo_exit_status status;
 };
@@ -40,12 +43,25 @@ struct hvo_cmd {
 
 extern const struct hvo_cmd hvo_cmd_info;
 extern const struct hvo_cmd hvo_cmd_vmcoreinfo;
+extern const struct hvo_cmd hvo_cmd_report;
+extern const struct hvo_cmd hvo_cmd_check;
+extern const struct hvo_cmd hvo_cmd_savings;
+extern const struct hvo_cmd hvo_cmd_tails;
+extern const struct hvo_cmd hvo_cmd_folios;
+extern const struct hvo_cmd hvo_cmd_decode;
 
 extern const struct hvo_cmd *const hvo_cmds[];
 
 const struct hvo_cmd *hvo_cmd_find(const char *name);
 /* Run one command line (already split into argv) against ctx. */
 struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv);
+
+/* The analysis of ctx->prog, run once and kept for later commands. */
+struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_analysis **ret);
+/* Fold findings and incompleteness of the analysis into ctx->status. */
+void hvo_cmd_note_outcome(struct hvo_cmd_ctx *ctx, const struct hvo_analysis *an,
+			  bool findings_count);
+void hvo_cmd_ctx_deinit(struct hvo_cmd_ctx *ctx);
 
 /* A JSON result object with "schema" and "command" set. */
 json_object *hvo_cmd_json_new(const char *command);

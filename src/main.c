@@ -17,6 +17,9 @@ static const char usage_text[] =
 	"\n"
 	"Options:\n"
 	"  -j, --json       print results as JSON (one object per command)\n"
+	"      --fail-on SEVERITY\n"
+	"                   exit 1 when a finding is at or above SEVERITY\n"
+	"                   (info, warning, error, critical; default warning)\n"
 	"  -h, --help       show this help and exit\n"
 	"  -V, --version    show the version and exit\n"
 	"\n"
@@ -57,18 +60,25 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "fail-on", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct hvo_cmd_ctx ctx = { .out = stdout, .status = HVO_EXIT_OK };
+	struct hvo_cmd_ctx ctx = { .out = stdout, .status = HVO_EXIT_OK,
+				   .fail_on = HVO_SEV_WARNING };
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+jhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jhVF:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			ctx.json = true;
+			break;
+		case 'F':
+			if (!hvo_severity_parse(optarg, &ctx.fail_on))
+				return usage_error("--fail-on: unknown severity '%s' "
+						   "(info, warning, error, critical)", optarg);
 			break;
 		case 'h':
 			print_usage(stdout);
@@ -77,6 +87,8 @@ int main(int argc, char **argv)
 			printf("hvoinspect %s\n", PACKAGE_VERSION);
 			return HVO_EXIT_OK;
 		default:
+			if (optopt == 'F' || (optind > 0 && !strcmp(argv[optind - 1], "--fail-on")))
+				return usage_error("%s", "--fail-on needs a SEVERITY");
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -87,7 +99,7 @@ int main(int argc, char **argv)
 
 	/* COMMAND VMCORE ARGS... or VMCORE [COMMAND ARGS...] */
 	const char *path;
-	char *default_cmd[] = { (char *)"info", NULL };
+	char *default_cmd[] = { (char *)"report", NULL };
 	char **cmd_argv;
 	int cmd_argc;
 	if (hvo_cmd_find(argv[0])) {
@@ -124,6 +136,7 @@ int main(int argc, char **argv)
 		status = hvo_error_exit_status(err);
 		hvo_error_destroy(err);
 	}
+	hvo_cmd_ctx_deinit(&ctx);
 	hvo_program_close(ctx.prog);
 	if (fflush(stdout) && status == HVO_EXIT_OK) {
 		perror("hvoinspect: writing output");

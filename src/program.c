@@ -30,39 +30,67 @@ static struct hvo_error *want_u64(const struct hvo_vmcoreinfo *vi, const char *k
 static struct hvo_error *read_page_layout(struct hvo_program *prog)
 {
 	const struct hvo_vmcoreinfo *vi = prog->vmcoreinfo;
-	struct hvo_struct_page_layout *page = &prog->page;
+	struct hvo_page_layout *page = &prog->page;
 	struct hvo_error *err;
+	uint64_t size, flags_offset, compound_offset = 8, mapping_offset, private_offset,
+		mapcount_offset, refcount_offset, head_mask;
+	int64_t hugetlb_value;
 
-	if ((err = need_u64(vi, "SIZE(page)", &page->size)))
+	if ((err = need_u64(vi, "SIZE(page)", &size)))
 		return err;
 	/* Bounds: struct page is 56..80 bytes in every supported config. */
-	if (page->size < 32 || page->size > 256)
+	if (size < 32 || size > 256)
 		return hvo_error_create(HVO_ERROR_INVALID,
-					"VMCOREINFO SIZE(page)=%" PRIu64 " is not plausible",
-					page->size);
-	if ((err = need_u64(vi, "OFFSET(page.flags)", &page->flags_offset)))
+					"VMCOREINFO SIZE(page)=%" PRIu64 " is not plausible", size);
+	if ((err = need_u64(vi, "OFFSET(page.flags)", &flags_offset)))
 		return err;
 	const char *compound_key = prog->generation == HVO_GEN_LEGACY ?
 		"OFFSET(page.compound_head)" : "OFFSET(page.compound_info)";
 	if (prog->generation != HVO_GEN_UNKNOWN &&
-	    (err = need_u64(vi, compound_key, &page->compound_offset)))
+	    (err = need_u64(vi, compound_key, &compound_offset)))
 		return err;
-	if ((err = want_u64(vi, "OFFSET(page.mapping)", 24, &page->mapping_offset)) ||
-	    (err = want_u64(vi, "OFFSET(page.private)", 40, &page->private_offset)) ||
-	    (err = want_u64(vi, "OFFSET(page._mapcount)", 48, &page->mapcount_offset)) ||
-	    (err = want_u64(vi, "OFFSET(page._refcount)", 52, &page->refcount_offset)))
+	if ((err = want_u64(vi, "OFFSET(page.mapping)", 24, &mapping_offset)) ||
+	    (err = want_u64(vi, "OFFSET(page.private)", 40, &private_offset)) ||
+	    (err = want_u64(vi, "OFFSET(page._mapcount)", 48, &mapcount_offset)) ||
+	    (err = want_u64(vi, "OFFSET(page._refcount)", 52, &refcount_offset)) ||
+	    (err = want_u64(vi, "NUMBER(PG_head_mask)", UINT64_C(1) << 6, &head_mask)))
 		return err;
-	uint64_t offsets[] = { page->flags_offset, page->compound_offset, page->mapping_offset,
-			       page->private_offset, page->mapcount_offset };
-	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
-		if (offsets[i] + 8 > page->size)
+	err = hvo_vmcoreinfo_s64(vi, "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)", &hugetlb_value);
+	if (err == &hvo_error_not_found)
+		hugetlb_value = (int32_t)0xf4000000;	/* PGTY_hugetlb << 24 */
+	else if (err)
+		return err;
+	const struct { uint64_t offset, width; const char *name; } fields[] = {
+		{ flags_offset, 8, "flags" }, { compound_offset, 8, "compound_info" },
+		{ mapping_offset, 8, "mapping" }, { private_offset, 8, "private" },
+		{ mapcount_offset, 4, "_mapcount" }, { refcount_offset, 4, "_refcount" },
+	};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (fields[i].offset > size - fields[i].width)
 			return hvo_error_create(HVO_ERROR_INVALID,
-						"VMCOREINFO puts a struct page field at offset %" PRIu64
-						", past SIZE(page)=%" PRIu64, offsets[i], page->size);
+						"VMCOREINFO puts page.%s at offset %" PRIu64
+						", past SIZE(page)=%" PRIu64,
+						fields[i].name, fields[i].offset, size);
 	}
-	page->order_shift = 0;
-	if ((page->size & (page->size - 1)) == 0)
-		page->order_shift = __builtin_ctzll(page->size);
+	if (head_mask == 0 || (head_mask & (head_mask - 1)))
+		return hvo_error_create(HVO_ERROR_INVALID,
+					"VMCOREINFO NUMBER(PG_head_mask)=%" PRIu64 " is not one bit",
+					head_mask);
+	page->size = size;
+	page->flags_offset = flags_offset;
+	page->compound_offset = compound_offset;
+	page->mapping_offset = mapping_offset;
+	page->private_offset = private_offset;
+	page->mapcount_offset = mapcount_offset;
+	page->refcount_offset = refcount_offset;
+	page->pg_head_mask = head_mask;
+	page->hugetlb_type = (uint32_t)hugetlb_value;
+	page->size_shift = (size & (size - 1)) == 0 ? (unsigned int)__builtin_ctzll(size) : 0;
+	page->node_bits = HVO_X86_NODES_SHIFT;
+	page->node_shift = 64 - HVO_X86_NODES_SHIFT;
+	page->zone_bits = HVO_X86_ZONES_SHIFT;
+	page->zone_shift = page->node_shift - HVO_X86_ZONES_SHIFT;
+	prog->page_flags_layout_source = "x86_64 default (NODES_SHIFT=10, 5 zones, no section bits)";
 	return NULL;
 }
 

@@ -11,22 +11,20 @@
 
 #include "dump.h"
 #include "error.h"
+#include "page.h"
 #include "vmcoreinfo.h"
 
 /* x86_64 kernel layout constants (arch/x86/include/asm/page_64_types.h, pgtable_64_types.h). */
 #define HVO_X86_VMEMMAP_BASE_L4 UINT64_C(0xffffea0000000000)
 #define HVO_X86_VMEMMAP_BASE_L5 UINT64_C(0xffd4000000000000)
+/*
+ * page->flags node/zone fields for x86_64 with SPARSEMEM_VMEMMAP (no section
+ * bits), CONFIG_NODES_SHIFT=10 and 5 zones (Debian's and most distributions'
+ * configs): node in bits 54-63, zone in bits 51-53.
+ */
+#define HVO_X86_NODES_SHIFT 10
+#define HVO_X86_ZONES_SHIFT 3
 
-struct hvo_struct_page_layout {
-	uint64_t size;			/* SIZE(page) */
-	uint64_t flags_offset;		/* OFFSET(page.flags) */
-	uint64_t compound_offset;	/* OFFSET(page.compound_info / compound_head) */
-	uint64_t mapping_offset;	/* OFFSET(page.mapping), if exported */
-	uint64_t private_offset;	/* OFFSET(page.private), if exported */
-	uint64_t mapcount_offset;	/* OFFSET(page._mapcount): page_type lives here */
-	uint64_t refcount_offset;
-	unsigned int order_shift;	/* log2(size), for masks */
-};
 
 struct hvo_program {
 	struct hvo_dump *dump;
@@ -34,7 +32,8 @@ struct hvo_program {
 	const char *release;				/* OSRELEASE, or "" */
 	enum hvo_generation generation;
 	char *generation_evidence;
-	struct hvo_struct_page_layout page;
+	struct hvo_page_layout page;
+	const char *page_flags_layout_source;
 	uint64_t vmemmap_base;
 	const char *vmemmap_base_source;
 	unsigned int pgtable_levels;

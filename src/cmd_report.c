@@ -1,0 +1,146 @@
+/* cmd_report.c - report, check, savings, tails and folios: views of one analysis. */
+#include <stdio.h>
+
+#include "cmd.h"
+#include "report.h"
+
+enum section {
+	SECTION_SUMMARY = 1 << 0,
+	SECTION_SAVINGS = 1 << 1,
+	SECTION_FINDINGS = 1 << 2,
+	SECTION_TAILS = 1 << 3,
+	SECTION_FOLIOS = 1 << 4,
+};
+
+static struct hvo_error *render(struct hvo_cmd_ctx *ctx, const char *name, int argc,
+				unsigned int sections, bool findings_count)
+{
+	if (argc > 1)
+		return hvo_error_create(HVO_ERROR_USAGE, "%s: takes no arguments", name);
+	const struct hvo_analysis *an;
+	struct hvo_error *err = hvo_cmd_analysis(ctx, &an);
+	if (err)
+		return err;
+	hvo_cmd_note_outcome(ctx, an, findings_count);
+	const struct hvo_program *prog = ctx->prog;
+
+	if (ctx->json) {
+		json_object *result = hvo_cmd_json_new(name);
+		if (!result)
+			return &hvo_error_nomem;
+		json_object_object_add(result, "generation",
+				       json_object_new_string(hvo_generation_name(an->generation)));
+		json_object_object_add(result, "generation_evidence",
+				       json_object_new_string(prog->generation_evidence));
+		json_object_object_add(result, "release", json_object_new_string(prog->release));
+		if (sections & SECTION_SAVINGS)
+			json_object_object_add(result, "savings", hvo_report_json_savings(an));
+		if (sections & SECTION_FINDINGS)
+			json_object_object_add(result, "findings", hvo_report_json_findings(an));
+		if (sections & SECTION_TAILS)
+			json_object_object_add(result, "shared_tails", hvo_report_json_tails(an));
+		if (sections & SECTION_FOLIOS)
+			json_object_object_add(result, "folios", hvo_report_json_folios(an));
+		json_object_object_add(result, "incomplete", json_object_new_boolean(an->incomplete));
+		json_object_object_add(result, "notes", hvo_report_json_notes(an));
+		return hvo_cmd_json_emit(ctx, result);
+	}
+	if (sections & SECTION_SUMMARY) {
+		hvo_report_text_summary(ctx->out, prog, an);
+		fputc('\n', ctx->out);
+	}
+	if (sections & SECTION_SAVINGS) {
+		hvo_report_text_savings(ctx->out, an);
+		if (sections & ~SECTION_SAVINGS)
+			fputc('\n', ctx->out);
+	}
+	if (sections & SECTION_TAILS)
+		hvo_report_text_tails(ctx->out, an);
+	if (sections & SECTION_FOLIOS)
+		hvo_report_text_folios(ctx->out, an);
+	if (sections & SECTION_FINDINGS)
+		hvo_report_text_findings(ctx->out, an);
+	hvo_report_text_notes(ctx->out, an);
+	return NULL;
+}
+
+static struct hvo_error *report_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	return render(ctx, "report", argc,
+		      SECTION_SUMMARY | SECTION_SAVINGS | SECTION_FINDINGS, true);
+}
+
+const struct hvo_cmd hvo_cmd_report = {
+	.name = "report",
+	.args = "",
+	.summary = "summary, HVO savings and findings (the default)",
+	.help = "Finds every hugetlb folio, classifies how its vmemmap is mapped, checks\n"
+		"the shared tail pages and prints the savings per node, zone and huge page\n"
+		"size, then every finding.  Exits 1 when a finding is at or above --fail-on.",
+	.needs_dump = true,
+	.exec = report_exec,
+};
+
+static struct hvo_error *check_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	return render(ctx, "check", argc, SECTION_FINDINGS, true);
+}
+
+const struct hvo_cmd hvo_cmd_check = {
+	.name = "check",
+	.args = "",
+	.summary = "findings only; exit 1 at or above --fail-on",
+	.help = "Runs every check and prints only the findings, each with a stable id,\n"
+		"a severity, the addresses involved and its consequence.",
+	.needs_dump = true,
+	.exec = check_exec,
+};
+
+static struct hvo_error *savings_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	return render(ctx, "savings", argc, SECTION_SAVINGS, false);
+}
+
+const struct hvo_cmd hvo_cmd_savings = {
+	.name = "savings",
+	.args = "",
+	.summary = "vmemmap pages HVO freed, per node, zone and size",
+	.help = "Per node, zone and huge page size: folios, optimised folios, vmemmap\n"
+		"pages per folio, pages freed, pages spent on shared tails and net bytes\n"
+		"saved, then totals.",
+	.needs_dump = true,
+	.exec = savings_exec,
+};
+
+static struct hvo_error *tails_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	return render(ctx, "tails", argc, SECTION_TAILS, false);
+}
+
+const struct hvo_cmd hvo_cmd_tails = {
+	.name = "tails",
+	.args = "",
+	.summary = "the shared tail pages and the folios mapping them",
+	.help = "Lists every page that hugetlb tails are remapped to (found from the\n"
+		"vmemmap page tables), the order, node and zone its content encodes,\n"
+		"whether that content is what init_compound_tail() writes, and how many\n"
+		"folios map it.",
+	.needs_dump = true,
+	.exec = tails_exec,
+};
+
+static struct hvo_error *folios_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	return render(ctx, "folios", argc, SECTION_FOLIOS, false);
+}
+
+const struct hvo_cmd hvo_cmd_folios = {
+	.name = "folios",
+	.args = "",
+	.summary = "every hugetlb folio and its vmemmap state",
+	.help = "Lists every hugetlb folio found by its page type: head pfn, order,\n"
+		"node, zone, vmemmap state, HPG_vmemmap_optimized flag and the frames\n"
+		"its head and tails map.",
+	.needs_dump = true,
+	.exec = folios_exec,
+};

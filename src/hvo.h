@@ -1,0 +1,118 @@
+/*
+ * hvo.h - the HVO analysis: hugetlb folios, how their vmemmap is mapped,
+ * the shared tail pages, savings and findings.
+ *
+ * The result is one data model that every renderer (text, JSON) and every
+ * front end (report, shell, batch) reads.  Findings about the dump are data
+ * here, not errors: an error means the analysis itself could not run.
+ */
+#ifndef HVO_HVO_H
+#define HVO_HVO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "program.h"
+#include "vmemmap.h"
+
+/* Smallest hugetlb order on x86_64 (2 MiB); heads are aligned to it. */
+#define HVO_MIN_HUGETLB_ORDER 9
+/* MAX_FOLIO_ORDER with hugetlb on 64-bit: ilog2(16G) - PAGE_SHIFT. */
+#define HVO_MAX_FOLIO_ORDER 22
+/* VMEMMAP_TAIL_MIN_ORDER: ilog2(2 * PAGE_SIZE / sizeof(struct page)). */
+#define HVO_VMEMMAP_TAIL_MIN_ORDER 7
+
+enum hvo_severity {
+	HVO_SEV_INFO,
+	HVO_SEV_WARNING,
+	HVO_SEV_ERROR,
+	HVO_SEV_CRITICAL,
+};
+
+const char *hvo_severity_name(enum hvo_severity severity);
+/* Parse "info", "warning", "error", "critical"; false if unknown. */
+bool hvo_severity_parse(const char *name, enum hvo_severity *ret);
+
+#define HVO_FINDING_MAX_ADDRESSES 4
+
+struct hvo_finding {
+	const char *id;			/* stable identifier, e.g. "tail-writable" */
+	enum hvo_severity severity;
+	size_t nr_addresses;
+	struct {
+		const char *name;	/* "head_pfn", "pte_vaddr", "frame", ... */
+		uint64_t value;
+	} addresses[HVO_FINDING_MAX_ADDRESSES];
+	char *message;			/* one sentence on what and the consequence */
+};
+
+enum hvo_folio_state {
+	HVO_FOLIO_NOT_OPTIMIZED,	/* every vmemmap page its own */
+	HVO_FOLIO_SHARED_TAIL,		/* tails map one shared tail page (v3, merged) */
+	HVO_FOLIO_FAKE_HEADS,		/* tails map the head's page (legacy) */
+	HVO_FOLIO_BROKEN,		/* a mapping none of the above */
+};
+
+const char *hvo_folio_state_name(enum hvo_folio_state state);
+
+struct hvo_folio {
+	uint64_t head_pfn;
+	unsigned int order;
+	unsigned int node, zone;	/* from the head's flags */
+	enum hvo_folio_state state;
+	bool flag_optimized;		/* HPG_vmemmap_optimized in head->private */
+	uint64_t private;
+	uint64_t head_frame;		/* frame backing the head's vmemmap page */
+	uint64_t tail_frame;		/* frame the tails map (shared tail or head) */
+	uint64_t nr_vmemmap_pages;
+	uint64_t nr_writable_tails;	/* tail vmemmap pages mapped writable */
+};
+
+struct hvo_shared_tail {
+	uint64_t frame;			/* physical address of the shared page */
+	unsigned int order, node, zone;	/* what its content says */
+	bool content_valid;		/* 64 pristine init_compound_tail() pages */
+	const char *content_problem;
+	unsigned int frame_node;	/* node of the frame itself, from its struct page */
+	bool frame_node_known;
+	uint64_t nr_folios;		/* folios whose tails map it */
+};
+
+struct hvo_savings_row {
+	unsigned int node, zone, order;
+	uint64_t folios;
+	uint64_t optimized;
+	uint64_t vmemmap_pages_per_folio;
+	uint64_t pages_saved;
+	uint64_t shared_tail_pages;
+};
+
+struct hvo_analysis {
+	enum hvo_generation generation;
+	bool mask_mode;
+	struct hvo_folio *folios;
+	size_t nr_folios;
+	struct hvo_shared_tail *tails;
+	size_t nr_tails;
+	struct hvo_savings_row *rows;	/* sorted by node, zone, order */
+	size_t nr_rows;
+	struct hvo_savings_row total;	/* node/zone/order unused */
+	struct hvo_finding *findings;
+	size_t nr_findings;
+	char **notes;			/* what was skipped or could not be read, and why */
+	size_t nr_notes;
+	bool incomplete;		/* pages the analysis needed were not in the dump */
+	struct hvo_vmemmap *vmemmap;
+	uint64_t nr_compound_checked;	/* non-hugetlb compound heads whose tails were checked */
+	uint64_t nr_struct_page_frames_read;
+};
+
+struct hvo_error *hvo_analyze(struct hvo_program *prog, struct hvo_analysis **ret);
+void hvo_analysis_free(struct hvo_analysis *analysis);
+
+/* Highest severity among the findings; -1 when there are none. */
+int hvo_analysis_worst_severity(const struct hvo_analysis *analysis);
+
+#endif /* HVO_HVO_H */

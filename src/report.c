@@ -1,0 +1,249 @@
+/* report.c - render the analysis as text tables or JSON values. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cmd.h"
+#include "report.h"
+
+#define PAGE_SIZE_4K 4096
+
+/* enum zone_type with ZONE_DMA, ZONE_DMA32 and ZONE_DEVICE (x86_64 distributions). */
+const char *hvo_zone_name(unsigned int zone)
+{
+	static const char *const names[] = { "DMA", "DMA32", "Normal", "Movable", "Device" };
+	return zone < sizeof(names) / sizeof(names[0]) ? names[zone] : "?";
+}
+
+static int64_t net_bytes(const struct hvo_savings_row *row)
+{
+	return ((int64_t)row->pages_saved - (int64_t)row->shared_tail_pages) * PAGE_SIZE_4K;
+}
+
+static const char *size_label(unsigned int order, char *buf, size_t len)
+{
+	uint64_t bytes = (UINT64_C(4096) << order);
+	if (bytes >= (UINT64_C(1) << 30))
+		snprintf(buf, len, "%" PRIu64 "G", bytes >> 30);
+	else if (bytes >= (UINT64_C(1) << 20))
+		snprintf(buf, len, "%" PRIu64 "M", bytes >> 20);
+	else
+		snprintf(buf, len, "%" PRIu64 "K", bytes >> 10);
+	return buf;
+}
+
+static json_object *row_json(const struct hvo_savings_row *row, bool with_position)
+{
+	json_object *obj = json_object_new_object();
+	if (with_position) {
+		json_object_object_add(obj, "node", json_object_new_int(row->node));
+		json_object_object_add(obj, "zone", json_object_new_string(hvo_zone_name(row->zone)));
+		json_object_object_add(obj, "zone_index", json_object_new_int(row->zone));
+		json_object_object_add(obj, "order", json_object_new_int(row->order));
+		json_object_object_add(obj, "huge_page_bytes",
+				       hvo_json_u64(UINT64_C(4096) << row->order));
+		json_object_object_add(obj, "vmemmap_pages_per_folio",
+				       hvo_json_u64(row->vmemmap_pages_per_folio));
+	}
+	json_object_object_add(obj, "folios", hvo_json_u64(row->folios));
+	json_object_object_add(obj, "optimized", hvo_json_u64(row->optimized));
+	json_object_object_add(obj, "pages_saved", hvo_json_u64(row->pages_saved));
+	json_object_object_add(obj, "shared_tail_pages", hvo_json_u64(row->shared_tail_pages));
+	json_object_object_add(obj, "bytes_saved", json_object_new_int64(net_bytes(row)));
+	return obj;
+}
+
+static uint64_t hugetlb_memmap_pages(const struct hvo_analysis *an)
+{
+	uint64_t pages = 0;
+	for (size_t r = 0; r < an->nr_rows; r++)
+		pages += an->rows[r].folios * an->rows[r].vmemmap_pages_per_folio;
+	return pages;
+}
+
+json_object *hvo_report_json_savings(const struct hvo_analysis *an)
+{
+	json_object *savings = json_object_new_object();
+	json_object *by = json_object_new_array();
+	for (size_t r = 0; r < an->nr_rows; r++)
+		json_object_array_add(by, row_json(&an->rows[r], true));
+	json_object *total = row_json(&an->total, false);
+	uint64_t memmap = hugetlb_memmap_pages(an);
+	json_object_object_add(total, "hugetlb_memmap_pages", hvo_json_u64(memmap));
+	json_object_object_add(total, "saved_fraction",
+			       json_object_new_double(memmap ? (double)an->total.pages_saved / memmap : 0));
+	json_object_object_add(savings, "by", by);
+	json_object_object_add(savings, "total", total);
+	return savings;
+}
+
+json_object *hvo_report_json_findings(const struct hvo_analysis *an)
+{
+	json_object *list = json_object_new_array();
+	for (size_t i = 0; i < an->nr_findings; i++) {
+		const struct hvo_finding *finding = &an->findings[i];
+		json_object *obj = json_object_new_object();
+		json_object *addresses = json_object_new_object();
+		json_object_object_add(obj, "id", json_object_new_string(finding->id));
+		json_object_object_add(obj, "severity",
+				       json_object_new_string(hvo_severity_name(finding->severity)));
+		for (size_t a = 0; a < finding->nr_addresses; a++)
+			json_object_object_add(addresses, finding->addresses[a].name,
+					       hvo_json_hex(finding->addresses[a].value));
+		json_object_object_add(obj, "addresses", addresses);
+		json_object_object_add(obj, "message", json_object_new_string(finding->message));
+		json_object_array_add(list, obj);
+	}
+	return list;
+}
+
+json_object *hvo_report_json_tails(const struct hvo_analysis *an)
+{
+	json_object *list = json_object_new_array();
+	for (size_t t = 0; t < an->nr_tails; t++) {
+		const struct hvo_shared_tail *tail = &an->tails[t];
+		json_object *obj = json_object_new_object();
+		json_object_object_add(obj, "frame", hvo_json_hex(tail->frame));
+		json_object_object_add(obj, "pfn", hvo_json_u64(tail->frame / PAGE_SIZE_4K));
+		json_object_object_add(obj, "order", json_object_new_int(tail->order));
+		json_object_object_add(obj, "node", json_object_new_int(tail->node));
+		json_object_object_add(obj, "zone", json_object_new_string(hvo_zone_name(tail->zone)));
+		json_object_object_add(obj, "folios", hvo_json_u64(tail->nr_folios));
+		json_object_object_add(obj, "content_valid", json_object_new_boolean(tail->content_valid));
+		if (tail->content_problem)
+			json_object_object_add(obj, "content_problem",
+					       json_object_new_string(tail->content_problem));
+		if (tail->frame_node_known)
+			json_object_object_add(obj, "frame_node", json_object_new_int(tail->frame_node));
+		json_object_array_add(list, obj);
+	}
+	return list;
+}
+
+json_object *hvo_report_json_folios(const struct hvo_analysis *an)
+{
+	json_object *list = json_object_new_array();
+	for (size_t f = 0; f < an->nr_folios; f++) {
+		const struct hvo_folio *folio = &an->folios[f];
+		json_object *obj = json_object_new_object();
+		json_object_object_add(obj, "head_pfn", hvo_json_u64(folio->head_pfn));
+		json_object_object_add(obj, "order", json_object_new_int(folio->order));
+		json_object_object_add(obj, "node", json_object_new_int(folio->node));
+		json_object_object_add(obj, "zone", json_object_new_string(hvo_zone_name(folio->zone)));
+		json_object_object_add(obj, "state",
+				       json_object_new_string(hvo_folio_state_name(folio->state)));
+		json_object_object_add(obj, "hvo_flag", json_object_new_boolean(folio->flag_optimized));
+		json_object_object_add(obj, "private", hvo_json_hex(folio->private));
+		json_object_object_add(obj, "head_frame", hvo_json_hex(folio->head_frame));
+		if (folio->state != HVO_FOLIO_NOT_OPTIMIZED)
+			json_object_object_add(obj, "tail_frame", hvo_json_hex(folio->tail_frame));
+		json_object_object_add(obj, "vmemmap_pages", hvo_json_u64(folio->nr_vmemmap_pages));
+		json_object_array_add(list, obj);
+	}
+	return list;
+}
+
+json_object *hvo_report_json_notes(const struct hvo_analysis *an)
+{
+	json_object *list = json_object_new_array();
+	for (size_t i = 0; i < an->nr_notes; i++)
+		json_object_array_add(list, json_object_new_string(an->notes[i]));
+	return list;
+}
+
+void hvo_report_text_summary(FILE *out, const struct hvo_program *prog,
+			     const struct hvo_analysis *an)
+{
+	fprintf(out, "kernel     %s\n", prog->release[0] ? prog->release : "unknown release");
+	fprintf(out, "generation %s (%s)\n", hvo_generation_name(an->generation),
+		prog->generation_evidence);
+	uint64_t by_state[4] = { 0 };
+	for (size_t f = 0; f < an->nr_folios; f++)
+		by_state[an->folios[f].state]++;
+	fprintf(out, "hugetlb    %zu folios: %" PRIu64 " not optimised, %" PRIu64
+		" HVO with shared tails, %" PRIu64 " HVO with fake heads, %" PRIu64 " broken\n",
+		an->nr_folios, by_state[HVO_FOLIO_NOT_OPTIMIZED], by_state[HVO_FOLIO_SHARED_TAIL],
+		by_state[HVO_FOLIO_FAKE_HEADS], by_state[HVO_FOLIO_BROKEN]);
+	fprintf(out, "vmemmap    %" PRIu64 " pages mapped, %" PRIu64 " page-table pages read, %"
+		PRIu64 " PTE tables, %" PRIu64 " leaf mappings\n",
+		an->vmemmap->nr_mapped_pages, an->vmemmap->nr_table_pages,
+		an->vmemmap->nr_pte_tables, an->vmemmap->nr_pmd_leaves);
+}
+
+void hvo_report_text_savings(FILE *out, const struct hvo_analysis *an)
+{
+	char size[16];
+	fprintf(out, "%-4s %-7s %-5s %8s %9s %8s %11s %7s %14s\n", "node", "zone", "size", "folios",
+		"optimised", "vmemmap", "pages_saved", "shared", "net_saved");
+	for (size_t r = 0; r < an->nr_rows; r++) {
+		const struct hvo_savings_row *row = &an->rows[r];
+		fprintf(out, "%-4u %-7s %-5s %8" PRIu64 " %9" PRIu64 " %8" PRIu64 " %11" PRIu64
+			" %7" PRIu64 " %12" PRId64 " B\n",
+			row->node, hvo_zone_name(row->zone), size_label(row->order, size, sizeof(size)),
+			row->folios, row->optimized, row->vmemmap_pages_per_folio, row->pages_saved,
+			row->shared_tail_pages, net_bytes(row));
+	}
+	uint64_t memmap = hugetlb_memmap_pages(an);
+	fprintf(out, "%-4s %-7s %-5s %8" PRIu64 " %9" PRIu64 " %8s %11" PRIu64 " %7" PRIu64
+		" %12" PRId64 " B\n", "all", "", "", an->total.folios, an->total.optimized, "",
+		an->total.pages_saved, an->total.shared_tail_pages, net_bytes(&an->total));
+	if (memmap)
+		fprintf(out, "HVO freed %" PRIu64 " of %" PRIu64 " hugetlb vmemmap pages (%.1f%%)\n",
+			an->total.pages_saved, memmap, 100.0 * an->total.pages_saved / memmap);
+}
+
+void hvo_report_text_findings(FILE *out, const struct hvo_analysis *an)
+{
+	if (!an->nr_findings) {
+		fprintf(out, "no findings\n");
+		return;
+	}
+	for (size_t i = 0; i < an->nr_findings; i++) {
+		const struct hvo_finding *finding = &an->findings[i];
+		fprintf(out, "%-8s %s: %s\n", hvo_severity_name(finding->severity), finding->id,
+			finding->message);
+		for (size_t a = 0; a < finding->nr_addresses; a++)
+			fprintf(out, "         %s=0x%" PRIx64 "\n", finding->addresses[a].name,
+				finding->addresses[a].value);
+	}
+}
+
+void hvo_report_text_tails(FILE *out, const struct hvo_analysis *an)
+{
+	if (!an->nr_tails) {
+		fprintf(out, "no shared tail pages mapped\n");
+		return;
+	}
+	fprintf(out, "%-18s %5s %4s %-7s %7s %-8s %s\n", "frame", "order", "node", "zone",
+		"folios", "content", "frame_node");
+	for (size_t t = 0; t < an->nr_tails; t++) {
+		const struct hvo_shared_tail *tail = &an->tails[t];
+		char frame_node[16] = "?";
+		if (tail->frame_node_known)
+			snprintf(frame_node, sizeof(frame_node), "%u", tail->frame_node);
+		fprintf(out, "0x%016" PRIx64 " %5u %4u %-7s %7" PRIu64 " %-8s %s\n", tail->frame,
+			tail->order, tail->node, hvo_zone_name(tail->zone), tail->nr_folios,
+			tail->content_valid ? "ok" : "BAD", frame_node);
+	}
+}
+
+void hvo_report_text_folios(FILE *out, const struct hvo_analysis *an)
+{
+	fprintf(out, "%-12s %5s %4s %-7s %-16s %-4s %-18s %s\n", "head_pfn", "order", "node",
+		"zone", "state", "flag", "head_frame", "tail_frame");
+	for (size_t f = 0; f < an->nr_folios; f++) {
+		const struct hvo_folio *folio = &an->folios[f];
+		fprintf(out, "0x%-10" PRIx64 " %5u %4u %-7s %-16s %-4s 0x%016" PRIx64,
+			folio->head_pfn, folio->order, folio->node, hvo_zone_name(folio->zone),
+			hvo_folio_state_name(folio->state), folio->flag_optimized ? "yes" : "no",
+			folio->head_frame);
+		if (folio->state != HVO_FOLIO_NOT_OPTIMIZED)
+			fprintf(out, " 0x%016" PRIx64, folio->tail_frame);
+		fputc('\n', out);
+	}
+}
+
+void hvo_report_text_notes(FILE *out, const struct hvo_analysis *an)
+{
+	for (size_t i = 0; i < an->nr_notes; i++)
+		fprintf(out, "note: %s\n", an->notes[i]);
+}

@@ -1,0 +1,34 @@
+/*
+ * report.h - text and JSON renderings of one struct hvo_analysis.
+ *
+ * The JSON layout is the documented schema (man/hvoinspect.1, JSON OUTPUT);
+ * the text is for people.  Both read the same result model.
+ */
+#ifndef HVO_REPORT_H
+#define HVO_REPORT_H
+
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "hvo.h"
+#include "program.h"
+
+const char *hvo_zone_name(unsigned int zone);
+
+/* Sections of the analysis, as JSON values (caller owns them). */
+json_object *hvo_report_json_savings(const struct hvo_analysis *an);
+json_object *hvo_report_json_findings(const struct hvo_analysis *an);
+json_object *hvo_report_json_tails(const struct hvo_analysis *an);
+json_object *hvo_report_json_folios(const struct hvo_analysis *an);
+json_object *hvo_report_json_notes(const struct hvo_analysis *an);
+
+void hvo_report_text_summary(FILE *out, const struct hvo_program *prog,
+			     const struct hvo_analysis *an);
+void hvo_report_text_savings(FILE *out, const struct hvo_analysis *an);
+void hvo_report_text_findings(FILE *out, const struct hvo_analysis *an);
+void hvo_report_text_tails(FILE *out, const struct hvo_analysis *an);
+void hvo_report_text_folios(FILE *out, const struct hvo_analysis *an);
+void hvo_report_text_notes(FILE *out, const struct hvo_analysis *an);
+
+#endif /* HVO_REPORT_H */

@@ -1,0 +1,233 @@
+/* vmemmap.c - one page-table walk over the vmemmap, recorded as runs. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmemmap.h"
+
+/* x86_64 page-table entry bits (arch/x86/include/asm/pgtable_types.h). */
+#define X86_PTE_PRESENT UINT64_C(0x1)
+#define X86_PTE_RW UINT64_C(0x2)
+#define X86_PTE_PSE UINT64_C(0x80)
+#define X86_PTE_ADDR_MASK UINT64_C(0x000ffffffffff000)
+#define X86_PTRS_PER_TABLE 512
+#define PAGE_SIZE_4K UINT64_C(4096)
+
+/* A corrupted dump could make every entry point somewhere: bound the work. */
+#define MAX_TABLE_PAGES (UINT64_C(1) << 22)
+#define MAX_PROBLEMS 1000
+
+static const char *const level_names[] = { "", "pte", "pmd", "pud", "p4d", "pgd" };
+
+struct walk {
+	struct hvo_program *prog;
+	struct hvo_vmemmap *vm;
+	uint64_t start, end;
+	unsigned int levels;
+};
+
+static struct hvo_error *add_problem(struct hvo_vmemmap *vm, uint64_t vaddr,
+				     uint64_t table_paddr, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static struct hvo_error *add_problem(struct hvo_vmemmap *vm, uint64_t vaddr,
+				     uint64_t table_paddr, const char *fmt, ...)
+{
+	if (vm->nr_problems >= MAX_PROBLEMS)
+		return NULL;
+	struct hvo_vmemmap_problem *grown =
+		realloc(vm->problems, (vm->nr_problems + 1) * sizeof(*grown));
+	if (!grown)
+		return &hvo_error_nomem;
+	vm->problems = grown;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&grown[vm->nr_problems].what, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return &hvo_error_nomem;
+	grown[vm->nr_problems].vaddr = vaddr;
+	grown[vm->nr_problems].table_paddr = table_paddr;
+	vm->nr_problems++;
+	return NULL;
+}
+
+/* Append nr_pages mapping consecutive (or, with repeat, identical) frames. */
+static struct hvo_error *add_mapping(struct hvo_vmemmap *vm, uint64_t vaddr,
+				     uint64_t paddr, uint64_t nr_pages, unsigned int flags)
+{
+	vm->nr_mapped_pages += nr_pages;
+	if (vm->nr_runs) {
+		struct hvo_vmemmap_run *last = &vm->runs[vm->nr_runs - 1];
+		bool adjacent = last->vaddr + last->nr_pages * PAGE_SIZE_4K == vaddr;
+		unsigned int base_flags = last->flags & ~HVO_MAP_REPEAT;
+		if (adjacent && base_flags == (flags & ~HVO_MAP_REPEAT)) {
+			/* Same frame again: grow (or start) a repeat run. */
+			if (nr_pages == 1 && paddr == last->paddr &&
+			    (last->nr_pages == 1 || (last->flags & HVO_MAP_REPEAT))) {
+				last->flags |= HVO_MAP_REPEAT;
+				last->nr_pages++;
+				return NULL;
+			}
+			/* Next frame in sequence: grow a contiguous run. */
+			if (!(last->flags & HVO_MAP_REPEAT) && !(flags & HVO_MAP_REPEAT) &&
+			    paddr == last->paddr + last->nr_pages * PAGE_SIZE_4K) {
+				last->nr_pages += nr_pages;
+				return NULL;
+			}
+		}
+	}
+	if (vm->nr_runs == vm->runs_capacity) {
+		size_t capacity = vm->runs_capacity ? vm->runs_capacity * 2 : 256;
+		struct hvo_vmemmap_run *grown = realloc(vm->runs, capacity * sizeof(*grown));
+		if (!grown)
+			return &hvo_error_nomem;
+		vm->runs = grown;
+		vm->runs_capacity = capacity;
+	}
+	vm->runs[vm->nr_runs++] = (struct hvo_vmemmap_run){
+		.vaddr = vaddr, .nr_pages = nr_pages, .paddr = paddr, .flags = flags,
+	};
+	return NULL;
+}
+
+/* Bytes of virtual address one entry at this level maps (level 1 = PTE). */
+static uint64_t entry_span(unsigned int level)
+{
+	return PAGE_SIZE_4K << (9 * (level - 1));
+}
+
+static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
+				    uint64_t table_paddr, uint64_t table_vaddr,
+				    bool writable_above)
+{
+	struct hvo_vmemmap *vm = walk->vm;
+	uint64_t entries[X86_PTRS_PER_TABLE];
+	uint64_t span = entry_span(level);
+	struct hvo_error *err;
+
+	if (vm->nr_table_pages >= MAX_TABLE_PAGES)
+		return hvo_error_create(HVO_ERROR_INVALID,
+					"vmemmap page tables exceed %" PRIu64 " pages; the dump's "
+					"page tables are corrupted", MAX_TABLE_PAGES);
+	vm->nr_table_pages++;
+	char what[32];
+	snprintf(what, sizeof(what), "%s page", level_names[level]);
+	err = hvo_dump_read(walk->prog->dump, HVO_PHYS, table_paddr, entries,
+			    sizeof(entries), what);
+	if (err) {
+		if (err->code != HVO_ERROR_NODATA && err->code != HVO_ERROR_FORMAT)
+			return err;
+		vm->incomplete = true;
+		struct hvo_error *perr = add_problem(vm, table_vaddr, table_paddr, "%s",
+						     err->message);
+		hvo_error_destroy(err);
+		return perr;
+	}
+
+	for (unsigned int i = 0; i < X86_PTRS_PER_TABLE; i++) {
+		uint64_t vaddr = table_vaddr + i * span;
+		/* span - 1: the last entry of the top table ends at 2^64, which wraps. */
+		if (vaddr + (span - 1) < walk->start || vaddr >= walk->end)
+			continue;
+		uint64_t entry = entries[i];
+		if (!(entry & X86_PTE_PRESENT))
+			continue;
+		bool writable = writable_above && (entry & X86_PTE_RW);
+		uint64_t paddr = entry & X86_PTE_ADDR_MASK;
+		if (level == 1) {
+			err = add_mapping(vm, vaddr, paddr, 1,
+					  HVO_MAP_PTE | (writable ? HVO_MAP_WRITABLE : 0));
+		} else if ((level == 2 || level == 3) && (entry & X86_PTE_PSE)) {
+			/* 2 MiB or 1 GiB leaf: bit 12 is PAT here, not address. */
+			paddr &= ~(span - 1);
+			vm->nr_pmd_leaves++;
+			err = add_mapping(vm, vaddr, paddr, span / PAGE_SIZE_4K,
+					  writable ? HVO_MAP_WRITABLE : 0);
+		} else {
+			if (level == 2)
+				vm->nr_pte_tables++;
+			err = walk_table(walk, level - 1, paddr, vaddr, writable);
+		}
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+struct hvo_error *hvo_vmemmap_walk(struct hvo_program *prog, uint64_t start_vaddr,
+				   uint64_t end_vaddr, struct hvo_vmemmap **ret)
+{
+	struct hvo_error *err;
+	uint64_t root;
+	struct hvo_vmemmap *vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return &hvo_error_nomem;
+	vm->start_vaddr = start_vaddr & ~(PAGE_SIZE_4K - 1);
+	vm->end_vaddr = end_vaddr;
+	err = hvo_dump_pgt_root(prog->dump, &root);
+	if (err)
+		goto err;
+	struct walk walk = {
+		.prog = prog, .vm = vm, .start = vm->start_vaddr, .end = end_vaddr,
+		.levels = prog->pgtable_levels,
+	};
+	/* The top-level table covers the whole canonical address space. */
+	unsigned int va_bits = 12 + 9 * walk.levels;
+	uint64_t top_vaddr = ~UINT64_C(0) << (va_bits - 1);	/* kernel half, sign-extended */
+	/* Walk only the kernel half: index 256 and up of the top-level table. */
+	err = walk_table(&walk, walk.levels, root & X86_PTE_ADDR_MASK,
+			 top_vaddr - (UINT64_C(256) * entry_span(walk.levels)), true);
+	if (err)
+		goto err;
+	*ret = vm;
+	return NULL;
+err:
+	hvo_vmemmap_free(vm);
+	return hvo_error_prefix(err, "walking the vmemmap page tables");
+}
+
+void hvo_vmemmap_free(struct hvo_vmemmap *vm)
+{
+	if (!vm)
+		return;
+	for (size_t i = 0; i < vm->nr_problems; i++)
+		free(vm->problems[i].what);
+	free(vm->problems);
+	free(vm->runs);
+	free(vm);
+}
+
+const struct hvo_vmemmap_run *hvo_vmemmap_find(const struct hvo_vmemmap *vm,
+					       uint64_t vaddr)
+{
+	size_t lo = 0, hi = vm->nr_runs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct hvo_vmemmap_run *run = &vm->runs[mid];
+		if (vaddr < run->vaddr)
+			hi = mid;
+		else if (vaddr >= run->vaddr + run->nr_pages * PAGE_SIZE_4K)
+			lo = mid + 1;
+		else
+			return run;
+	}
+	return NULL;
+}
+
+bool hvo_vmemmap_translate(const struct hvo_vmemmap *vm, uint64_t vaddr,
+			   uint64_t *paddr_ret, unsigned int *flags_ret)
+{
+	const struct hvo_vmemmap_run *run = hvo_vmemmap_find(vm, vaddr);
+	if (!run)
+		return false;
+	uint64_t page_index = (vaddr - run->vaddr) / PAGE_SIZE_4K;
+	uint64_t frame = run->flags & HVO_MAP_REPEAT ? run->paddr :
+		run->paddr + page_index * PAGE_SIZE_4K;
+	*paddr_ret = frame + (vaddr & (PAGE_SIZE_4K - 1));
+	if (flags_ret)
+		*flags_ret = run->flags;
+	return true;
+}
