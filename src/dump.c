@@ -137,13 +137,13 @@ static struct hvo_error *settle_phys_base(struct hvo_dump *dump)
 		return NULL;
 	if (err)
 		return err;
-	kdump_num_t header_phys_base = 0;
-	kdump_status ks = kdump_get_number_attr(dump->ctx, "linux.phys_base",
+	kdump_addr_t header_phys_base = 0;
+	kdump_status ks = kdump_get_address_attr(dump->ctx, "linux.phys_base",
 						&header_phys_base);
 	bool header_had_one = ks == KDUMP_OK;
-	if (header_had_one && header_phys_base == (kdump_num_t)vi_phys_base)
+	if (header_had_one && header_phys_base == (kdump_addr_t)vi_phys_base)
 		return NULL;
-	ks = kdump_set_number_attr(dump->ctx, "linux.phys_base", (kdump_num_t)vi_phys_base);
+	ks = kdump_set_address_attr(dump->ctx, "linux.phys_base", (kdump_addr_t)vi_phys_base);
 	if (ks != KDUMP_OK)
 		return kdump_failure(dump, ks, "setting phys_base");
 	if (header_had_one && asprintf(&dump->fixup_note,
@@ -176,18 +176,27 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	if (!dump->format)
 		return hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (unknown format)");
 
-	char *raw = NULL;
-	ks = kdump_vmcoreinfo_raw(dump->ctx, &raw);
-	if (ks != KDUMP_OK || !raw || !*raw) {
-		free(raw);
+	/*
+	 * The raw note blob exists as soon as the file is opened; the parsed
+	 * kdump_vmcoreinfo_raw() view needs the OS type, which needs the
+	 * architecture, which QEMU's diskdumps only give through VMCOREINFO.
+	 */
+	kdump_attr_t raw_attr = { .type = KDUMP_BLOB };
+	ks = kdump_get_typed_attr(dump->ctx, "linux.vmcoreinfo.raw", &raw_attr);
+	if (ks != KDUMP_OK || raw_attr.type != KDUMP_BLOB)
 		return hvo_error_create(HVO_ERROR_FORMAT,
 					"dump has no VMCOREINFO (was it taken without "
 					"-device vmcoreinfo or the kernel's crash notes?)");
+	const void *raw = kdump_blob_pin(raw_attr.val.blob);
+	size_t raw_size = kdump_blob_size(raw_attr.val.blob);
+	if (!raw || !raw_size) {
+		kdump_blob_unpin(raw_attr.val.blob);
+		return hvo_error_create(HVO_ERROR_FORMAT, "dump has an empty VMCOREINFO note");
 	}
-	err = hvo_vmcoreinfo_parse(raw, strlen(raw), &dump->vmcoreinfo);
-	free(raw);
+	err = hvo_vmcoreinfo_parse(raw, raw_size, &dump->vmcoreinfo);
+	kdump_blob_unpin(raw_attr.val.blob);
 	if (err)
-		return err;
+		return hvo_error_prefix(err, "VMCOREINFO");
 
 	err = settle_arch(dump);
 	if (err)
@@ -215,7 +224,7 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	if (ks != KDUMP_OK)
 		return kdump_failure(dump, ks, "setting up address translation");
 
-	kdump_attr_t attr;
+	kdump_attr_t attr = { .type = KDUMP_BITMAP };
 	ks = kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr);
 	if (ks == KDUMP_OK && attr.type == KDUMP_BITMAP) {
 		dump->file_pagemap = attr.val.bitmap;
