@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gelf.h>
+#include <libelf.h>
 #include <libkdumpfile/addrxlat.h>
 #include <libkdumpfile/kdumpfile.h>
 
@@ -153,6 +155,71 @@ static struct hvo_error *settle_phys_base(struct hvo_dump *dump)
 	return NULL;
 }
 
+/* What the first bytes claim the file is, for messages about broken files. */
+static const char *sniff_format(int fd)
+{
+	char magic[8];
+	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
+		return NULL;
+	if (!memcmp(magic, "\177ELF", 4))
+		return "ELF";
+	if (!memcmp(magic, "KDUMP   ", 8))
+		return "kdump-compressed";
+	if (!memcmp(magic, "DISKDUMP", 8))
+		return "diskdump";
+	return NULL;
+}
+
+/*
+ * An ELF dump cut short still opens: its headers are intact, its last
+ * segments are not.  Compare what the program headers describe with the
+ * file's size, so a truncated file is refused up front instead of
+ * producing a partial answer.
+ */
+static struct hvo_error *check_elf_extent(struct hvo_dump *dump)
+{
+	struct stat st;
+	if (fstat(dump->data_fd, &st))
+		return hvo_error_errno(errno, "stat");
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return hvo_error_create(HVO_ERROR_INTERNAL, "libelf: %s", elf_errmsg(-1));
+	Elf *elf = elf_begin(dump->data_fd, ELF_C_READ, NULL);
+	if (!elf)
+		return hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump (%s)", elf_errmsg(-1));
+	struct hvo_error *err = NULL;
+	size_t nr_phdrs;
+	uint64_t extent = 0;
+	if (elf_getphdrnum(elf, &nr_phdrs)) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump (%s)", elf_errmsg(-1));
+		goto out;
+	}
+	for (size_t i = 0; i < nr_phdrs; i++) {
+		GElf_Phdr phdr;
+		if (!gelf_getphdr(elf, i, &phdr)) {
+			err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump: program header %zu (%s)",
+					       i, elf_errmsg(-1));
+			goto out;
+		}
+		if (phdr.p_type != PT_LOAD && phdr.p_type != PT_NOTE)
+			continue;
+		if (phdr.p_offset > UINT64_MAX - phdr.p_filesz) {
+			err = hvo_error_create(HVO_ERROR_FORMAT,
+					       "corrupt ELF dump: segment %zu ends past 2^64", i);
+			goto out;
+		}
+		if (phdr.p_offset + phdr.p_filesz > extent)
+			extent = phdr.p_offset + phdr.p_filesz;
+	}
+	if (extent > (uint64_t)st.st_size)
+		err = hvo_error_create(HVO_ERROR_FORMAT,
+				       "truncated ELF dump: its segments need %" PRIu64
+				       " bytes, the file has %" PRIu64,
+				       extent, (uint64_t)st.st_size);
+out:
+	elf_end(elf);
+	return err;
+}
+
 static struct hvo_error *open_kdump(struct hvo_dump *dump)
 {
 	kdump_status ks;
@@ -162,19 +229,27 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	if (!dump->ctx)
 		return &hvo_error_nomem;
 	ks = kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_FD, dump->data_fd);
-	if (ks != KDUMP_OK)
-		{
+	if (ks != KDUMP_OK) {
 		/* libkdumpfile prefixes its own plumbing ("Cannot set file.set.0.fd: "). */
 		const char *why = kdump_get_err(dump->ctx);
-		const char *colon = why ? strrchr(why, ':') : NULL;
+		const char *plumbing = "Cannot set file.set.0.fd: ";
+		if (why && !strncmp(why, plumbing, strlen(plumbing)))
+			why += strlen(plumbing);
+		const char *kind = sniff_format(dump->data_fd);
+		if (kind)
+			return hvo_error_create(HVO_ERROR_FORMAT,
+						"corrupt or truncated %s dump (%s)", kind,
+						why ? why : "unreadable headers");
 		return hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (%s)",
-					colon ? colon + 2 : why ? why : "unknown format");
+					why ? why : "unknown format");
 	}
 	err = get_string_attr(dump, KDUMP_ATTR_FILE_FORMAT, &dump->format);
 	if (err)
 		return err;
 	if (!dump->format)
 		return hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (unknown format)");
+	if (!strcmp(dump->format, "elf") && (err = check_elf_extent(dump)))
+		return err;
 
 	/*
 	 * The raw note blob exists as soon as the file is opened; the parsed
