@@ -1,0 +1,31 @@
+#!/bin/sh
+# The man page and --help describe every command in the command table.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+test_expect_success 'every command in --help has a man page entry' '
+	hvoinspect --help | sed -n "/^Commands:/,/^$/p" | awk "NF >= 2 { print \$1 }" >cmds &&
+	test $(wc -l <cmds) -ge 8 &&
+	while read -r cmd; do
+		grep -q "^\.BI* $cmd\b" "$top_srcdir/man/hvoinspect.1" ||
+		{ echo "man page lacks $cmd"; exit 1; }
+	done <cmds
+'
+
+test_expect_success 'every finding id the analysis can emit is documented' '
+	grep -ho "add_finding(az, \"[a-z-]*\"" "$top_srcdir"/src/*.c |
+		sed "s/.*\"\(.*\)\"/\1/" | sort -u >ids &&
+	test $(wc -l <ids) -ge 10 &&
+	while read -r id; do
+		grep -q "$id" "$top_srcdir/man/hvoinspect.1" ||
+		{ echo "man page lacks finding $id"; exit 1; }
+	done <ids
+'
+
+test_expect_success 'the exit codes in --help match the man page' '
+	hvoinspect --help | grep -E "^  [0-3]  " | awk "{ print \$1 }" >help-codes &&
+	printf "0\n1\n2\n3\n" >expect &&
+	test_cmp expect help-codes &&
+	for c in 0 1 2 3; do grep -q "^\.B $c$" "$top_srcdir/man/hvoinspect.1" || exit 1; done
+'
+
+test_done
