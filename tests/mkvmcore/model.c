@@ -9,6 +9,7 @@
 #define GIB (UINT64_C(1) << 30)
 #define MIB (UINT64_C(1) << 20)
 #define PFN(x) ((x) >> MKV_PAGE_SHIFT)
+#define SECTIONS_PER_ROOT (MKV_PAGE_SIZE / 32)
 
 /* Virtual layout of the kernel image, relative to _text (all 2 MiB aligned). */
 #define IMG_TEXT_SIZE (16 * MIB)
@@ -97,6 +98,40 @@ uint64_t mkv_model_paddr_to_direct(const struct mkv_model *m, uint64_t paddr)
 uint64_t mkv_model_image_to_paddr(const struct mkv_model *m, uint64_t vaddr)
 {
 	return vaddr - MKV_START_KERNEL_MAP + m->phys_base;
+}
+
+int mkv_model_kwrite64(struct mkv_model *m, uint64_t vaddr, uint64_t val)
+{
+	struct mkv_pgt_walk w;
+	if (mkv_pgt_walk(&m->pgt, vaddr, &w))
+		return -1;
+	return mkv_phys_write64(m->mem, w.paddr, val);
+}
+
+int mkv_model_kwrite32(struct mkv_model *m, uint64_t vaddr, uint32_t val)
+{
+	struct mkv_pgt_walk w;
+	if (mkv_pgt_walk(&m->pgt, vaddr, &w))
+		return -1;
+	return mkv_phys_write32(m->mem, w.paddr, val);
+}
+
+int mkv_model_kread64(const struct mkv_model *m, uint64_t vaddr, uint64_t *val_ret)
+{
+	struct mkv_pgt_walk w;
+	if (mkv_pgt_walk(&m->pgt, vaddr, &w))
+		return -1;
+	*val_ret = mkv_phys_read64(m->mem, w.paddr);
+	return 0;
+}
+
+uint64_t mkv_model_mem_section_paddr(const struct mkv_model *m, uint64_t section)
+{
+	uint64_t rv = mkv_phys_read64(m->mem, m->mem_section_root_paddr +
+					      (section / SECTIONS_PER_ROOT) * 8);
+	if (!rv)
+		return 0;
+	return rv - m->page_offset + (section % SECTIONS_PER_ROOT) * 32;
 }
 
 int mkv_model_node_of(const struct mkv_model *m, uint64_t pfn)
@@ -447,7 +482,6 @@ static int write_pgdats(struct mkv_model *m)
  * to a page of 128 struct mem_section; section_mem_map holds the encoded
  * memmap (vmemmap base, as pfn_to_page(section start) - section start) and flags.
  */
-#define SECTIONS_PER_ROOT (MKV_PAGE_SIZE / 32)
 #define SECTION_MARKED_PRESENT 0x1
 #define SECTION_HAS_MEM_MAP 0x2
 #define SECTION_IS_ONLINE 0x4
@@ -518,6 +552,10 @@ int mkv_model_build(struct mkv_model *m, const struct mkv_params *params)
 		m->vmalloc_base = UINT64_C(0xffffc90000000000);
 		m->max_physmem_bits = 46;
 	}
+	/* memmap-misaligned: a vmemmap base only 2 MiB aligned breaks the tail masks of
+	 * folios above order 15 (the kernel warns but keeps going) */
+	if (params->faults & (UINT32_C(1) << MKV_FAULT_MEMMAP_MISALIGNED))
+		m->vmemmap_base += MKV_SIZE_2M;
 	for (int i = 0; i < 3; i++)
 		m->build_id[i] = mkv_model_rand(m);
 	if (layout_nodes(m))
@@ -525,7 +563,7 @@ int mkv_model_build(struct mkv_model *m, const struct mkv_params *params)
 	if (layout_kernel(m) || map_kernel_image(m) || write_pgdats(m) || write_globals(m) ||
 	    map_direct(m) || write_mem_sections(m))
 		goto fail;
-	if (mkv_memmap_build(m))
+	if (mkv_memmap_build(m) || mkv_faults_apply(m))
 		goto fail;
 	if (mkv_vmcoreinfo_build(m))
 		goto fail;

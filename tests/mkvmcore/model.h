@@ -63,8 +63,12 @@ struct mkv_fault_rec {
 	uint64_t address;	/* vaddr of the struct page / PTE target range */
 	uint64_t pte_address;	/* kernel vaddr of the PTE (0 if none) */
 	uint64_t head_pfn;	/* UINT64_MAX if none */
-	int node, zone, order;
-	char detail[160];
+	int node, zone, order;	/* -1 if none */
+	uint64_t expected, actual;	/* entry or word values, when has_values */
+	bool has_values;
+	const char *extra_name;	/* one more named address, or NULL */
+	uint64_t extra_addr;
+	char detail[200];
 };
 
 struct mkv_symbol {
@@ -117,6 +121,12 @@ uint64_t mkv_model_image_to_paddr(const struct mkv_model *m, uint64_t vaddr);
 /* Allocate zeroed pages on a node (boot allocator); returns the first PFN or 0. */
 uint64_t mkv_model_alloc_pages(struct mkv_model *m, int node, uint64_t nr_pages,
 			       uint64_t align_pages);
+/* Kernel virtual writes/reads through the model's page tables; -1 if unmapped. */
+int mkv_model_kwrite64(struct mkv_model *m, uint64_t vaddr, uint64_t val);
+int mkv_model_kwrite32(struct mkv_model *m, uint64_t vaddr, uint32_t val);
+int mkv_model_kread64(const struct mkv_model *m, uint64_t vaddr, uint64_t *val_ret);
+/* Physical address of the mem_section entry of a section. */
+uint64_t mkv_model_mem_section_paddr(const struct mkv_model *m, uint64_t section);
 int mkv_model_zone_of(const struct mkv_model *m, int node, uint64_t pfn);
 int mkv_model_node_of(const struct mkv_model *m, uint64_t pfn);
 int mkv_model_add_fault(struct mkv_model *m, const struct mkv_fault_rec *rec);
@@ -125,6 +135,8 @@ uint64_t mkv_model_rand(struct mkv_model *m);
 
 /* memmap.c: struct pages, huge pages, HVO, counters, faults. */
 int mkv_memmap_build(struct mkv_model *m);
+/* faults.c: inject the requested faults into a built memmap. */
+int mkv_faults_apply(struct mkv_model *m);
 /* vmcoreinfo.c: the VMCOREINFO text as the generation's kernel writes it. */
 int mkv_vmcoreinfo_build(struct mkv_model *m);
 

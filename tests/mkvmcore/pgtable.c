@@ -133,3 +133,30 @@ int mkv_pgt_set_pte(struct mkv_pgt *pgt, uint64_t vaddr, uint64_t entry)
 		return -1;
 	return mkv_phys_write64(pgt->mem, entry_paddr_of(e & MKV_PTE_ADDR_MASK, vaddr, 1), entry);
 }
+
+int mkv_pgt_install_pte_table(struct mkv_pgt *pgt, uint64_t vaddr, uint64_t table_paddr,
+			      uint64_t table_flags, int node)
+{
+	uint64_t table = pgt->root_paddr;
+	for (int level = pgt->levels; level > 2; level--) {
+		uint64_t ep = entry_paddr_of(table, vaddr, level);
+		uint64_t e = mkv_phys_read64(pgt->mem, ep);
+		if (!(e & MKV_PTE_P)) {
+			uint64_t t = pgt->alloc(pgt->alloc_ctx, node);
+			if (!t)
+				return -1;
+			pgt->nr_tables++;
+			e = t | table_flags;
+			if (mkv_phys_write64(pgt->mem, ep, e))
+				return -1;
+		} else if (level == 3 && (e & MKV_PTE_PS)) {
+			return -1;
+		}
+		table = e & MKV_PTE_ADDR_MASK;
+	}
+	uint64_t ep = entry_paddr_of(table, vaddr, 2);
+	if (mkv_phys_read64(pgt->mem, ep) & MKV_PTE_P)
+		return -1;
+	pgt->nr_tables++;
+	return mkv_phys_write64(pgt->mem, ep, table_paddr | table_flags);
+}

@@ -70,6 +70,13 @@ struct mkv_pgt_walk {
 /* Walk; returns 0 when mapped, -1 otherwise. */
 int mkv_pgt_walk(const struct mkv_pgt *pgt, uint64_t vaddr, struct mkv_pgt_walk *ret);
 
+/*
+ * Point the PMD entry for vaddr at an already written PTE table (creating the
+ * upper tables on @node); the PMD must be empty.
+ */
+int mkv_pgt_install_pte_table(struct mkv_pgt *pgt, uint64_t vaddr, uint64_t table_paddr,
+			      uint64_t table_flags, int node);
+
 /* Overwrite the leaf PTE (4 KiB) for vaddr; the PTE table must exist. */
 int mkv_pgt_set_pte(struct mkv_pgt *pgt, uint64_t vaddr, uint64_t entry);
 

@@ -310,11 +310,23 @@ int mkv_params_check(const struct mkv_params *p, char *errbuf, size_t errlen)
 		return -1;
 	}
 	uint32_t mask_only = (UINT32_C(1) << MKV_FAULT_FAKE_HEADS_ON_MASK_KERNEL) |
+			     (UINT32_C(1) << MKV_FAULT_TAIL_WRONG_ORDER) |
+			     (UINT32_C(1) << MKV_FAULT_TAIL_CROSS_NODE) |
 			     (UINT32_C(1) << MKV_FAULT_VMEMMAP_TAILS_UNUSED) |
 			     (UINT32_C(1) << MKV_FAULT_VMEMMAP_TAILS_MISPLACED) |
 			     (UINT32_C(1) << MKV_FAULT_SHARED_TAIL_CORRUPT);
 	if (p->gen == MKV_GEN_LEGACY && (p->faults & mask_only)) {
 		snprintf(errbuf, errlen, "faults about shared tails need generation v3 or merged");
+		return -1;
+	}
+	if (p->gen != MKV_GEN_MERGED && (p->faults & (UINT32_C(1) << MKV_FAULT_TAIL_CROSS_ZONE))) {
+		snprintf(errbuf, errlen, "tail-cross-zone needs generation merged (per-zone tails)");
+		return -1;
+	}
+	uint32_t multi_node = (UINT32_C(1) << MKV_FAULT_TAIL_CROSS_NODE) |
+			      (UINT32_C(1) << MKV_FAULT_VMEMMAP_TAILS_MISPLACED);
+	if (p->nr_nodes < 2 && (p->faults & multi_node)) {
+		snprintf(errbuf, errlen, "tail-cross-node and vmemmap-tails-misplaced need nodes >= 2");
 		return -1;
 	}
 	return 0;
