@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "shell.h"
 #include "program.h"
 
 static const char usage_text[] =
@@ -15,8 +20,15 @@ static const char usage_text[] =
 	"Post-mortem analysis of HugeTLB Vmemmap Optimization (HVO) in Linux crash\n"
 	"dumps (kdump-compressed or ELF, x86_64).\n"
 	"\n"
+	"With no COMMAND: an interactive shell when stdin and stdout are terminals,\n"
+	"the commands read from stdin when it is not a terminal, else `report`.\n"
+	"\n"
 	"Options:\n"
 	"  -j, --json       print results as JSON (one object per command)\n"
+	"  -c, --commands 'CMD; CMD'\n"
+	"                   run these commands (scripted mode)\n"
+	"  -f, --file FILE  run the commands in FILE, one per line\n"
+	"  -k, --keep-going go on after a failing command in a script\n"
 	"      --fail-on SEVERITY\n"
 	"                   exit 1 when a finding is at or above SEVERITY\n"
 	"                   (info, warning, error, critical; default warning)\n"
@@ -34,6 +46,68 @@ static const char exit_text[] =
 	"  3  analysed, but incomplete (pages missing or filtered from the dump)\n"
 	"\n"
 	"See hvoinspect(1) for details.\n";
+
+#define MAX_SCRIPT_SIZE (1024 * 1024)
+
+static struct hvo_error *read_stream(FILE *in, const char *name, char **text_ret)
+{
+	char *text = malloc(MAX_SCRIPT_SIZE + 1);
+	if (!text)
+		return &hvo_error_nomem;
+	size_t size = fread(text, 1, MAX_SCRIPT_SIZE + 1, in);
+	if (ferror(in)) {
+		free(text);
+		return hvo_error_errno(errno, "reading '%s'", name);
+	}
+	if (size > MAX_SCRIPT_SIZE) {
+		free(text);
+		return hvo_error_create(HVO_ERROR_USAGE, "'%s': script larger than %d bytes",
+					name, MAX_SCRIPT_SIZE);
+	}
+	text[size] = '\0';
+	*text_ret = text;
+	return NULL;
+}
+
+static struct hvo_error *read_script(const char *path, char **text_ret)
+{
+	FILE *in = fopen(path, "r");
+	if (!in)
+		return hvo_error_errno(errno, "cannot open '%s'", path);
+	struct hvo_error *err = read_stream(in, path, text_ret);
+	fclose(in);
+	return err;
+}
+
+/* A closed or unreadable stdin just means no commands: the report runs. */
+static struct hvo_error *read_stdin_script(char **text_ret)
+{
+	struct hvo_error *err = read_stream(stdin, "stdin", text_ret);
+	if (err && err->code == HVO_ERROR_OS) {
+		hvo_error_destroy(err);
+		*text_ret = NULL;
+		return NULL;
+	}
+	return err;
+}
+
+/* Whether a script has anything but blanks and comments. */
+static bool has_command(const char *text)
+{
+	if (!text)
+		return false;
+	for (const char *p = text; *p; p++) {
+		if (*p == '#') {
+			while (*p && *p != '\n')
+				p++;
+			if (!*p)
+				break;
+		} else if (*p != ' ' && *p != '\t' && *p != '\n' && *p != ';' && *p != '\r') {
+			return true;
+		}
+	}
+	return false;
+}
 
 static void print_usage(FILE *out)
 {
@@ -56,11 +130,26 @@ static int usage_error(const char *fmt, ...)
 	return HVO_EXIT_ERROR;
 }
 
+/* A closed stdin/stdout/stderr would be reused by the dump's descriptor. */
+static void ensure_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int null_fd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+			if (null_fd >= 0 && null_fd != fd)
+				close(null_fd);	/* not the lowest free fd: give up quietly */
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "fail-on", required_argument, NULL, 'F' },
+		{ "commands", required_argument, NULL, 'c' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "keep-going", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -68,9 +157,12 @@ int main(int argc, char **argv)
 	struct hvo_cmd_ctx ctx = { .out = stdout, .status = HVO_EXIT_OK,
 				   .fail_on = HVO_SEV_WARNING };
 	int opt;
+	const char *script_text = NULL, *script_file = NULL;
+	bool keep_going = false;
 
+	ensure_std_fds();
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+jhVF:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jhVF:c:f:k", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			ctx.json = true;
@@ -80,6 +172,15 @@ int main(int argc, char **argv)
 				return usage_error("--fail-on: unknown severity '%s' "
 						   "(info, warning, error, critical)", optarg);
 			break;
+		case 'c':
+			script_text = optarg;
+			break;
+		case 'f':
+			script_file = optarg;
+			break;
+		case 'k':
+			keep_going = true;
+			break;
 		case 'h':
 			print_usage(stdout);
 			return HVO_EXIT_OK;
@@ -87,8 +188,8 @@ int main(int argc, char **argv)
 			printf("hvoinspect %s\n", PACKAGE_VERSION);
 			return HVO_EXIT_OK;
 		default:
-			if (optopt == 'F' || (optind > 0 && !strcmp(argv[optind - 1], "--fail-on")))
-				return usage_error("%s", "--fail-on needs a SEVERITY");
+			if (optopt == 'F' || optopt == 'c' || optopt == 'f')
+				return usage_error("option '%s' needs an argument", argv[optind - 1]);
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -122,20 +223,51 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if ((script_text || script_file) && cmd_argv != default_cmd)
+		return usage_error("%s", "give either a COMMAND or -c/-f, not both");
+	char *script_owned = NULL;
+	if (script_file) {
+		struct hvo_error *rerr = read_script(script_file, &script_owned);
+		if (rerr) {
+			fprintf(stderr, "hvoinspect: %s\n", rerr->message);
+			hvo_error_destroy(rerr);
+			return HVO_EXIT_ERROR;
+		}
+	}
+
 	struct hvo_error *err = hvo_program_open(path, &ctx.prog);
 	if (err) {
 		fprintf(stderr, "hvoinspect: %s\n", err->message);
-		int status = HVO_EXIT_ERROR;
 		hvo_error_destroy(err);
-		return status;
+		free(script_owned);
+		return HVO_EXIT_ERROR;
 	}
-	err = hvo_cmd_run(&ctx, cmd_argc, cmd_argv);
-	int status = ctx.status;
-	if (err) {
+	int status;
+	bool no_command = cmd_argv == default_cmd;
+	if (script_text || script_file) {
+		unsigned int nr_run;
+		status = hvo_shell_script(&ctx, script_text ? script_text : script_owned,
+					  script_text ? "-c" : script_file, keep_going, &nr_run);
+	} else if (no_command && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		status = hvo_shell_interactive(&ctx);
+	} else if (no_command && !isatty(STDIN_FILENO) &&
+		   !(err = read_stdin_script(&script_owned)) && has_command(script_owned)) {
+		unsigned int nr_run;
+		status = hvo_shell_script(&ctx, script_owned, "stdin", keep_going, &nr_run);
+	} else if (err) {
 		fprintf(stderr, "hvoinspect: %s\n", err->message);
-		status = hvo_error_exit_status(err);
 		hvo_error_destroy(err);
+		status = HVO_EXIT_ERROR;
+	} else {
+		err = hvo_cmd_run(&ctx, cmd_argc, cmd_argv);
+		status = ctx.status;
+		if (err) {
+			fprintf(stderr, "hvoinspect: %s\n", err->message);
+			status = hvo_error_exit_status(err);
+			hvo_error_destroy(err);
+		}
 	}
+	free(script_owned);
 	hvo_cmd_ctx_deinit(&ctx);
 	hvo_program_close(ctx.prog);
 	if (fflush(stdout) && status == HVO_EXIT_OK) {

@@ -1,0 +1,427 @@
+/* shell.c - readline shell with history, completion and pager; batch mode. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "interrupt.h"
+#include "shell.h"
+
+#define MAX_WORDS 64
+#define MAX_LINE 4096
+#define HISTORY_MAX 1000
+
+struct hvo_error *hvo_shell_split(const char *line, int *argc_ret, char ***argv_ret)
+{
+	char **argv = calloc(MAX_WORDS + 1, sizeof(*argv));
+	char *word = malloc(strlen(line) + 1);
+	int argc = 0;
+	struct hvo_error *err = NULL;
+	if (!argv || !word) {
+		err = &hvo_error_nomem;
+		goto err;
+	}
+	const char *p = line;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		size_t len = 0;
+		char quote = 0;
+		while (*p && (quote || (*p != ' ' && *p != '\t'))) {
+			if (quote && *p == quote)
+				quote = 0;
+			else if (!quote && (*p == '\'' || *p == '"'))
+				quote = *p;
+			else
+				word[len++] = *p;
+			p++;
+		}
+		if (quote) {
+			err = hvo_error_create(HVO_ERROR_USAGE, "unterminated %c quote", quote);
+			goto err;
+		}
+		if (argc == MAX_WORDS) {
+			err = hvo_error_create(HVO_ERROR_USAGE, "more than %d words", MAX_WORDS);
+			goto err;
+		}
+		argv[argc] = strndup(word, len);
+		if (!argv[argc]) {
+			err = &hvo_error_nomem;
+			goto err;
+		}
+		argc++;
+	}
+	free(word);
+	*argc_ret = argc;
+	*argv_ret = argv;
+	return NULL;
+err:
+	free(word);
+	hvo_shell_free_argv(argc, argv);
+	return err;
+}
+
+void hvo_shell_free_argv(int argc, char **argv)
+{
+	if (!argv)
+		return;
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static bool pager_enabled = true;
+
+static struct hvo_error *set_command(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	if (argc == 1) {
+		fprintf(ctx->out, "pager   %s\njson    %s\nfail-on %s\n", pager_enabled ? "on" : "off",
+		       ctx->json ? "on" : "off", hvo_severity_name(ctx->fail_on));
+		return NULL;
+	}
+	if (argc != 3)
+		return hvo_error_create(HVO_ERROR_USAGE, "set: usage: set pager|json on|off, "
+					"set fail-on SEVERITY");
+	bool on = !strcmp(argv[2], "on");
+	if (!strcmp(argv[1], "pager") || !strcmp(argv[1], "json")) {
+		if (!on && strcmp(argv[2], "off"))
+			return hvo_error_create(HVO_ERROR_USAGE, "set %s: on or off", argv[1]);
+		if (!strcmp(argv[1], "pager"))
+			pager_enabled = on;
+		else
+			ctx->json = on;
+		return NULL;
+	}
+	if (!strcmp(argv[1], "fail-on")) {
+		if (!hvo_severity_parse(argv[2], &ctx->fail_on))
+			return hvo_error_create(HVO_ERROR_USAGE, "set fail-on: unknown severity '%s'",
+						argv[2]);
+		return NULL;
+	}
+	return hvo_error_create(HVO_ERROR_USAGE, "set: unknown setting '%s'", argv[1]);
+}
+
+static struct hvo_error *help_json(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	json_object *result = hvo_cmd_json_new("help");
+	json_object *list = json_object_new_array();
+	if (!result || !list) {
+		json_object_put(result);
+		json_object_put(list);
+		return &hvo_error_nomem;
+	}
+	for (size_t i = 0; hvo_cmds[i]; i++) {
+		if (argc >= 2 && strcmp(argv[1], hvo_cmds[i]->name))
+			continue;
+		json_object *cmd = json_object_new_object();
+		json_object_object_add(cmd, "name", json_object_new_string(hvo_cmds[i]->name));
+		json_object_object_add(cmd, "args", json_object_new_string(hvo_cmds[i]->args));
+		json_object_object_add(cmd, "summary", json_object_new_string(hvo_cmds[i]->summary));
+		json_object_object_add(cmd, "help", json_object_new_string(hvo_cmds[i]->help));
+		json_object_array_add(list, cmd);
+	}
+	json_object_object_add(result, "commands", list);
+	return hvo_cmd_json_emit(ctx, result);
+}
+
+static void help_command(FILE *out, int argc, char **argv)
+{
+	if (argc >= 2) {
+		const struct hvo_cmd *cmd = hvo_cmd_find(argv[1]);
+		if (!cmd) {
+			fprintf(out, "no command '%s'\n", argv[1]);
+			return;
+		}
+		fprintf(out, "%s %s\n    %s\n\n%s\n", cmd->name, cmd->args, cmd->summary, cmd->help);
+		return;
+	}
+	fprintf(out, "Commands:\n");
+	for (size_t i = 0; hvo_cmds[i]; i++)
+		fprintf(out, "  %-12s %-10s %s\n", hvo_cmds[i]->name, hvo_cmds[i]->args,
+		       hvo_cmds[i]->summary);
+	fprintf(out, "  %-12s %-10s %s\n", "set", "[K V]", "pager on|off, json on|off, fail-on SEVERITY");
+	fprintf(out, "  %-12s %-10s %s\n", "help", "[CMD]", "this list, or one command's help");
+	fprintf(out, "  %-12s %-10s %s\n", "quit", "", "leave the shell");
+}
+
+/* Shell words (help, set, quit) or a command from the table. */
+static struct hvo_error *dispatch(struct hvo_cmd_ctx *ctx, int argc, char **argv, bool *quit)
+{
+	if (!strcmp(argv[0], "quit") || !strcmp(argv[0], "exit") || !strcmp(argv[0], "q")) {
+		*quit = true;
+		return NULL;
+	}
+	if (!strcmp(argv[0], "help")) {
+		if (ctx->json)
+			return help_json(ctx, argc, argv);
+		help_command(ctx->out, argc, argv);
+		return NULL;
+	}
+	if (!strcmp(argv[0], "set"))
+		return set_command(ctx, argc, argv);
+	return hvo_cmd_run(ctx, argc, argv);
+}
+
+/* Run one command line; "quit" sets *quit. */
+static struct hvo_error *run_line(struct hvo_cmd_ctx *ctx, const char *line, bool *ran,
+				  bool *quit)
+{
+	int argc;
+	char **argv;
+	*ran = false;
+	struct hvo_error *err = hvo_shell_split(line, &argc, &argv);
+	if (err)
+		return err;
+	if (argc > 0) {
+		*ran = true;
+		err = dispatch(ctx, argc, argv, quit);
+	}
+	hvo_shell_free_argv(argc, argv);
+	return err;
+}
+
+int hvo_shell_script(struct hvo_cmd_ctx *ctx, const char *text, const char *source,
+		     bool keep_going, unsigned int *nr_run_ret)
+{
+	unsigned int lineno = 0, nr_run = 0;
+	int status = HVO_EXIT_OK;
+	bool quit = false;
+	const char *p = text;
+	while (*p && !quit) {
+		lineno++;
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, len);
+		if (!line) {
+			fprintf(stderr, "hvoinspect: out of memory\n");
+			return HVO_EXIT_ERROR;
+		}
+		/* ';' separates commands; quotes are not special here. */
+		char *save = NULL;
+		for (char *cmd = strtok_r(line, ";", &save); cmd && !quit;
+		     cmd = strtok_r(NULL, ";", &save)) {
+			bool ran;
+			struct hvo_error *err = run_line(ctx, cmd, &ran, &quit);
+			if (ran)
+				nr_run++;
+			if (err) {
+				fprintf(stderr, "hvoinspect: %s:%u: %s\n", source, lineno, err->message);
+				int cmd_status = hvo_error_exit_status(err);
+				hvo_error_destroy(err);
+				if (cmd_status > status || status == HVO_EXIT_OK)
+					status = cmd_status;
+				if (!keep_going) {
+					free(line);
+					*nr_run_ret = nr_run;
+					return status;
+				}
+			}
+		}
+		free(line);
+		p = nl ? nl + 1 : p + len;
+	}
+	*nr_run_ret = nr_run;
+	if (status == HVO_EXIT_OK)
+		status = ctx->status;
+	return status;
+}
+
+/* ---- interactive shell ---- */
+
+
+static char *command_generator(const char *text, int state)
+{
+	static size_t index;
+	static const char *const extra[] = { "help", "set", "quit", NULL };
+	if (!state)
+		index = 0;
+	size_t len = strlen(text);
+	size_t nr_cmds = 0;
+	while (hvo_cmds[nr_cmds])
+		nr_cmds++;
+	while (index < nr_cmds + 3) {
+		const char *name = index < nr_cmds ? hvo_cmds[index]->name : extra[index - nr_cmds];
+		index++;
+		if (!strncmp(name, text, len))
+			return strdup(name);
+	}
+	return NULL;
+}
+
+static char *set_generator(const char *text, int state)
+{
+	static size_t index;
+	static const char *const words[] = { "pager", "json", "fail-on", "on", "off", "info",
+					     "warning", "error", "critical", NULL };
+	if (!state)
+		index = 0;
+	size_t len = strlen(text);
+	while (words[index]) {
+		const char *word = words[index++];
+		if (!strncmp(word, text, len))
+			return strdup(word);
+	}
+	return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	(void)end;
+	rl_attempted_completion_over = 1;
+	/* First word: a command; after "help": a command; after "set": its words. */
+	int first = 0;
+	while (first < start && (rl_line_buffer[first] == ' ' || rl_line_buffer[first] == '\t'))
+		first++;
+	if (first == start)
+		return rl_completion_matches(text, command_generator);
+	if (!strncmp(rl_line_buffer + first, "help", 4))
+		return rl_completion_matches(text, command_generator);
+	if (!strncmp(rl_line_buffer + first, "set", 3))
+		return rl_completion_matches(text, set_generator);
+	return NULL;
+}
+
+static char *history_path(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char *dir = NULL, *path = NULL;
+	if (state && *state) {
+		if (asprintf(&dir, "%s/hvoinspect", state) < 0)
+			return NULL;
+	} else if (home && *home) {
+		if (asprintf(&dir, "%s/.local/state/hvoinspect", home) < 0)
+			return NULL;
+	} else {
+		return NULL;
+	}
+	/* mkdir -p for the last two levels; failures just mean no history. */
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		mkdir(dir, 0700);
+		*slash = '/';
+	}
+	mkdir(dir, 0700);
+	if (asprintf(&path, "%s/history", dir) < 0)
+		path = NULL;
+	free(dir);
+	return path;
+}
+
+static unsigned int terminal_rows(void)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		return ws.ws_row;
+	return 24;
+}
+
+/* Show text through $PAGER (default "less -FRX") when it is taller than the screen. */
+static void show_output(const char *text, size_t size)
+{
+	unsigned int lines = 0;
+	for (size_t i = 0; i < size; i++)
+		lines += text[i] == '\n';
+	if (!pager_enabled || lines + 1 < terminal_rows()) {
+		fwrite(text, 1, size, stdout);
+		fflush(stdout);
+		return;
+	}
+	const char *pager = getenv("PAGER");
+	if (!pager || !*pager)
+		pager = "less -FRX";
+	fflush(stdout);
+	FILE *pipe = popen(pager, "w");
+	if (!pipe) {
+		fwrite(text, 1, size, stdout);
+		return;
+	}
+	fwrite(text, 1, size, pipe);
+	pclose(pipe);
+}
+
+int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
+{
+	rl_readline_name = "hvoinspect";
+	rl_attempted_completion_function = complete;
+	char *hist = history_path();
+	if (hist)
+		read_history(hist);
+	stifle_history(HISTORY_MAX);
+	hvo_interrupt_install();
+
+	char prompt[96];
+	snprintf(prompt, sizeof(prompt), "hvo %.64s> ",
+		 ctx->prog->release[0] ? ctx->prog->release : "?");
+	printf("hvoinspect %s: %s, %s generation. Type 'help' for commands, 'report' for the report.\n",
+	       PACKAGE_VERSION, hvo_dump_path(ctx->prog->dump), hvo_generation_name(ctx->prog->generation));
+
+	for (;;) {
+		hvo_interrupt_clear();
+		char *line = readline(prompt);
+		if (!line) {
+			putchar('\n');
+			break;
+		}
+		if (strlen(line) > MAX_LINE) {
+			fprintf(stderr, "hvoinspect: line longer than %d bytes ignored\n", MAX_LINE);
+			free(line);
+			continue;
+		}
+		if (*line)
+			add_history(line);
+		int argc;
+		char **argv;
+		struct hvo_error *err = hvo_shell_split(line, &argc, &argv);
+		free(line);
+		if (err) {
+			fprintf(stderr, "hvoinspect: %s\n", err->message);
+			hvo_error_destroy(err);
+			continue;
+		}
+		if (argc == 0) {
+			hvo_shell_free_argv(argc, argv);
+			continue;
+		}
+		/* Capture the output so long results can go through the pager. */
+		char *text = NULL;
+		size_t size = 0;
+		bool quit = false;
+		FILE *mem = open_memstream(&text, &size);
+		if (!mem) {
+			err = hvo_error_errno(errno, "open_memstream");
+		} else {
+			FILE *saved = ctx->out;
+			ctx->out = mem;
+			ctx->status = HVO_EXIT_OK;
+			err = dispatch(ctx, argc, argv, &quit);
+			ctx->out = saved;
+			fclose(mem);
+			show_output(text, size);
+			free(text);
+		}
+		if (quit) {
+			hvo_shell_free_argv(argc, argv);
+			break;
+		}
+		hvo_shell_free_argv(argc, argv);
+		if (err) {
+			fprintf(stderr, "hvoinspect: %s\n", err->message);
+			hvo_error_destroy(err);
+		}
+	}
+	if (hist) {
+		write_history(hist);
+		free(hist);
+	}
+	return HVO_EXIT_OK;
+}

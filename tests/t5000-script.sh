@@ -1,0 +1,89 @@
+#!/bin/sh
+# Scripted mode: -c, -f, stdin, JSON Lines, failing lines, --keep-going.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+test_expect_success 'setup' '
+	mkvmcore --generation merged --nodes 2 --mem-per-node 1G -o d.elf
+'
+
+test_expect_success '-c runs each command in order' '
+	hvoinspect -c "info; vmcoreinfo" d.elf >out &&
+	grep -n "^generation " out | cut -d: -f1 >first &&
+	grep -n "^OSRELEASE=" out | cut -d: -f1 >second &&
+	test "$(cat first)" -lt "$(cat second)"
+'
+
+test_expect_success '-f reads commands from a file, comments ignored' '
+	printf "# a script\ninfo\n\nvmcoreinfo # trailing\n" >script &&
+	hvoinspect -f script d.elf >out &&
+	grep "^generation " out && grep "^OSRELEASE=" out
+'
+
+test_expect_success 'commands on stdin when it is not a terminal' '
+	printf "vmcoreinfo\n" | hvoinspect d.elf >out &&
+	grep "^OSRELEASE=" out &&
+	! grep "^generation " out
+'
+
+test_expect_success 'empty stdin runs the report' '
+	hvoinspect d.elf </dev/null >out;
+	grep "^generation merged" out && grep "^node " out
+'
+
+test_expect_success 'closed stdin runs the report, never reads the dump as commands' '
+	hvoinspect d.elf <&- >out 2>err;
+	grep "^generation merged" out &&
+	! grep "unknown command" err
+'
+
+test_expect_success '--json gives one object per command (JSON Lines)' '
+	hvoinspect --json -c "info; vmcoreinfo; help" d.elf >out.jsonl &&
+	python3 -c "
+import json
+lines = open(\"out.jsonl\").read().splitlines()
+objs = [json.loads(l) for l in lines]
+assert [o[\"command\"] for o in objs] == [\"info\", \"vmcoreinfo\", \"help\"], objs
+assert any(c[\"name\"] == \"report\" for c in objs[2][\"commands\"])
+assert all(o[\"schema\"] == 1 for o in objs)
+"
+'
+
+test_expect_success 'a failing line is named and stops the script (exit 2)' '
+	test_expect_code 2 hvoinspect -c "info; frobnicate; vmcoreinfo" d.elf >out 2>err &&
+	grep "^hvoinspect: -c:1: unknown command .frobnicate." err &&
+	grep "^generation " out &&
+	! grep "^OSRELEASE=" out
+'
+
+test_expect_success 'the failing line number is reported for -f' '
+	printf "info\n\ndecode\nvmcoreinfo\n" >bad &&
+	test_expect_code 2 hvoinspect -f bad d.elf >out 2>err &&
+	grep "^hvoinspect: bad:3: decode: expects one ADDR or PFN" err
+'
+
+test_expect_success '--keep-going runs the rest and still exits 2' '
+	test_expect_code 2 hvoinspect -k -c "frobnicate; vmcoreinfo" d.elf >out 2>err &&
+	grep "^OSRELEASE=" out
+'
+
+test_expect_success 'quit ends a script early' '
+	hvoinspect -c "vmcoreinfo; quit; info" d.elf >out &&
+	! grep "^generation " out
+'
+
+test_expect_success 'help lists the command table' '
+	hvoinspect -c help d.elf >out &&
+	grep "^  report " out && grep "^  decode  *ADDR|PFN" out && grep "^  quit " out
+'
+
+test_expect_success 'a COMMAND and -c together are refused' '
+	test_expect_code 2 hvoinspect -c info info d.elf 2>err &&
+	grep "either a COMMAND or -c" err
+'
+
+test_expect_success 'unterminated quote is a clear error' '
+	test_expect_code 2 hvoinspect -c "decode \"12" d.elf 2>err &&
+	grep "unterminated \" quote" err
+'
+
+test_done
