@@ -265,7 +265,7 @@ static void scan_folio_mapping(const struct analyzer *az, uint64_t head_vaddr,
 }
 
 static struct hvo_error *record_shared_tail(struct analyzer *az, uint64_t frame,
-					    size_t *index_ret)
+					    unsigned int zone, size_t *index_ret)
 {
 	struct hvo_analysis *an = az->an;
 	size_t index;
@@ -282,6 +282,7 @@ static struct hvo_error *record_shared_tail(struct analyzer *az, uint64_t frame,
 	memset(&grown[index], 0, sizeof(grown[index]));
 	grown[index].frame = frame;
 	grown[index].nr_folios = 1;
+	grown[index].first_folio_zone = zone;
 	if (!hvo_u64map_put(&az->tail_index, frame, index))
 		return &hvo_error_nomem;
 	*index_ret = index;
@@ -402,7 +403,7 @@ static struct hvo_error *classify_folio(struct analyzer *az, struct hvo_folio *f
 	}
 	if (folio->state == HVO_FOLIO_SHARED_TAIL) {
 		size_t index;
-		err = record_shared_tail(az, ts.tail_frame, &index);
+		err = record_shared_tail(az, ts.tail_frame, folio->zone, &index);
 		if (err)
 			return err;
 	}
@@ -553,13 +554,15 @@ static struct hvo_error *check_shared_tails(struct analyzer *az)
 		struct hvo_tail decoded;
 		hvo_page_decode_tail(layout, true, 0, first.compound, &decoded);
 		tail->order = decoded.kind == HVO_TAIL_MASK ? decoded.order : 0;
+		/* v3 tails carry no node or zone: the tail serves its frame's node. */
+		bool full_init = an->generation != HVO_GEN_V3;
 		tail->node = hvo_page_node(layout, &first);
 		tail->zone = hvo_page_zone(layout, &first);
 		tail->content_valid = true;
 		for (unsigned int i = 0; i < PAGE_SIZE_4K / layout->size; i++) {
 			const char *why;
 			if (!hvo_page_is_pristine_tail(layout, data + i * layout->size, tail->order,
-						       tail->node, tail->zone, &why)) {
+						       full_init, tail->node, tail->zone, &why)) {
 				tail->content_valid = false;
 				tail->content_problem = why;
 				break;
@@ -577,6 +580,8 @@ static struct hvo_error *check_shared_tails(struct analyzer *az)
 			hvo_page_parse(layout, frame_image, &frame_page);
 			tail->frame_node = hvo_page_node(layout, &frame_page);
 			tail->frame_node_known = true;
+			if (!full_init)
+				tail->node = tail->frame_node;
 		} else if ((err = absorb_nodata(az, err))) {
 			if (err->code != HVO_ERROR_TRANSLATE)
 				return err;
@@ -594,7 +599,8 @@ static struct hvo_error *check_shared_tails(struct analyzer *az)
 			if (err)
 				return err;
 		}
-		if (tail->frame_node_known && tail->content_valid && tail->frame_node != tail->node) {
+		if (full_init && tail->frame_node_known && tail->content_valid &&
+		    tail->frame_node != tail->node) {
 			uint64_t values[] = { tail->frame };
 			err = add_finding(az, "vmemmap-tails-misplaced", HVO_SEV_WARNING, 1, names, values,
 					  "shared tail page at physical 0x%" PRIx64 " for node %u lives on "
@@ -625,13 +631,14 @@ static struct hvo_error *check_shared_tails(struct analyzer *az)
 					  "tail page for order %u at physical 0x%" PRIx64 ": compound_head() "
 					  "of its tails returns a wrong head",
 					  folio->order, folio->head_pfn, tail->order, tail->frame);
-		} else if (tail->node != folio->node) {
+		} else if ((an->generation != HVO_GEN_V3 || tail->frame_node_known) &&
+			   tail->node != folio->node) {
 			err = add_finding(az, "tail-cross-node", HVO_SEV_ERROR, 3, names, values,
 					  "the hugetlb folio at pfn 0x%" PRIx64 " on node %u maps the shared "
 					  "tail page of node %u at physical 0x%" PRIx64 ": its tails report "
 					  "the wrong node", folio->head_pfn, folio->node, tail->node,
 					  tail->frame);
-		} else if (tail->zone != folio->zone) {
+		} else if (an->generation != HVO_GEN_V3 && tail->zone != folio->zone) {
 			err = add_finding(az, "tail-cross-zone", HVO_SEV_ERROR, 3, names, values,
 					  "the hugetlb folio at pfn 0x%" PRIx64 " in zone %u maps the shared "
 					  "tail page of zone %u at physical 0x%" PRIx64 ": page_zone() of its "
@@ -695,9 +702,15 @@ static struct hvo_error *count_savings(struct analyzer *az)
 			row->pages_saved += folio->nr_vmemmap_pages - 1;
 		}
 	}
-	/* A shared tail counts where its content says it belongs. */
+	/*
+	 * A shared tail counts where its content says it belongs (merged: per
+	 * zone); a v3 tail serves a whole node, so it counts in the zone of the
+	 * first folio that maps it.
+	 */
 	for (size_t t = 0; t < an->nr_tails; t++) {
-		const struct hvo_shared_tail *tail = &an->tails[t];
+		struct hvo_shared_tail *tail = &an->tails[t];
+		if (an->generation == HVO_GEN_V3)
+			tail->zone = tail->first_folio_zone;
 		struct hvo_savings_row *row = row_for(an, &rows, tail->node, tail->zone, tail->order);
 		if (!row) {
 			err = &hvo_error_nomem;

@@ -78,6 +78,7 @@ struct hvo_shared_tail {
 	unsigned int frame_node;	/* node of the frame itself, from its struct page */
 	bool frame_node_known;
 	uint64_t nr_folios;		/* folios whose tails map it */
+	unsigned int first_folio_zone;	/* zone of the first folio mapping it */
 };
 
 struct hvo_savings_row {

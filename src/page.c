@@ -64,7 +64,7 @@ void hvo_page_decode_tail(const struct hvo_page_layout *layout, bool mask_mode,
 }
 
 bool hvo_page_is_pristine_tail(const struct hvo_page_layout *layout,
-			       const void *image, unsigned int order,
+			       const void *image, unsigned int order, bool full_init,
 			       unsigned int node, unsigned int zone, const char **why_ret)
 {
 	struct hvo_page page;
@@ -74,7 +74,16 @@ bool hvo_page_is_pristine_tail(const struct hvo_page_layout *layout,
 	const char *why = NULL;
 	if (page.compound != hvo_page_tail_mask(layout, order))
 		why = "compound_info is not this order's mask";
-	else if (page.flags != want_flags)
+	else if (page.mapping != HVO_TAIL_MAPPING)
+		why = "mapping is not TAIL_MAPPING";
+	else if (page.private != 0)
+		why = "private is not 0";
+	if (!full_init || why) {
+		if (why_ret)
+			*why_ret = why;
+		return !why;
+	}
+	if (page.flags != want_flags)
 		why = "flags are not exactly the zone's node and zone bits";
 	else if (page.mapping != HVO_TAIL_MAPPING)
 		why = "mapping is not TAIL_MAPPING";

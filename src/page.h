@@ -101,12 +101,16 @@ void hvo_page_decode_tail(const struct hvo_page_layout *layout, bool mask_mode,
 uint64_t hvo_page_tail_mask(const struct hvo_page_layout *layout, unsigned int order);
 
 /*
- * Whether a struct page image is exactly what init_compound_tail() writes
- * for the given order, node and zone (a shared tail page's content).
+ * Whether a struct page image is what the kernel writes into a shared tail
+ * page.  Merged kernels zero the page and run init_compound_tail(): every
+ * byte is defined (_mapcount -1, node and zone bits, TAIL_MAPPING, the mask,
+ * private 0).  The v3 posting runs only prep_compound_tail() on a page that
+ * is not zeroed at run time: only mapping, compound_info and private are
+ * defined (node and zone come from the head, patch 7 of the series).
  * why_ret names the first field that differs.
  */
 bool hvo_page_is_pristine_tail(const struct hvo_page_layout *layout,
-			       const void *image, unsigned int order,
+			       const void *image, unsigned int order, bool full_init,
 			       unsigned int node, unsigned int zone, const char **why_ret);
 
 #endif /* HVO_PAGE_H */

@@ -88,14 +88,17 @@ static void test_pristine_tail(void **state)
 	unsigned char image[64];
 	const char *why;
 	make_tail(image, 9, 1, 2);
-	assert_true(hvo_page_is_pristine_tail(&layout, image, 9, 1, 2, &why));
+	assert_true(hvo_page_is_pristine_tail(&layout, image, 9, true, 1, 2, &why));
 	assert_null(why);
-	assert_false(hvo_page_is_pristine_tail(&layout, image, 18, 1, 2, &why));
+	assert_false(hvo_page_is_pristine_tail(&layout, image, 18, true, 1, 2, &why));
 	assert_string_equal(why, "compound_info is not this order's mask");
-	assert_false(hvo_page_is_pristine_tail(&layout, image, 9, 0, 2, &why));
-	assert_false(hvo_page_is_pristine_tail(&layout, image, 9, 1, 3, &why));
+	assert_false(hvo_page_is_pristine_tail(&layout, image, 9, true, 0, 2, &why));
+	assert_false(hvo_page_is_pristine_tail(&layout, image, 9, true, 1, 3, &why));
+	/* v3's prep_compound_tail() defines only mapping, compound_info, private. */
+	assert_true(hvo_page_is_pristine_tail(&layout, image, 9, false, 0, 0, &why));
 	image[60] = 1;	/* memcg_data, which init_compound_tail() leaves zero */
-	assert_false(hvo_page_is_pristine_tail(&layout, image, 9, 1, 2, &why));
+	assert_true(hvo_page_is_pristine_tail(&layout, image, 9, false, 0, 0, &why));
+	assert_false(hvo_page_is_pristine_tail(&layout, image, 9, true, 1, 2, &why));
 	assert_non_null(strstr(why, "leaves zero"));
 }
 
