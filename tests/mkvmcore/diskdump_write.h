@@ -1,8 +1,17 @@
 /*
  * diskdump_write: makedumpfile's kdump-compressed format ("KDUMP   ",
- * header version 6), pages compressed with zlib one by one, pages not
- * present left out of both bitmaps.  Standalone: it needs only a source of
- * pages (physmem.h) and the options below.
+ * header version 6): header block, sub-header blocks (phys_base, VMCOREINFO
+ * text, ELF notes, 64-bit max_mapnr), the two page bitmaps, one page
+ * descriptor per dumped page and the page data, each page compressed with
+ * zlib (DUMP_DH_COMPRESSED_ZLIB) unless that does not make it smaller.
+ *
+ * Standalone: it needs only a source of pages (physmem.h) and the options
+ * below, so it can move into the core library for "hvoinspect slice".
+ * Pages not stored are left out of both bitmaps (makedumpfile's "excluded");
+ * pass RAM ranges to mark them in the first bitmap instead.  Zero bitmap
+ * blocks are skipped with fseeko(), so on a file system with holes a huge,
+ * mostly empty host stays small on disk.  Pages with identical content share
+ * one copy of the data (the descriptors point to the same offset).
  */
 #ifndef MKV_DISKDUMP_WRITE_H
 #define MKV_DISKDUMP_WRITE_H
@@ -13,19 +22,32 @@
 
 #include "physmem.h"
 
-struct mkv_diskdump_opts {
-	const char *utsname_release;
-	const char *utsname_machine;
-	const char *vmcoreinfo;		/* NULL: none */
-	size_t vmcoreinfo_len;
-	uint64_t phys_base;
-	uint64_t max_pfn;		/* bitmaps cover [0, max_pfn) */
-	int zlib_level;
-	int64_t timestamp;
+struct mkv_pfn_range {
+	uint64_t start_pfn, end_pfn;
 };
 
-/* Returns 0, or -1 with a message in errbuf. */
+struct mkv_diskdump_opts {
+	const char *utsname_sysname, *utsname_release, *utsname_version, *utsname_machine;
+	const char *vmcoreinfo;		/* NULL: none */
+	size_t vmcoreinfo_len;
+	const unsigned char *notes;	/* ELF notes (NT_PRSTATUS, VMCOREINFO) or NULL */
+	size_t notes_len;
+	uint64_t phys_base;
+	uint64_t max_pfn;		/* bitmaps cover [0, max_pfn) */
+	const struct mkv_pfn_range *ram;	/* first bitmap; NULL = dumped pages */
+	size_t nr_ram;
+	int zlib_level;
+	int64_t timestamp;
+	int nr_cpus;
+	int dump_level;
+};
+
+struct mkv_diskdump_stats {
+	uint64_t pages, distinct_pages, data_bytes, file_bytes;
+};
+
+/* Returns 0, or -1 with a message in errbuf.  @out must be seekable. */
 int mkv_diskdump_write(FILE *out, const struct mkv_phys *mem, const struct mkv_diskdump_opts *opts,
-		       char *errbuf, size_t errlen);
+		       struct mkv_diskdump_stats *stats_ret, char *errbuf, size_t errlen);
 
 #endif

@@ -32,6 +32,30 @@ static int put_note(unsigned char *p, const char *name, uint32_t type, const voi
 	return (int)note_size(nh.n_namesz, descsz);
 }
 
+unsigned char *mkv_elf_notes(const struct mkv_elf_opts *opts, size_t *len_ret)
+{
+	size_t len = 0;
+	if (opts->prstatus)
+		len += note_size(5, PRSTATUS_SIZE);
+	if (opts->vmcoreinfo)
+		len += note_size(11, opts->vmcoreinfo_len);
+	unsigned char *notes = calloc(1, len ? len : 1);
+	if (!notes)
+		return NULL;
+	size_t np = 0;
+	if (opts->prstatus) {
+		unsigned char prs[PRSTATUS_SIZE] = { 0 };
+		uint32_t pid = 1;
+		memcpy(prs + PRSTATUS_PID, &pid, sizeof(pid));
+		np += (size_t)put_note(notes + np, "CORE", NT_PRSTATUS, prs, sizeof(prs));
+	}
+	if (opts->vmcoreinfo)
+		np += (size_t)put_note(notes + np, "VMCOREINFO", 0, opts->vmcoreinfo,
+				       opts->vmcoreinfo_len);
+	*len_ret = len;
+	return notes;
+}
+
 int mkv_elf_write(FILE *out, const struct mkv_phys *mem, const struct mkv_elf_opts *opts,
 		  char *errbuf, size_t errlen)
 {
@@ -62,25 +86,10 @@ int mkv_elf_write(FILE *out, const struct mkv_phys *mem, const struct mkv_elf_op
 		goto out;
 	}
 
-	/* notes */
 	size_t notes_len = 0;
-	if (opts->prstatus)
-		notes_len += note_size(5, PRSTATUS_SIZE);
-	if (opts->vmcoreinfo)
-		notes_len += note_size(11, opts->vmcoreinfo_len);
-	notes = calloc(1, notes_len ? notes_len : 1);
+	notes = mkv_elf_notes(opts, &notes_len);
 	if (!notes)
 		goto nomem;
-	size_t np = 0;
-	if (opts->prstatus) {
-		unsigned char prs[PRSTATUS_SIZE] = { 0 };
-		uint32_t pid = 1;
-		memcpy(prs + PRSTATUS_PID, &pid, sizeof(pid));
-		np += (size_t)put_note(notes + np, "CORE", NT_PRSTATUS, prs, sizeof(prs));
-	}
-	if (opts->vmcoreinfo)
-		np += (size_t)put_note(notes + np, "VMCOREINFO", 0, opts->vmcoreinfo,
-				       opts->vmcoreinfo_len);
 
 	size_t phnum = 1 + nr_runs;
 	uint64_t notes_off = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);

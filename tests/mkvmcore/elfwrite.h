@@ -25,6 +25,12 @@ struct mkv_elf_opts {
 	uint64_t page_offset;
 };
 
+/*
+ * The PT_NOTE contents (NT_PRSTATUS, VMCOREINFO) as a malloc'ed buffer, for
+ * other containers that carry ELF notes (the diskdump sub-header).
+ */
+unsigned char *mkv_elf_notes(const struct mkv_elf_opts *opts, size_t *len_ret);
+
 /* Returns 0, or -1 with a message in errbuf. */
 int mkv_elf_write(FILE *out, const struct mkv_phys *mem, const struct mkv_elf_opts *opts,
 		  char *errbuf, size_t errlen);

@@ -8,9 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "diskdump_write.h"
-#include "elfwrite.h"
 #include "model.h"
+#include "output.h"
 #include "spec.h"
 #include "truth.h"
 
@@ -121,30 +120,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkvmcore: cannot open '%s': %s\n", params.output, strerror(errno));
 		goto out;
 	}
-	int werr;
-	if (params.format == MKV_FMT_ELF) {
-		struct mkv_elf_opts eo = {
-			.e_machine = (uint16_t)params.e_machine,
-			.prstatus = params.prstatus,
-			.vmcoreinfo = model.vmcoreinfo,
-			.vmcoreinfo_len = model.vmcoreinfo_len,
-			.vaddr_zero = params.elf_vaddr == MKV_VADDR_ZERO,
-			.page_offset = model.page_offset,
-		};
-		werr = mkv_elf_write(f, model.mem, &eo, err, sizeof(err));
-	} else {
-		struct mkv_diskdump_opts dd = {
-			.utsname_release = model.lay->osrelease,
-			.utsname_machine = "x86_64",
-			.vmcoreinfo = model.vmcoreinfo,
-			.vmcoreinfo_len = model.vmcoreinfo_len,
-			.phys_base = model.phys_base,
-			.max_pfn = model.max_pfn,
-			.zlib_level = params.zlib_level,
-			.timestamp = params.crashtime,
-		};
-		werr = mkv_diskdump_write(f, model.mem, &dd, err, sizeof(err));
-	}
+	struct mkv_diskdump_stats dstats = { 0 };
+	int werr = mkv_output_write(&model, f, &dstats, err, sizeof(err));
 	if (fclose(f) && !werr) {
 		snprintf(err, sizeof(err), "write error: %s", strerror(errno));
 		werr = -1;
@@ -158,6 +135,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	double t2 = now();
+	if (stats && params.format == MKV_FMT_KDUMP)
+		fprintf(stderr, "mkvmcore: kdump: %llu pages, %llu distinct, %llu bytes of page data, "
+			"file %llu bytes\n", (unsigned long long)dstats.pages,
+			(unsigned long long)dstats.distinct_pages, (unsigned long long)dstats.data_bytes,
+			(unsigned long long)dstats.file_bytes);
 	if (stats)
 		fprintf(stderr,
 			"mkvmcore: %zu present pages (%zu distinct), %zu folios, model %.2fs, write %.2fs\n",

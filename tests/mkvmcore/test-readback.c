@@ -17,8 +17,8 @@
 
 #include <libkdumpfile/kdumpfile.h>
 
-#include "elfwrite.h"
 #include "model.h"
+#include "output.h"
 
 struct dump {
 	struct mkv_params params;
@@ -39,18 +39,10 @@ static void dump_params(struct mkv_params *p, const char *const *kv)
 			fail_msg("%s", err);
 }
 
-static void write_elf(struct mkv_model *m, FILE *f)
+static void write_dump(struct mkv_model *m, FILE *f)
 {
 	char err[256];
-	struct mkv_elf_opts eo = {
-		.e_machine = (uint16_t)m->params.e_machine,
-		.prstatus = m->params.prstatus,
-		.vmcoreinfo = m->vmcoreinfo,
-		.vmcoreinfo_len = m->vmcoreinfo_len,
-		.vaddr_zero = m->params.elf_vaddr == MKV_VADDR_ZERO,
-		.page_offset = m->page_offset,
-	};
-	if (mkv_elf_write(f, m->mem, &eo, err, sizeof(err)))
+	if (mkv_output_write(m, f, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 }
 
@@ -67,7 +59,7 @@ static struct dump *dump_open(const char *const *kv)
 	assert_true(d->fd >= 0);
 	FILE *f = fdopen(dup(d->fd), "wb");
 	assert_non_null(f);
-	write_elf(&d->model, f);
+	write_dump(&d->model, f);
 	assert_int_equal(fclose(f), 0);
 	d->ctx = kdump_new();
 	assert_non_null(d->ctx);
@@ -282,7 +274,7 @@ static void test_deterministic(void **state)
 		assert_int_equal(mkv_model_build(&m, &p), 0);
 		FILE *f = open_memstream(&buf[i], &len[i]);
 		assert_non_null(f);
-		write_elf(&m, f);
+		write_dump(&m, f);
 		fclose(f);
 		mkv_model_free(&m);
 		mkv_params_free(&p);
