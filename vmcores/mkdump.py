@@ -6,7 +6,7 @@
                                      prints "format seconds" lines
   mkdump.py truth CONSOLE OUTDIR     parse the @@TRUTH sections of the serial
                                      console log into OUTDIR/truth.json and
-                                     OUTDIR/console.txt (the guest's own lines)
+                                     OUTDIR/console.txt (the whole serial log, CRs removed)
   mkdump.py vmcoreinfo ELF OUT       write the VMCOREINFO note of an ELF dump
   mkdump.py check TRUTHDIR...        check nr_memmap_pages + nr_memmap_boot_pages
                                      against the memmap size expected from
@@ -199,14 +199,34 @@ def hugetlb_folios(snap):
     return out
 
 
+def zone_of(snap, pfn):
+    for z in snap["zoneinfo"]:
+        if z.get("spanned") and z["start_pfn"] <= pfn < z["start_pfn"] + z["spanned"]:
+            return z["zone"]
+    return None
+
+
+def heads_list(snap):
+    """Expand the kpageflags runs: one entry per compound head with KPF_HUGE.
+    order = log2(1 + tails that follow it); mapped = the mapper touched it."""
+    mapped = {m["pfn"] for m in snap.get("mapped", []) if "pfn" in m}
+    out = []
+    for r in snap["kpageflags_heads"]["runs"]:
+        for i in range(r["count"]):
+            pfn = r["first"] + i * r["stride"]
+            n = r["tails"] + 1
+            out.append({"pfn": pfn, "node": r["node"], "zone": zone_of(snap, pfn),
+                        "pages": n,
+                        "order": n.bit_length() - 1 if n & (n - 1) == 0 else None,
+                        "kpageflags": hex(r["flags"]), "mapped": pfn in mapped})
+    return out
+
+
 def cmd_truth(console, outdir):
     raw = open(console, "rb").read().decode("utf-8", "replace")
     lines = [ln.rstrip("\r") for ln in raw.split("\n")]
     snaps, guest, cur, sec = {}, [], None, None
-    keep = []
     for ln in lines:
-        if ln.startswith("@@") or cur is not None:
-            keep.append(ln)
         if ln.startswith("@@GUEST") or ln.startswith("@@HVO-DUMP-READY"):
             guest.append(ln)
         m = re.match(r"^@@TRUTH-BEGIN (\S+)", ln)
@@ -241,13 +261,17 @@ def cmd_truth(console, outdir):
             "memmap_total_before": b["vmstat"]["memmap_total"],
             "memmap_total_after": a["vmstat"]["memmap_total"],
             "memmap_total_delta": a["vmstat"]["memmap_total"] - b["vmstat"]["memmap_total"],
+            "memmap_check_before": check_snapshot(b),
+            "memmap_check_after": check_snapshot(a),
+            "hugetlb_heads_before": heads_list(b),
+            "hugetlb_heads_after": heads_list(a),
         }
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "truth.json"), "w") as f:
         json.dump(truth, f, indent=1, sort_keys=True)
         f.write("\n")
     with open(os.path.join(outdir, "console.txt"), "w") as f:
-        f.write("\n".join(keep) + "\n")
+        f.write("\n".join(lines).rstrip("\n") + "\n")
     if set(snaps) != {"before", "after"}:
         sys.exit(f"truth: expected before/after snapshots, got {sorted(snaps)}")
 
@@ -307,9 +331,21 @@ def check_snapshot(snap):
     folios = hugetlb_folios(snap)
     saved = sum(SAVED.get(sz, 0) * n for sz, n in folios.items()) if hvo else 0
     got = snap["vmstat"]["memmap_total"]
+    # Independent truth: hugetlb heads seen in /proc/kpageflags, per node and
+    # size, against the per-node pool counters.
+    kpf = {}
+    for h in heads_list(snap):
+        key = f"{h['node']}/{h['pages'] * 4}kB"
+        kpf[key] = kpf.get(key, 0) + 1
+    pools = {f"{n}/{sz}": v["nr_hugepages"]
+             for n, sizes in snap["node_pools"].items()
+             for sz, v in sizes.items() if v["nr_hugepages"]}
     return {"hvo": hvo, "memmap_full": full, "folios": folios,
             "expected_saved": saved, "expected_total": full - saved,
-            "memmap_total": got, "ok": got == full - saved}
+            "memmap_total": got, "memmap_ok": got == full - saved,
+            "kpageflags_heads": kpf, "pools": pools,
+            "kpageflags_ok": kpf == pools,
+            "ok": got == full - saved and kpf == pools}
 
 
 def cmd_check(dirs):
@@ -322,7 +358,9 @@ def cmd_check(dirs):
             print(f"{os.path.basename(d.rstrip('/'))} {name}: hvo={int(r['hvo'])} "
                   f"folios={r['folios']} memmap_full={r['memmap_full']} "
                   f"saved={r['expected_saved']} expected={r['expected_total']} "
-                  f"got={r['memmap_total']} {'OK' if r['ok'] else 'MISMATCH'}")
+                  f"got={r['memmap_total']} "
+                  f"memmap {'OK' if r['memmap_ok'] else 'MISMATCH'}, "
+                  f"kpageflags heads vs pools {'OK' if r['kpageflags_ok'] else 'MISMATCH'}")
     sys.exit(1 if bad else 0)
 
 
