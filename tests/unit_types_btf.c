@@ -1,0 +1,244 @@
+/* Unit tests for the BTF provider on BTF built with libbpf: layouts, and hostile blobs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <bpf/btf.h>
+
+#include "types_btf.h"
+
+/* Type ids of interest in the built BTF, for patching. */
+static int id_typedef_a, id_typedef_b;
+
+/* A miniature of 7.2.13's layouts (offsets as in Debian's BTF). */
+static struct btf *build_btf(void)
+{
+	struct btf *b = btf__new_empty();
+	assert_non_null(b);
+	int t_int = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int t_ulong = btf__add_int(b, "long unsigned int", 8, 0);
+	int t_char = btf__add_int(b, "char", 1, BTF_INT_CHAR);
+	assert_true(btf__add_fwd(b, "zone", BTF_FWD_STRUCT) > 0);
+
+	/* typedef struct { unsigned long f; } memdesc_flags_t; */
+	int t_mdf = btf__add_struct(b, NULL, 8);
+	btf__add_field(b, "f", t_ulong, 0, 0);
+	int t_mdf_td = btf__add_typedef(b, "memdesc_flags_t", t_mdf);
+	/* struct page { memdesc_flags_t flags; union { struct { unsigned long compound_info; }; }; ... } */
+	int t_inner = btf__add_struct(b, NULL, 8);
+	btf__add_field(b, "compound_info", t_ulong, 0, 0);
+	int t_union = btf__add_union(b, NULL, 40);
+	btf__add_field(b, NULL, t_inner, 0, 0);
+	int t_page = btf__add_struct(b, "page", 64);
+	btf__add_field(b, "flags", t_mdf_td, 0, 0);
+	btf__add_field(b, NULL, t_union, 64, 0);
+	btf__add_field(b, "_refcount", t_int, 52 * 8, 0);
+	int t_page_ptr = btf__add_ptr(b, t_page);
+	int t_tails = btf__add_array(b, t_int, t_page_ptr, 16);
+	int t_zone = btf__add_struct(b, "zone", 1856);
+	btf__add_field(b, "spanned_pages", t_ulong, 160 * 8, 0);
+	btf__add_field(b, "vmemmap_tails", t_tails, 1680 * 8, 0);
+	int t_zones = btf__add_array(b, t_int, t_zone, 5);
+	int t_name = btf__add_array(b, t_int, t_char, 32);
+	/* const volatile qualifiers and typedefs on the way to a member */
+	int t_cv = btf__add_const(b, btf__add_volatile(b, t_int));
+	id_typedef_a = btf__add_typedef(b, "td_a", t_cv);
+	id_typedef_b = btf__add_typedef(b, "td_b", id_typedef_a);
+	btf__add_struct(b, "pglist_data", 176256);
+	btf__add_field(b, "node_zones", t_zones, 0, 0);
+	btf__add_field(b, "name", t_name, 9280 * 8, 0);
+	btf__add_field(b, "qualified", id_typedef_b, 9312 * 8, 0);
+	btf__add_enum(b, "hugetlb_page_flags", 4);
+	btf__add_enum_value(b, "HPG_restore_reserve", 0);
+	btf__add_enum_value(b, "HPG_vmemmap_optimized", 4);
+	btf__add_enum(b, "node_stat_item", 4);
+	btf__add_enum_value(b, "NR_LRU_BASE", 0);
+	btf__add_enum_value(b, "NR_MEMMAP_PAGES", 42);
+	btf__add_enum_value(b, "NR_MEMMAP_BOOT_PAGES", 43);
+	btf__add_enum(b, "signed_thing", 4);
+	btf__add_enum_value(b, "NEGATIVE_ONE", -1);
+	btf__add_enum64(b, "wide", 8, false);
+	btf__add_enum64_value(b, "WIDE_VALUE", UINT64_C(0x123456789a));
+	btf__add_union(b, "u", 8);
+	btf__add_field(b, "x", t_ulong, 0, 0);
+	(void)t_union;
+	return b;
+}
+
+static struct hvo_btf *parse_built(struct btf *b)
+{
+	uint32_t size;
+	const void *raw = btf__raw_data(b, &size);
+	assert_non_null(raw);
+	struct hvo_btf *hb = NULL;
+	struct hvo_error *err = hvo_btf_parse(raw, size, &hb);
+	if (err)
+		fail_msg("%s", err->message);
+	return hb;
+}
+
+static void test_layouts(void **state)
+{
+	struct btf *b = build_btf();
+	struct hvo_btf *hb = parse_built(b);
+	uint64_t size;
+	assert_null(hvo_btf_struct_size(hb, "zone", &size));	/* not the forward declaration */
+	assert_int_equal(size, 1856);
+	assert_null(hvo_btf_struct_size(hb, "u", &size));
+	assert_int_equal(size, 8);
+	assert_ptr_equal(hvo_btf_struct_size(hb, "hstate", &size), &hvo_error_not_found);
+
+	struct hvo_member m;
+	assert_null(hvo_btf_member(hb, "zone", "vmemmap_tails", &m));
+	assert_int_equal(m.offset, 1680);
+	assert_int_equal(m.size, 128);
+	assert_int_equal(m.array_len, 16);
+	assert_int_equal(m.elem_size, 8);
+	assert_int_equal(m.provider, HVO_TYPES_BTF);
+	assert_null(hvo_btf_member(hb, "pglist_data", "node_zones", &m));
+	assert_int_equal(m.offset, 0);
+	assert_int_equal(m.array_len, 5);
+	assert_int_equal(m.elem_size, 1856);
+	assert_int_equal(m.size, 5 * 1856);
+	assert_null(hvo_btf_member(hb, "pglist_data", "name", &m));
+	assert_int_equal(m.offset, 9280);
+	assert_int_equal(m.array_len, 32);
+	assert_int_equal(m.elem_size, 1);
+	assert_null(hvo_btf_member(hb, "pglist_data", "qualified", &m));
+	assert_int_equal(m.offset, 9312);
+	assert_int_equal(m.size, 4);
+	assert_int_equal(m.array_len, 0);
+	/* Through anonymous unions/structs, and a path through a typedef'd struct. */
+	assert_null(hvo_btf_member(hb, "page", "compound_info", &m));
+	assert_int_equal(m.offset, 8);
+	assert_int_equal(m.size, 8);
+	assert_null(hvo_btf_member(hb, "page", "flags.f", &m));
+	assert_int_equal(m.offset, 0);
+	assert_int_equal(m.size, 8);
+	assert_null(hvo_btf_member(hb, "page", "_refcount", &m));
+	assert_int_equal(m.offset, 52);
+	assert_ptr_equal(hvo_btf_member(hb, "pglist_data", "vmemmap_tails", &m),
+			 &hvo_error_not_found);
+	assert_ptr_equal(hvo_btf_member(hb, "page", "flags.nope", &m), &hvo_error_not_found);
+	assert_ptr_equal(hvo_btf_member(hb, "nope", "x", &m), &hvo_error_not_found);
+	struct hvo_error *err = hvo_btf_member(hb, "page", "_refcount.x", &m);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "not a struct or union"));
+	hvo_error_destroy(err);
+
+	int64_t value;
+	assert_null(hvo_btf_enum_value(hb, "HPG_vmemmap_optimized", &value));
+	assert_int_equal(value, 4);
+	assert_null(hvo_btf_enum_value(hb, "NR_MEMMAP_PAGES", &value));
+	assert_int_equal(value, 42);
+	assert_null(hvo_btf_enum_value(hb, "NR_MEMMAP_BOOT_PAGES", &value));
+	assert_int_equal(value, 43);
+	assert_null(hvo_btf_enum_value(hb, "NEGATIVE_ONE", &value));
+	assert_int_equal(value, -1);
+	assert_null(hvo_btf_enum_value(hb, "WIDE_VALUE", &value));
+	assert_int_equal(value, INT64_C(0x123456789a));
+	assert_ptr_equal(hvo_btf_enum_value(hb, "NR_NOPE", &value), &hvo_error_not_found);
+	hvo_btf_free(hb);
+	btf__free(b);
+}
+
+/* Every truncation and a sweep of single-byte corruptions fail cleanly or parse. */
+static void test_truncated_and_corrupt(void **state)
+{
+	struct btf *b = build_btf();
+	uint32_t size;
+	const uint8_t *raw = btf__raw_data(b, &size);
+	for (uint32_t len = 0; len < size; len++) {
+		struct hvo_btf *hb = NULL;
+		struct hvo_error *err = hvo_btf_parse(raw, len, &hb);
+		assert_non_null(err);
+		assert_int_equal(err->code, HVO_ERROR_FORMAT);
+		hvo_error_destroy(err);
+		assert_null(hb);
+	}
+	uint8_t *copy = malloc(size);
+	assert_non_null(copy);
+	for (uint32_t pos = 0; pos < size; pos++) {
+		memcpy(copy, raw, size);
+		copy[pos] ^= 0xa5;
+		struct hvo_btf *hb = NULL;
+		struct hvo_error *err = hvo_btf_parse(copy, size, &hb);
+		if (err) {
+			hvo_error_destroy(err);
+			continue;
+		}
+		/* Whatever parsed must answer or refuse, never crash or loop. */
+		uint64_t sz;
+		struct hvo_member m;
+		int64_t v;
+		hvo_error_destroy(hvo_btf_struct_size(hb, "zone", &sz));
+		hvo_error_destroy(hvo_btf_member(hb, "zone", "vmemmap_tails", &m));
+		hvo_error_destroy(hvo_btf_member(hb, "page", "compound_info", &m));
+		hvo_error_destroy(hvo_btf_member(hb, "page", "flags.f", &m));
+		hvo_error_destroy(hvo_btf_member(hb, "pglist_data", "qualified", &m));
+		hvo_error_destroy(hvo_btf_enum_value(hb, "NR_MEMMAP_PAGES", &v));
+		hvo_btf_free(hb);
+	}
+	free(copy);
+	struct hvo_btf *hb = NULL;
+	struct hvo_error *err = hvo_btf_parse(raw, (size_t)HVO_BTF_MAX_SIZE + 1, &hb);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "not plausible"));
+	hvo_error_destroy(err);
+	btf__free(b);
+}
+
+/* Point td_a back at td_b: a typedef cycle must end in an error, not a hang. */
+static void test_cyclic(void **state)
+{
+	struct btf *b = build_btf();
+	struct btf_type *t = (struct btf_type *)btf__type_by_id(b, (uint32_t)id_typedef_a);
+	t->type = (uint32_t)id_typedef_b;
+	struct hvo_btf *hb = parse_built(b);
+	struct hvo_member m;
+	struct hvo_error *err = hvo_btf_member(hb, "pglist_data", "qualified", &m);
+	assert_non_null(err);
+	assert_int_equal(err->code, HVO_ERROR_FORMAT);
+	hvo_error_destroy(err);
+	/* Other answers are unaffected. */
+	assert_null(hvo_btf_member(hb, "zone", "vmemmap_tails", &m));
+	assert_int_equal(m.offset, 1680);
+	hvo_btf_free(hb);
+	btf__free(b);
+}
+
+/* An array whose size overflows: refused, not wrapped. */
+static void test_absurd_size(void **state)
+{
+	struct btf *b = btf__new_empty();
+	int t_long = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+	int t_big = btf__add_struct(b, "big", 0x40000000);
+	btf__add_field(b, "x", t_long, 0, 0);
+	int t_arr = btf__add_array(b, t_long, t_big, 0x10000000);
+	btf__add_struct(b, "outer", 8);
+	btf__add_field(b, "huge", t_arr, 0, 0);
+	struct hvo_btf *hb = parse_built(b);
+	struct hvo_member m;
+	struct hvo_error *err = hvo_btf_member(hb, "outer", "huge", &m);
+	assert_non_null(err);
+	assert_int_equal(err->code, HVO_ERROR_FORMAT);
+	hvo_error_destroy(err);
+	hvo_btf_free(hb);
+	btf__free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layouts),
+		cmocka_unit_test(test_truncated_and_corrupt),
+		cmocka_unit_test(test_cyclic),
+		cmocka_unit_test(test_absurd_size),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

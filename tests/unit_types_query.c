@@ -1,0 +1,120 @@
+/*
+ * unit_types_query - ask the type providers about a dump (a test helper for
+ * tests/t3*-types*.sh and for checks on real dumps; not a test by itself).
+ *
+ *   unit_types_query [--vmlinux F] [--force] [--no-dwarf] [--no-btf]
+ *                    [--debug-root D] DUMP QUERY...
+ *   QUERY: size:STRUCT  member:STRUCT.PATH  enum:NAME  sym:NAME  notes
+ * One line per query: "size zone 1856 BTF", "member zone.vmemmap_tails
+ * offset=1680 size=128 len=16 elem=8 BTF", "enum X 4 BTF", "sym X 0x... kallsyms",
+ * or "... not found"; exit 1 on an error, with the message on stderr.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "program.h"
+#include "types.h"
+
+static int query(struct hvo_types *types, const char *q)
+{
+	struct hvo_error *err = NULL;
+	enum hvo_types_provider provider;
+	if (strncmp(q, "size:", 5) == 0) {
+		uint64_t size;
+		err = hvo_types_struct_size(types, q + 5, &size, &provider);
+		if (!err)
+			printf("size %s %" PRIu64 " %s\n", q + 5, size,
+			       hvo_types_provider_name(provider));
+	} else if (strncmp(q, "member:", 7) == 0) {
+		char buf[256];
+		snprintf(buf, sizeof(buf), "%s", q + 7);
+		char *dot = strchr(buf, '.');
+		if (!dot) {
+			fprintf(stderr, "member query needs STRUCT.PATH\n");
+			return 2;
+		}
+		*dot = '\0';
+		struct hvo_member m;
+		err = hvo_types_member(types, buf, dot + 1, &m);
+		if (!err)
+			printf("member %s offset=%" PRIu64 " size=%" PRIu64 " len=%" PRIu64
+			       " elem=%" PRIu64 " %s\n", q + 7, m.offset, m.size, m.array_len,
+			       m.elem_size, hvo_types_provider_name(m.provider));
+	} else if (strncmp(q, "enum:", 5) == 0) {
+		int64_t value;
+		err = hvo_types_enum_value(types, q + 5, &value, &provider);
+		if (!err)
+			printf("enum %s %" PRId64 " %s\n", q + 5, value,
+			       hvo_types_provider_name(provider));
+	} else if (strncmp(q, "sym:", 4) == 0) {
+		uint64_t address;
+		err = hvo_types_symbol(types, q + 4, &address, &provider);
+		if (!err)
+			printf("sym %s 0x%" PRIx64 " %s\n", q + 4, address,
+			       hvo_types_provider_name(provider));
+	} else if (strcmp(q, "notes") == 0) {
+		for (const char *const *n = hvo_types_notes(types); *n; n++)
+			printf("note %s\n", *n);
+	} else {
+		fprintf(stderr, "unknown query '%s'\n", q);
+		return 2;
+	}
+	if (err == &hvo_error_not_found) {
+		printf("%s not found\n", q);
+	} else if (err) {
+		fprintf(stderr, "error: %s: %s\n", q, err->message);
+		hvo_error_destroy(err);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct hvo_types_options options = { 0 };
+	int i = 1;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strcmp(argv[i], "--vmlinux") == 0 && i + 1 < argc)
+			options.vmlinux_path = argv[++i];
+		else if (strcmp(argv[i], "--debug-root") == 0 && i + 1 < argc)
+			options.debug_root = argv[++i];
+		else if (strcmp(argv[i], "--force") == 0)
+			options.force = true;
+		else if (strcmp(argv[i], "--no-dwarf") == 0)
+			options.no_dwarf = true;
+		else if (strcmp(argv[i], "--no-btf") == 0)
+			options.no_btf = true;
+		else {
+			fprintf(stderr, "unknown option '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: %s [options] DUMP QUERY...\n", argv[0]);
+		return 2;
+	}
+	struct hvo_program *prog;
+	struct hvo_error *err = hvo_program_open(argv[i], &prog);
+	if (err) {
+		fprintf(stderr, "error: %s\n", err->message);
+		return 1;
+	}
+	struct hvo_types *types;
+	err = hvo_types_open(prog, &options, &types);
+	if (err) {
+		fprintf(stderr, "error: %s\n", err->message);
+		hvo_program_close(prog);
+		return 1;
+	}
+	int status = 0;
+	for (i++; i < argc; i++) {
+		int r = query(types, argv[i]);
+		if (r > status)
+			status = r;
+	}
+	hvo_types_close(types);
+	hvo_program_close(prog);
+	return status;
+}
