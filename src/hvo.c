@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "hvo.h"
+#include "interrupt.h"
+#include "report.h"
 #include "u64map.h"
 
 #define PAGE_SIZE_4K UINT64_C(4096)
@@ -19,6 +21,14 @@ struct frame_cache_slot {
 	unsigned char data[PAGE_SIZE_4K];
 };
 
+/* Tail PTEs of an optimised folio that map a frame other than its main tail. */
+struct deviation {
+	size_t folio_index;
+	uint64_t frame;
+	uint64_t vaddr;		/* first vmemmap page mapping it */
+	uint64_t nr_pages;
+};
+
 struct analyzer {
 	struct hvo_program *prog;
 	struct hvo_analysis *an;
@@ -29,6 +39,8 @@ struct analyzer {
 	struct hvo_u64map head_frames;		/* head frame -> folio index */
 	struct hvo_u64map findings_per_id;	/* id pointer -> count */
 	uint64_t nr_dropped_findings;
+	struct deviation *deviations;
+	size_t nr_deviations;
 };
 
 const char *hvo_severity_name(enum hvo_severity severity)
@@ -197,33 +209,55 @@ static struct hvo_error *absorb_nodata(struct analyzer *az, struct hvo_error *er
 	return NULL;
 }
 
+#define MAX_TAIL_FRAMES 8
+
+/* One frame the tail vmemmap pages of a folio map, and how often. */
+struct tail_target {
+	uint64_t frame;
+	uint64_t nr_pages;
+	uint64_t first_vaddr;
+};
+
 struct tail_scan {
 	uint64_t head_frame;
 	unsigned int head_flags;
 	bool head_mapped;
-	uint64_t tail_frame;		/* first tail's frame */
-	bool tails_same;		/* every tail page maps tail_frame */
+	struct tail_target targets[MAX_TAIL_FRAMES];
+	size_t nr_targets;
+	bool too_many_targets;		/* more distinct frames than we track */
 	uint64_t nr_writable;
 	uint64_t first_writable_vaddr;
 	uint64_t nr_unmapped;
 	uint64_t nr_leaf;		/* pages mapped by PMD/PUD leaves */
 };
 
+static void add_target(struct tail_scan *ts, uint64_t frame, uint64_t count, uint64_t vaddr)
+{
+	for (size_t i = 0; i < ts->nr_targets; i++) {
+		if (ts->targets[i].frame == frame) {
+			ts->targets[i].nr_pages += count;
+			return;
+		}
+	}
+	if (ts->nr_targets == MAX_TAIL_FRAMES) {
+		ts->too_many_targets = true;
+		return;
+	}
+	ts->targets[ts->nr_targets++] = (struct tail_target){
+		.frame = frame, .nr_pages = count, .first_vaddr = vaddr,
+	};
+}
+
 /* Summarise how the vmemmap pages of a folio are mapped, run by run. */
 static void scan_folio_mapping(const struct analyzer *az, uint64_t head_vaddr,
 			       uint64_t nr_pages, struct tail_scan *ts)
 {
 	memset(ts, 0, sizeof(*ts));
-	ts->tails_same = true;
 	uint64_t vaddr = head_vaddr, end = head_vaddr + nr_pages * PAGE_SIZE_4K;
-	bool have_tail = false;
 	while (vaddr < end) {
 		const struct hvo_vmemmap_run *run = hvo_vmemmap_find(az->vm, vaddr);
 		if (!run) {
-			/* Count unmapped pages up to the next run (or the end). */
 			ts->nr_unmapped++;
-			if (vaddr == head_vaddr)
-				ts->tails_same = true;
 			vaddr += PAGE_SIZE_4K;
 			continue;
 		}
@@ -243,15 +277,15 @@ static void scan_folio_mapping(const struct analyzer *az, uint64_t head_vaddr,
 			count--;
 		}
 		if (count) {
-			uint64_t first = repeat ? run->paddr : run->paddr + index * PAGE_SIZE_4K;
-			if (!have_tail) {
-				have_tail = true;
-				ts->tail_frame = first;
-			} else if (first != ts->tail_frame) {
-				ts->tails_same = false;
+			if (repeat) {
+				add_target(ts, run->paddr, count, vaddr);
+			} else if (count <= 2 * MAX_TAIL_FRAMES) {
+				for (uint64_t i = 0; i < count; i++)
+					add_target(ts, run->paddr + (index + i) * PAGE_SIZE_4K, 1,
+						   vaddr + i * PAGE_SIZE_4K);
+			} else {
+				ts->too_many_targets = true;	/* an intact vmemmap */
 			}
-			if (!repeat && count > 1)
-				ts->tails_same = false;
 			if (run->flags & HVO_MAP_WRITABLE) {
 				if (!ts->nr_writable)
 					ts->first_writable_vaddr = vaddr;
@@ -260,8 +294,43 @@ static void scan_folio_mapping(const struct analyzer *az, uint64_t head_vaddr,
 		}
 		vaddr = seg_end;
 	}
-	if (ts->nr_unmapped)
-		ts->tails_same = false;
+}
+
+/* Whether the first struct page in a frame says PG_head (a legacy fake-head page). */
+static bool frame_holds_head(struct analyzer *az, uint64_t frame)
+{
+	const unsigned char *data;
+	struct hvo_error *err = read_frame(az, frame, &data);
+	if (err) {
+		hvo_error_destroy(absorb_nodata(az, err));
+		return false;
+	}
+	struct hvo_page page;
+	hvo_page_parse(az->layout, data, &page);
+	return hvo_page_is_head(az->layout, &page);
+}
+
+/* An intact vmemmap: every tail page maps a frame of its own. */
+static bool every_page_its_own(const struct tail_scan *ts)
+{
+	if (ts->too_many_targets)
+		return true;
+	for (size_t i = 0; i < ts->nr_targets; i++) {
+		if (ts->targets[i].nr_pages != 1 || ts->targets[i].frame == ts->head_frame)
+			return false;
+	}
+	return true;
+}
+
+/* The frame most tail pages map: the folio's shared tail (or head, legacy). */
+static const struct tail_target *main_target(const struct tail_scan *ts)
+{
+	const struct tail_target *best = NULL;
+	for (size_t i = 0; i < ts->nr_targets; i++) {
+		if (!best || ts->targets[i].nr_pages > best->nr_pages)
+			best = &ts->targets[i];
+	}
+	return best;
 }
 
 static struct hvo_error *record_shared_tail(struct analyzer *az, uint64_t frame,
@@ -289,9 +358,27 @@ static struct hvo_error *record_shared_tail(struct analyzer *az, uint64_t frame,
 	return NULL;
 }
 
-static struct hvo_error *classify_folio(struct analyzer *az, struct hvo_folio *folio)
+static struct hvo_error *add_deviation(struct analyzer *az, size_t folio_index,
+				       const struct tail_target *target)
+{
+	if ((az->nr_deviations & (az->nr_deviations + 1)) == 0 || !az->deviations) {
+		size_t capacity = az->nr_deviations ? (az->nr_deviations + 1) * 2 : 16;
+		struct deviation *grown = realloc(az->deviations, capacity * sizeof(*grown));
+		if (!grown)
+			return &hvo_error_nomem;
+		az->deviations = grown;
+	}
+	az->deviations[az->nr_deviations++] = (struct deviation){
+		.folio_index = folio_index, .frame = target->frame,
+		.vaddr = target->first_vaddr, .nr_pages = target->nr_pages,
+	};
+	return NULL;
+}
+
+static struct hvo_error *classify_folio(struct analyzer *az, size_t folio_index)
 {
 	struct hvo_error *err;
+	struct hvo_folio *folio = &az->an->folios[folio_index];
 	const struct hvo_page_layout *layout = az->layout;
 	uint64_t head_vaddr = pfn_to_vaddr(az, folio->head_pfn);
 	uint64_t vmemmap_bytes = (UINT64_C(1) << folio->order) * layout->size;
@@ -299,23 +386,32 @@ static struct hvo_error *classify_folio(struct analyzer *az, struct hvo_folio *f
 
 	struct tail_scan ts;
 	scan_folio_mapping(az, head_vaddr, folio->nr_vmemmap_pages, &ts);
+	const struct tail_target *main = main_target(&ts);
 	folio->head_frame = ts.head_frame;
-	folio->tail_frame = ts.tail_frame;
+	folio->tail_frame = main ? main->frame : 0;
 	folio->nr_writable_tails = ts.nr_writable;
 
 	uint64_t nr_tails = folio->nr_vmemmap_pages - 1;
+	/*
+	 * Remapped when the tails map few frames and one of them most pages;
+	 * the others are PTEs that went astray, checked once tails are read.
+	 */
+	bool remapped = main && !ts.too_many_targets && ts.nr_unmapped == 0 &&
+			ts.nr_leaf == 0 && main->nr_pages * 2 > nr_tails;
 	if (nr_tails == 0 || ts.nr_leaf == folio->nr_vmemmap_pages)
 		folio->state = HVO_FOLIO_NOT_OPTIMIZED;
-	else if (ts.tails_same && ts.tail_frame == ts.head_frame)
+	else if (remapped && (main->frame == ts.head_frame ||
+			      (!az->an->mask_mode && frame_holds_head(az, main->frame))))
+		/* Legacy tails may map a head page that is no longer this folio's own. */
 		folio->state = HVO_FOLIO_FAKE_HEADS;
-	else if (ts.tails_same)
+	else if (remapped)
 		folio->state = HVO_FOLIO_SHARED_TAIL;
-	else if (ts.nr_unmapped == 0 && ts.nr_writable == nr_tails)
+	else if (ts.nr_unmapped == 0 && ts.nr_writable == nr_tails && every_page_its_own(&ts))
 		folio->state = HVO_FOLIO_NOT_OPTIMIZED;	/* split, never (or no longer) remapped */
 	else
 		folio->state = HVO_FOLIO_BROKEN;
 
-	const char *const head_names[] = { "head_pfn", "head_vaddr", "frame", "pte_vaddr" };
+	const char *const head_names[] = { "head_pfn", "head_vaddr", "frame", "tail_vaddr" };
 	bool optimized = folio->state == HVO_FOLIO_SHARED_TAIL ||
 			 folio->state == HVO_FOLIO_FAKE_HEADS;
 
@@ -329,8 +425,15 @@ static struct hvo_error *classify_folio(struct analyzer *az, struct hvo_folio *f
 		if (err)
 			return err;
 	}
+	if (optimized) {
+		for (size_t i = 0; i < ts.nr_targets; i++) {
+			if (&ts.targets[i] != main &&
+			    (err = add_deviation(az, folio_index, &ts.targets[i])))
+				return err;
+		}
+	}
 	if (optimized && ts.nr_writable) {
-		uint64_t values[] = { folio->head_pfn, head_vaddr, ts.tail_frame,
+		uint64_t values[] = { folio->head_pfn, head_vaddr, folio->tail_frame,
 				      ts.first_writable_vaddr };
 		err = add_finding(az, "tail-writable", HVO_SEV_ERROR, 4, head_names, values,
 				  "%" PRIu64 " of %" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%"
@@ -363,14 +466,14 @@ static struct hvo_error *classify_folio(struct analyzer *az, struct hvo_folio *f
 					  folio->head_pfn, az->an->folios[other].head_pfn);
 			if (err)
 				return err;
-		} else if (!hvo_u64map_put(&az->head_frames, ts.head_frame,
-					   folio - az->an->folios)) {
+		} else if (!hvo_u64map_put(&az->head_frames, ts.head_frame, folio_index)) {
 			return &hvo_error_nomem;
 		}
 	}
 	if (folio->state == HVO_FOLIO_FAKE_HEADS && az->an->mask_mode) {
-		uint64_t values[] = { folio->head_pfn, head_vaddr, ts.head_frame };
-		err = add_finding(az, "fake-heads-on-mask-kernel", HVO_SEV_CRITICAL, 3, head_names,
+		uint64_t values[] = { folio->head_pfn, head_vaddr, ts.head_frame,
+				      head_vaddr + PAGE_SIZE_4K };
+		err = add_finding(az, "fake-heads-on-mask-kernel", HVO_SEV_CRITICAL, 4, head_names,
 				  values,
 				  "the tails of the hugetlb folio at pfn 0x%" PRIx64 " map its head page "
 				  "(legacy fake heads) on a %s kernel, which has no fake-head handling: "
@@ -380,8 +483,9 @@ static struct hvo_error *classify_folio(struct analyzer *az, struct hvo_folio *f
 			return err;
 	}
 	if (folio->state == HVO_FOLIO_SHARED_TAIL && !az->an->mask_mode) {
-		uint64_t values[] = { folio->head_pfn, head_vaddr, ts.tail_frame };
-		err = add_finding(az, "shared-tail-on-legacy-kernel", HVO_SEV_CRITICAL, 3, head_names,
+		uint64_t values[] = { folio->head_pfn, head_vaddr, folio->tail_frame,
+				      head_vaddr + PAGE_SIZE_4K };
+		err = add_finding(az, "shared-tail-on-legacy-kernel", HVO_SEV_CRITICAL, 4, head_names,
 				  values,
 				  "the tails of the hugetlb folio at pfn 0x%" PRIx64 " map a page other "
 				  "than the head's on a legacy kernel, whose tails must point at their "
@@ -403,46 +507,39 @@ static struct hvo_error *classify_folio(struct analyzer *az, struct hvo_folio *f
 	}
 	if (folio->state == HVO_FOLIO_SHARED_TAIL) {
 		size_t index;
-		err = record_shared_tail(az, ts.tail_frame, folio->zone, &index);
+		err = record_shared_tail(az, folio->tail_frame, folio->zone, &index);
 		if (err)
 			return err;
 	}
 	return NULL;
 }
 
-/* Check the tails of a non-hugetlb compound page that share the head's vmemmap page. */
-static struct hvo_error *check_compound_tails(struct analyzer *az, uint64_t head_pfn,
-					      const unsigned char *head_image, unsigned int order)
+static struct hvo_error *add_folio(struct analyzer *az, const struct hvo_folio *folio);
+
+/* A struct page with PG_head and the hugetlb type at pfn: record the folio. */
+static struct hvo_error *add_hugetlb_head(struct analyzer *az, uint64_t pfn,
+					  const struct hvo_page *head, unsigned int order,
+					  uint64_t *next_pfn_ret)
 {
 	const struct hvo_page_layout *layout = az->layout;
-	uint64_t in_page = (PAGE_SIZE_4K - (pfn_to_vaddr(az, head_pfn) % PAGE_SIZE_4K)) /
-			   layout->size;
-	uint64_t nr = UINT64_C(1) << order;
-	if (nr > in_page)
-		nr = in_page;
-	uint64_t want = hvo_page_tail_mask(layout, order);
-	az->an->nr_compound_checked++;
-	for (uint64_t i = 1; i < nr; i++) {
-		struct hvo_page tail;
-		hvo_page_parse(layout, head_image + i * layout->size, &tail);
-		if (tail.compound == want)
-			continue;
-		struct hvo_tail decoded;
-		hvo_page_decode_tail(layout, true, pfn_to_vaddr(az, head_pfn + i), tail.compound,
-				     &decoded);
-		const char *const names[] = { "head_pfn", "tail_pfn", "tail_vaddr", "compound_info" };
-		uint64_t values[] = { head_pfn, head_pfn + i, pfn_to_vaddr(az, head_pfn + i),
-				      tail.compound };
-		return add_finding(az, "compound-bad-mask", HVO_SEV_ERROR, 4, names, values,
-				   "tail pfn 0x%" PRIx64 " of the order-%u compound page at pfn 0x%" PRIx64
-				   " holds compound_info 0x%" PRIx64 " (%s) instead of 0x%" PRIx64
-				   ": compound_head() of it returns the wrong head",
-				   head_pfn + i, order, head_pfn, tail.compound,
-				   decoded.kind == HVO_TAIL_MASK ? "another order's mask" :
-				   decoded.kind == HVO_TAIL_NONE ? "not a tail" : "not a valid mask",
-				   want);
+	if (order < HVO_MIN_HUGETLB_ORDER || order > HVO_MAX_FOLIO_ORDER ||
+	    (pfn & ((UINT64_C(1) << order) - 1))) {
+		const char *const names[] = { "head_pfn", "head_vaddr" };
+		uint64_t values[] = { pfn, pfn_to_vaddr(az, pfn) };
+		return add_finding(az, "hugetlb-bad-order", HVO_SEV_ERROR, 2, names, values,
+				   "hugetlb head at pfn 0x%" PRIx64 " has folio order %u, "
+				   "impossible for a hugetlb folio at that pfn", pfn, order);
 	}
-	return NULL;
+	struct hvo_folio folio = {
+		.head_pfn = pfn,
+		.order = order,
+		.node = hvo_page_node(layout, head),
+		.zone = hvo_page_zone(layout, head),
+		.private = head->private,
+		.flag_optimized = head->private & (UINT64_C(1) << HVO_HPG_VMEMMAP_OPTIMIZED_BIT),
+	};
+	*next_pfn_ret = pfn + (UINT64_C(1) << order);
+	return add_folio(az, &folio);
 }
 
 static struct hvo_error *add_folio(struct analyzer *az, const struct hvo_folio *folio)
@@ -459,77 +556,214 @@ static struct hvo_error *add_folio(struct analyzer *az, const struct hvo_folio *
 	return NULL;
 }
 
+/* The compound page whose tails the scan is walking through. */
+struct compound_cursor {
+	uint64_t head_pfn;
+	uint64_t end_pfn;	/* 0 when no compound page is open */
+	unsigned int order;
+};
+
+/* A tail of a non-hugetlb compound page must hold its head's order mask. */
+static struct hvo_error *check_compound_tail(struct analyzer *az, const struct compound_cursor *cur,
+					     uint64_t pfn, const struct hvo_page *page)
+{
+	const struct hvo_page_layout *layout = az->layout;
+	uint64_t want = hvo_page_tail_mask(layout, cur->order);
+	if (page->compound == want)
+		return NULL;
+	struct hvo_tail decoded;
+	uint64_t vaddr = pfn_to_vaddr(az, pfn);
+	hvo_page_decode_tail(layout, true, vaddr, page->compound, &decoded);
+	const char *const names[] = { "head_pfn", "tail_pfn", "tail_vaddr", "compound_info" };
+	uint64_t values[] = { cur->head_pfn, pfn, vaddr, page->compound };
+	return add_finding(az, "compound-bad-mask", HVO_SEV_ERROR, 4, names, values,
+			   "tail pfn 0x%" PRIx64 " of the order-%u compound page at pfn 0x%" PRIx64
+			   " holds compound_info 0x%" PRIx64 " (%s) instead of 0x%" PRIx64
+			   ": compound_head() of it returns the wrong head",
+			   pfn, cur->order, cur->head_pfn, page->compound,
+			   decoded.kind == HVO_TAIL_MASK ? "another order's mask" :
+			   decoded.kind == HVO_TAIL_NONE ? "not a tail" : "not a valid mask",
+			   want);
+}
+
 /*
- * Hugetlb heads are aligned to their order, so a scan of every 512th struct
- * page (one per 2 MiB) finds all of them; each folio found is skipped whole.
+ * One pass over every mapped vmemmap page, each frame read once: hugetlb
+ * heads (found by page type) become folios and their whole range is skipped;
+ * on mask-mode kernels every other compound page's tails are checked
+ * against their head's order.
  */
 static struct hvo_error *find_folios(struct analyzer *az)
 {
 	const struct hvo_page_layout *layout = az->layout;
-	const uint64_t stride = UINT64_C(1) << HVO_MIN_HUGETLB_ORDER;
-	uint64_t next_pfn = 0;
+	const uint64_t per_page = PAGE_SIZE_4K / layout->size;
+	uint64_t next_pfn = 0;	/* first pfn not inside a folio already found */
+	struct compound_cursor cur = { 0 };
 	struct hvo_error *err;
+	uint64_t nr_pages_scanned = 0;
 
 	for (size_t r = 0; r < az->vm->nr_runs; r++) {
 		const struct hvo_vmemmap_run *run = &az->vm->runs[r];
 		if (run->vaddr < az->prog->vmemmap_base)
 			continue;
-		uint64_t first_pfn = (run->vaddr - az->prog->vmemmap_base) / layout->size;
-		uint64_t end_pfn = (run->vaddr + run->nr_pages * PAGE_SIZE_4K -
-				    az->prog->vmemmap_base) / layout->size;
-		uint64_t pfn = first_pfn > next_pfn ? first_pfn : next_pfn;
-		pfn = (pfn + stride - 1) & ~(stride - 1);
-		for (; pfn < end_pfn; pfn += stride) {
+		uint64_t run_first_pfn = (run->vaddr - az->prog->vmemmap_base) / layout->size;
+		uint64_t run_end_pfn = run_first_pfn + run->nr_pages * per_page;
+		uint64_t pfn = run_first_pfn > next_pfn ? run_first_pfn : next_pfn;
+		pfn -= pfn % per_page;
+		while (pfn < run_end_pfn) {
+			if (pfn + per_page <= next_pfn) {
+				pfn = next_pfn - next_pfn % per_page;
+				continue;
+			}
+			if ((++nr_pages_scanned & 0xfff) == 0 && (err = hvo_interrupt_check()))
+				return err;
 			const unsigned char *image;
 			err = read_struct_page(az, pfn, &image);
 			if (err) {
 				if ((err = absorb_nodata(az, err)))
 					return err;
+				cur.end_pfn = 0;
+				pfn += per_page;
 				continue;
 			}
-			struct hvo_page head;
-			hvo_page_parse(layout, image, &head);
-			if (!hvo_page_is_head(layout, &head))
-				continue;
-			struct hvo_page second;
-			hvo_page_parse(layout, image + layout->size, &second);
-			unsigned int order = hvo_page_folio_order(&second);
-			if (!hvo_page_is_hugetlb(layout, &head)) {
-				if (order >= 1 && order <= HVO_MAX_FOLIO_ORDER && az->an->mask_mode) {
-					err = check_compound_tails(az, pfn, image, order);
-					if (err)
+			for (uint64_t i = 0; i < per_page; i++) {
+				uint64_t this_pfn = pfn + i;
+				if (this_pfn < next_pfn)
+					continue;
+				struct hvo_page page;
+				hvo_page_parse(layout, image + i * layout->size, &page);
+				if (hvo_page_is_head(layout, &page)) {
+					struct hvo_page second;
+					if (i + 1 < per_page) {
+						hvo_page_parse(layout, image + (i + 1) * layout->size, &second);
+					} else {
+						const unsigned char *next_image;
+						err = read_struct_page(az, this_pfn + 1, &next_image);
+						if (err) {
+							if ((err = absorb_nodata(az, err)) &&
+							    err->code != HVO_ERROR_TRANSLATE)
+								return err;
+							hvo_error_destroy(err);
+							continue;
+						}
+						hvo_page_parse(layout, next_image, &second);
+						/* The cache slot may have been reused: reread ours. */
+						if ((err = read_struct_page(az, pfn, &image)))
+							return absorb_nodata(az, err);
+					}
+					unsigned int order = hvo_page_folio_order(&second);
+					cur.end_pfn = 0;
+					if (hvo_page_is_hugetlb(layout, &page)) {
+						err = add_hugetlb_head(az, this_pfn, &page, order, &next_pfn);
+						if (err)
+							return err;
+						if (next_pfn > pfn + per_page)
+							break;
+					} else if (order >= 1 && order <= HVO_MAX_FOLIO_ORDER &&
+						   az->an->mask_mode) {
+						cur = (struct compound_cursor){
+							.head_pfn = this_pfn, .order = order,
+							.end_pfn = this_pfn + (UINT64_C(1) << order),
+						};
+						az->an->nr_compound_checked++;
+					}
+				} else if (cur.end_pfn && this_pfn < cur.end_pfn) {
+					if ((err = check_compound_tail(az, &cur, this_pfn, &page)))
 						return err;
+				} else {
+					cur.end_pfn = 0;
 				}
-				continue;
 			}
-			if (order < HVO_MIN_HUGETLB_ORDER || order > HVO_MAX_FOLIO_ORDER ||
-			    (pfn & ((UINT64_C(1) << order) - 1))) {
-				const char *const names[] = { "head_pfn", "head_vaddr" };
-				uint64_t values[] = { pfn, pfn_to_vaddr(az, pfn) };
-				err = add_finding(az, "hugetlb-bad-order", HVO_SEV_ERROR, 2, names, values,
-						  "hugetlb head at pfn 0x%" PRIx64 " has folio order %u, "
-						  "impossible for a hugetlb folio at that pfn", pfn, order);
-				if (err)
-					return err;
-				continue;
-			}
-			struct hvo_folio folio = {
-				.head_pfn = pfn,
-				.order = order,
-				.node = hvo_page_node(layout, &head),
-				.zone = hvo_page_zone(layout, &head),
-				.private = head.private,
-				.flag_optimized = head.private &
-					(UINT64_C(1) << HVO_HPG_VMEMMAP_OPTIMIZED_BIT),
-			};
-			err = add_folio(az, &folio);
-			if (err)
-				return err;
-			next_pfn = pfn + (UINT64_C(1) << order);
-			if (next_pfn > pfn + stride)
-				pfn = next_pfn - stride;	/* the loop adds stride back */
+			pfn += per_page;
+			if (next_pfn > pfn)
+				pfn = next_pfn - next_pfn % per_page;
 		}
 	}
+	return NULL;
+}
+
+/*
+ * Read a frame tails are mapped to and say what its content encodes: the
+ * order of its mask, node and zone (merged), whether all its struct pages
+ * are pristine, and the node the frame itself lives on.
+ */
+static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_shared_tail *tail)
+{
+	const struct hvo_page_layout *layout = az->layout;
+	const unsigned char *data;
+	struct hvo_error *err = read_frame(az, tail->frame, &data);
+	if (err)
+		return absorb_nodata(az, err);
+	struct hvo_page first;
+	hvo_page_parse(layout, data, &first);
+	struct hvo_tail decoded;
+	hvo_page_decode_tail(layout, true, 0, first.compound, &decoded);
+	tail->order = decoded.kind == HVO_TAIL_MASK ? decoded.order : 0;
+	/* v3 tails carry no node or zone: the tail serves its frame's node. */
+	bool full_init = az->an->generation != HVO_GEN_V3;
+	tail->node = hvo_page_node(layout, &first);
+	tail->zone = hvo_page_zone(layout, &first);
+	tail->content_valid = decoded.kind == HVO_TAIL_MASK;
+	tail->content_problem = tail->content_valid ? NULL : "compound_info is not a tail mask";
+	tail->first_bad_index = 0;
+	for (unsigned int i = 0; i < PAGE_SIZE_4K / layout->size && tail->content_valid; i++) {
+		const char *why;
+		if (!hvo_page_is_pristine_tail(layout, data + i * layout->size, tail->order,
+					       full_init, tail->node, tail->zone, &why)) {
+			tail->content_valid = false;
+			tail->content_problem = why;
+			tail->first_bad_index = i;
+		}
+	}
+	/* The node of the frame itself: its own struct page says. */
+	const unsigned char *frame_image;
+	err = read_struct_page(az, tail->frame / PAGE_SIZE_4K, &frame_image);
+	if (!err) {
+		struct hvo_page frame_page;
+		hvo_page_parse(layout, frame_image, &frame_page);
+		tail->frame_node = hvo_page_node(layout, &frame_page);
+		tail->frame_node_known = true;
+		if (!full_init)
+			tail->node = tail->frame_node;
+	} else if (err->code == HVO_ERROR_TRANSLATE) {
+		hvo_error_destroy(err);
+	} else if ((err = absorb_nodata(az, err))) {
+		return err;
+	}
+	return NULL;
+}
+
+/*
+ * A folio's tails (all, or the stray PTEs at tail_vaddr) map a tail page
+ * whose content is for another order, node or zone.
+ */
+static struct hvo_error *check_tail_fits(struct analyzer *az, const struct hvo_folio *folio,
+					 const struct hvo_shared_tail *tail, uint64_t tail_vaddr,
+					 uint64_t nr_pages)
+{
+	const struct hvo_analysis *an = az->an;
+	if (tail->order == 0)
+		return NULL;	/* unreadable or not a tail page: reported elsewhere */
+	uint64_t values[] = { folio->head_pfn, pfn_to_vaddr(az, folio->head_pfn), tail->frame,
+			      tail_vaddr };
+	const char *const names[] = { "head_pfn", "head_vaddr", "frame", "tail_vaddr" };
+	if (tail->order != folio->order)
+		return add_finding(az, "tail-wrong-order", HVO_SEV_CRITICAL, 4, names, values,
+				   "%" PRIu64 " tail vmemmap pages of the order-%u hugetlb folio at pfn 0x%"
+				   PRIx64 " map the shared tail page for order %u at physical 0x%" PRIx64
+				   ": compound_head() of those tails returns a wrong head",
+				   nr_pages, folio->order, folio->head_pfn, tail->order, tail->frame);
+	if ((an->generation != HVO_GEN_V3 || tail->frame_node_known) && tail->node != folio->node)
+		return add_finding(az, "tail-cross-node", HVO_SEV_ERROR, 4, names, values,
+				   "%" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%" PRIx64
+				   " on node %u map the shared tail page of node %u at physical 0x%" PRIx64
+				   ": those tails report the wrong node and every access is remote",
+				   nr_pages, folio->head_pfn, folio->node, tail->node, tail->frame);
+	if (an->generation != HVO_GEN_V3 && tail->zone != folio->zone)
+		return add_finding(az, "tail-cross-zone", HVO_SEV_ERROR, 4, names, values,
+				   "%" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%" PRIx64
+				   " in zone %s map the shared tail page of zone %s at physical 0x%" PRIx64
+				   ": page_zone() of those tails is wrong", nr_pages, folio->head_pfn,
+				   hvo_zone_name(folio->zone), hvo_zone_name(tail->zone), tail->frame);
 	return NULL;
 }
 
@@ -537,72 +771,39 @@ static struct hvo_error *find_folios(struct analyzer *az)
 static struct hvo_error *check_shared_tails(struct analyzer *az)
 {
 	struct hvo_analysis *an = az->an;
-	const struct hvo_page_layout *layout = az->layout;
 	struct hvo_error *err;
 
 	for (size_t t = 0; t < an->nr_tails; t++) {
 		struct hvo_shared_tail *tail = &an->tails[t];
-		const unsigned char *data;
-		err = read_frame(az, tail->frame, &data);
-		if (err) {
-			if ((err = absorb_nodata(az, err)))
+		if ((err = describe_tail_frame(az, tail)))
+			return err;
+		const char *const names[] = { "frame", "struct_page_paddr" };
+		if (!tail->content_valid && tail->order) {
+			uint64_t values[] = { tail->frame,
+					      tail->frame + tail->first_bad_index * az->layout->size };
+			err = add_finding(az, "shared-tail-corrupt", HVO_SEV_CRITICAL, 2, names, values,
+					  "struct page %u of the shared tail page at physical 0x%" PRIx64
+					  " (used by %" PRIu64 " folios) is not what the kernel writes: %s; "
+					  "every tail of those folios reads it", tail->first_bad_index,
+					  tail->frame, tail->nr_folios, tail->content_problem);
+			if (err)
 				return err;
-			continue;
-		}
-		struct hvo_page first;
-		hvo_page_parse(layout, data, &first);
-		struct hvo_tail decoded;
-		hvo_page_decode_tail(layout, true, 0, first.compound, &decoded);
-		tail->order = decoded.kind == HVO_TAIL_MASK ? decoded.order : 0;
-		/* v3 tails carry no node or zone: the tail serves its frame's node. */
-		bool full_init = an->generation != HVO_GEN_V3;
-		tail->node = hvo_page_node(layout, &first);
-		tail->zone = hvo_page_zone(layout, &first);
-		tail->content_valid = true;
-		for (unsigned int i = 0; i < PAGE_SIZE_4K / layout->size; i++) {
-			const char *why;
-			if (!hvo_page_is_pristine_tail(layout, data + i * layout->size, tail->order,
-						       full_init, tail->node, tail->zone, &why)) {
-				tail->content_valid = false;
-				tail->content_problem = why;
-				break;
-			}
-		}
-		if (decoded.kind != HVO_TAIL_MASK) {
-			tail->content_valid = false;
-			tail->content_problem = "compound_info is not a tail mask";
-		}
-		/* The node of the frame itself: its own struct page says. */
-		const unsigned char *frame_image;
-		err = read_struct_page(az, tail->frame / PAGE_SIZE_4K, &frame_image);
-		if (!err) {
-			struct hvo_page frame_page;
-			hvo_page_parse(layout, frame_image, &frame_page);
-			tail->frame_node = hvo_page_node(layout, &frame_page);
-			tail->frame_node_known = true;
-			if (!full_init)
-				tail->node = tail->frame_node;
-		} else if ((err = absorb_nodata(az, err))) {
-			if (err->code != HVO_ERROR_TRANSLATE)
-				return err;
-			hvo_error_destroy(err);
-		}
-
-		const char *const names[] = { "frame", "first_head_pfn", "first_head_vaddr" };
-		if (!tail->content_valid) {
+		} else if (!tail->content_valid) {
 			uint64_t values[] = { tail->frame };
 			err = add_finding(az, "shared-tail-corrupt", HVO_SEV_CRITICAL, 1, names, values,
-					  "shared tail page at physical 0x%" PRIx64 " (used by %" PRIu64
-					  " folios) is not what init_compound_tail() writes: %s; every "
-					  "tail of those folios reads it",
+					  "the page at physical 0x%" PRIx64 " that %" PRIu64 " folios map "
+					  "their tails to holds no tail struct pages: %s",
 					  tail->frame, tail->nr_folios, tail->content_problem);
 			if (err)
 				return err;
 		}
-		if (full_init && tail->frame_node_known && tail->content_valid &&
+		if (an->generation != HVO_GEN_V3 && tail->frame_node_known && tail->content_valid &&
 		    tail->frame_node != tail->node) {
-			uint64_t values[] = { tail->frame };
-			err = add_finding(az, "vmemmap-tails-misplaced", HVO_SEV_WARNING, 1, names, values,
+			const char *const mnames[] = { "frame", "frame_page_vaddr" };
+			uint64_t values[] = { tail->frame,
+					      pfn_to_vaddr(az, tail->frame / PAGE_SIZE_4K) };
+			err = add_finding(az, "vmemmap-tails-misplaced", HVO_SEV_WARNING, 2, mnames,
+					  values,
 					  "shared tail page at physical 0x%" PRIx64 " for node %u lives on "
 					  "node %u: every tail access of its folios is remote",
 					  tail->frame, tail->node, tail->frame_node);
@@ -613,37 +814,41 @@ static struct hvo_error *check_shared_tails(struct analyzer *az)
 
 	/* Each folio against the tail it maps: order, node and zone must agree. */
 	for (size_t f = 0; f < an->nr_folios; f++) {
-		struct hvo_folio *folio = &an->folios[f];
+		const struct hvo_folio *folio = &an->folios[f];
 		size_t index;
 		if (folio->state != HVO_FOLIO_SHARED_TAIL ||
 		    !hvo_u64map_get(&az->tail_index, folio->tail_frame, &index))
 			continue;
-		const struct hvo_shared_tail *tail = &an->tails[index];
-		if (tail->order == 0)
-			continue;	/* unreadable or corrupt: reported above */
-		uint64_t values[] = { folio->head_pfn, pfn_to_vaddr(az, folio->head_pfn),
-				      tail->frame };
-		const char *const names[] = { "head_pfn", "head_vaddr", "frame" };
-		err = NULL;
-		if (tail->order != folio->order) {
-			err = add_finding(az, "tail-wrong-order", HVO_SEV_CRITICAL, 3, names, values,
-					  "the order-%u hugetlb folio at pfn 0x%" PRIx64 " maps the shared "
-					  "tail page for order %u at physical 0x%" PRIx64 ": compound_head() "
-					  "of its tails returns a wrong head",
-					  folio->order, folio->head_pfn, tail->order, tail->frame);
-		} else if ((an->generation != HVO_GEN_V3 || tail->frame_node_known) &&
-			   tail->node != folio->node) {
-			err = add_finding(az, "tail-cross-node", HVO_SEV_ERROR, 3, names, values,
-					  "the hugetlb folio at pfn 0x%" PRIx64 " on node %u maps the shared "
-					  "tail page of node %u at physical 0x%" PRIx64 ": its tails report "
-					  "the wrong node", folio->head_pfn, folio->node, tail->node,
-					  tail->frame);
-		} else if (an->generation != HVO_GEN_V3 && tail->zone != folio->zone) {
-			err = add_finding(az, "tail-cross-zone", HVO_SEV_ERROR, 3, names, values,
-					  "the hugetlb folio at pfn 0x%" PRIx64 " in zone %u maps the shared "
-					  "tail page of zone %u at physical 0x%" PRIx64 ": page_zone() of its "
-					  "tails is wrong", folio->head_pfn, folio->zone, tail->zone,
-					  tail->frame);
+		uint64_t head_vaddr = pfn_to_vaddr(az, folio->head_pfn);
+		err = check_tail_fits(az, folio, &an->tails[index], head_vaddr + PAGE_SIZE_4K,
+				      folio->nr_vmemmap_pages - 1);
+		if (err)
+			return err;
+	}
+
+	/* Stray PTEs: a few tails of a folio map some other page. */
+	for (size_t d = 0; d < az->nr_deviations; d++) {
+		const struct deviation *dev = &az->deviations[d];
+		const struct hvo_folio *folio = &an->folios[dev->folio_index];
+		struct hvo_shared_tail other = { .frame = dev->frame };
+		size_t index;
+		if (hvo_u64map_get(&az->tail_index, dev->frame, &index))
+			other = an->tails[index];
+		else if ((err = describe_tail_frame(az, &other)))
+			return err;
+		if (other.order && dev->frame != folio->head_frame) {
+			err = check_tail_fits(az, folio, &other, dev->vaddr, dev->nr_pages);
+		} else {
+			const char *const names[] = { "head_pfn", "head_vaddr", "frame", "tail_vaddr" };
+			uint64_t values[] = { folio->head_pfn, pfn_to_vaddr(az, folio->head_pfn),
+					      dev->frame, dev->vaddr };
+			err = add_finding(az, "vmemmap-mixed", HVO_SEV_ERROR, 4, names, values,
+					  "%" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%"
+					  PRIx64 " map physical 0x%" PRIx64 ", which is %s, while the rest "
+					  "map 0x%" PRIx64 ": those tails read the wrong struct pages",
+					  dev->nr_pages, folio->head_pfn, dev->frame,
+					  dev->frame == folio->head_frame ? "the folio's own head page" :
+					  "not a tail page", folio->tail_frame);
 		}
 		if (err)
 			return err;
@@ -818,7 +1023,7 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog, struct hvo_analysis **re
 	if ((err = find_folios(&az)))
 		goto err;
 	for (size_t f = 0; f < an->nr_folios; f++) {
-		if ((err = classify_folio(&az, &an->folios[f])))
+		if ((err = classify_folio(&az, f)))
 			goto err;
 	}
 	if ((err = check_shared_tails(&az)) ||
@@ -834,6 +1039,7 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog, struct hvo_analysis **re
 	hvo_u64map_deinit(&az.head_frames);
 	hvo_u64map_deinit(&az.findings_per_id);
 	free(az.cache);
+	free(az.deviations);
 	*ret = an;
 	return NULL;
 
@@ -842,6 +1048,7 @@ err:
 	hvo_u64map_deinit(&az.head_frames);
 	hvo_u64map_deinit(&az.findings_per_id);
 	free(az.cache);
+	free(az.deviations);
 	hvo_analysis_free(an);
 	return err;
 }

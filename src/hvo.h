@@ -75,6 +75,7 @@ struct hvo_shared_tail {
 	unsigned int order, node, zone;	/* what its content says */
 	bool content_valid;		/* 64 pristine init_compound_tail() pages */
 	const char *content_problem;
+	unsigned int first_bad_index;	/* struct page within the frame that differs */
 	unsigned int frame_node;	/* node of the frame itself, from its struct page */
 	bool frame_node_known;
 	uint64_t nr_folios;		/* folios whose tails map it */
