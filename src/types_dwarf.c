@@ -1,20 +1,883 @@
-/* types_dwarf.c - placeholder until the libdwarf provider lands. */
-#include <stddef.h>
+/*
+ * types_dwarf.c - the DWARF provider: libdwarf for types, libelf for the
+ * build id and the symbol table.
+ *
+ * libdwarf API differences (bookworm's 20210528 vs 0.x, HVO_LIBDWARF_NEW_API)
+ * stay in this file: only dwarf_init_b() and dwarf_finish() differ in what
+ * we use.  Compilation units are listed once at open; each query walks the
+ * top-level DIEs of the units in order and stops at the first definition,
+ * which for the kernel's core types is within the first units.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gelf.h>
+#include <libelf.h>
+#include <dwarf.h>
+#include <libdwarf.h>
 
 #include "types_dwarf.h"
 
+/* Bounds on untrusted DWARF and ELF. */
+#define MAX_UNITS (1U << 20)
+#define MAX_SIBLINGS (1U << 24)
+#define MAX_SYMBOLS (1U << 24)
+#define MAX_TYPE_SIZE (UINT64_C(1) << 40)
+
+struct elf_symbol {
+	const char *name;	/* into strings */
+	uint64_t value;
+};
+
+struct hvo_dwarf {
+	char *path;
+	int fd;
+	Elf *elf;
+	Dwarf_Debug dbg;
+	char build_id[HVO_DWARF_BUILD_ID_MAX + 1];
+	bool has_build_id;
+	Dwarf_Off *units;	/* offsets of the CU DIEs */
+	size_t nr_units;
+	struct elf_symbol *symbols;	/* sorted by name */
+	size_t nr_symbols;
+	char *strings;
+};
+
+static struct hvo_error *dw_error(struct hvo_dwarf *d, Dwarf_Error e, const char *what)
+{
+	struct hvo_error *err = hvo_error_create(HVO_ERROR_FORMAT, "DWARF of '%s': %s: %s",
+						 d->path, what,
+						 e ? dwarf_errmsg(e) : "malformed");
+	if (e)
+		dwarf_dealloc(d->dbg, e, DW_DLA_ERROR);
+	return err;
+}
+
+static void die_free(struct hvo_dwarf *d, Dwarf_Die die)
+{
+	if (die)
+		dwarf_dealloc(d->dbg, die, DW_DLA_DIE);
+}
+
+static struct hvo_error *die_offset(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Off *ret)
+{
+	Dwarf_Error e = NULL;
+	if (dwarf_dieoffset(die, ret, &e) != DW_DLV_OK)
+		return dw_error(d, e, "DIE offset");
+	return NULL;
+}
+
+static struct hvo_error *die_at(struct hvo_dwarf *d, Dwarf_Off off, Dwarf_Die *ret)
+{
+	Dwarf_Error e = NULL;
+	int r = dwarf_offdie_b(d->dbg, off, true, ret, &e);
+	if (r != DW_DLV_OK) {
+		char what[64];
+		snprintf(what, sizeof(what), "no DIE at offset 0x%" PRIx64, (uint64_t)off);
+		return dw_error(d, r == DW_DLV_ERROR ? e : NULL, what);
+	}
+	return NULL;
+}
+
+static struct hvo_error *die_tag(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Half *ret)
+{
+	Dwarf_Error e = NULL;
+	if (dwarf_tag(die, ret, &e) != DW_DLV_OK)
+		return dw_error(d, e, "DIE tag");
+	return NULL;
+}
+
+/* The DIE's name, or NULL when it has none. */
+static struct hvo_error *die_name(struct hvo_dwarf *d, Dwarf_Die die, const char **ret)
+{
+	Dwarf_Error e = NULL;
+	char *name = NULL;
+	int r = dwarf_diename(die, &name, &e);
+	if (r == DW_DLV_ERROR)
+		return dw_error(d, e, "DIE name");
+	*ret = r == DW_DLV_OK ? name : NULL;
+	return NULL;
+}
+
+static struct hvo_error *die_has(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Half attr,
+				 bool *ret)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Bool b = 0;
+	if (dwarf_hasattr(die, attr, &b, &e) != DW_DLV_OK)
+		return dw_error(d, e, "DIE attribute");
+	*ret = b;
+	return NULL;
+}
+
+/*
+ * An integer attribute; *has_ret false when absent.  A DW_OP_plus_uconst
+ * location expression (old-style data_member_location) is decoded too.
+ */
+static struct hvo_error *die_int(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Half attrnum,
+				 bool *has_ret, int64_t *ret, bool is_signed)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Attribute attr;
+	int r = dwarf_attr(die, attrnum, &attr, &e);
+	*has_ret = false;
+	if (r == DW_DLV_NO_ENTRY)
+		return NULL;
+	if (r != DW_DLV_OK)
+		return dw_error(d, e, "DIE attribute");
+	struct hvo_error *err = NULL;
+	Dwarf_Half form = 0;
+	if (dwarf_whatform(attr, &form, &e) != DW_DLV_OK) {
+		err = dw_error(d, e, "attribute form");
+		goto out;
+	}
+	if (form == DW_FORM_exprloc || form == DW_FORM_block1) {
+		Dwarf_Unsigned len = 0;
+		Dwarf_Ptr p = NULL;
+		if (form != DW_FORM_exprloc ||
+		    dwarf_formexprloc(attr, &len, &p, &e) != DW_DLV_OK) {
+			err = dw_error(d, e, "unsupported location expression");
+			goto out;
+		}
+		const uint8_t *b = p;
+		uint64_t v = 0;
+		unsigned int shift = 0;
+		size_t i = 1;
+		if (len < 2 || b[0] != DW_OP_plus_uconst) {
+			err = dw_error(d, NULL, "member location is not DW_OP_plus_uconst");
+			goto out;
+		}
+		for (; i < len && shift < 64; i++, shift += 7) {
+			v |= (uint64_t)(b[i] & 0x7f) << shift;
+			if (!(b[i] & 0x80))
+				break;
+		}
+		if (i >= len) {
+			err = dw_error(d, NULL, "truncated DW_OP_plus_uconst");
+			goto out;
+		}
+		*ret = (int64_t)v;
+	} else if (is_signed || form == DW_FORM_sdata || form == DW_FORM_implicit_const) {
+		Dwarf_Signed s;
+		if (dwarf_formsdata(attr, &s, &e) != DW_DLV_OK) {
+			err = dw_error(d, e, "signed constant");
+			goto out;
+		}
+		*ret = s;
+	} else {
+		Dwarf_Unsigned u;
+		if (dwarf_formudata(attr, &u, &e) != DW_DLV_OK) {
+			err = dw_error(d, e, "constant");
+			goto out;
+		}
+		*ret = (int64_t)u;
+	}
+	*has_ret = true;
+out:
+	dwarf_dealloc(d->dbg, attr, DW_DLA_ATTR);
+	return err;
+}
+
+/* DW_AT_type of die, as a DIE (NULL for void). */
+static struct hvo_error *die_type(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Die *ret)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Attribute attr;
+	*ret = NULL;
+	int r = dwarf_attr(die, DW_AT_type, &attr, &e);
+	if (r == DW_DLV_NO_ENTRY)
+		return NULL;
+	if (r != DW_DLV_OK)
+		return dw_error(d, e, "DW_AT_type");
+	Dwarf_Off off;
+	r = dwarf_global_formref(attr, &off, &e);
+	dwarf_dealloc(d->dbg, attr, DW_DLA_ATTR);
+	if (r != DW_DLV_OK)
+		return dw_error(d, e, "DW_AT_type reference");
+	return die_at(d, off, ret);
+}
+
+/* First child (NULL if none) and next sibling (NULL at the end). */
+static struct hvo_error *die_child(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Die *ret)
+{
+	Dwarf_Error e = NULL;
+	*ret = NULL;
+	int r = dwarf_child(die, ret, &e);
+	if (r == DW_DLV_ERROR)
+		return dw_error(d, e, "DIE children");
+	if (r == DW_DLV_NO_ENTRY)
+		*ret = NULL;
+	return NULL;
+}
+
+/* Next sibling; refuses a sibling that does not move forward (a loop). */
+static struct hvo_error *die_next(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Die *ret)
+{
+	Dwarf_Error e = NULL;
+	*ret = NULL;
+	int r = dwarf_siblingof_b(d->dbg, die, true, ret, &e);
+	if (r == DW_DLV_ERROR)
+		return dw_error(d, e, "DIE sibling");
+	if (r == DW_DLV_NO_ENTRY) {
+		*ret = NULL;
+		return NULL;
+	}
+	Dwarf_Off a, b;
+	struct hvo_error *err;
+	if ((err = die_offset(d, die, &a)) || (err = die_offset(d, *ret, &b))) {
+		die_free(d, *ret);
+		*ret = NULL;
+		return err;
+	}
+	if (b <= a) {
+		die_free(d, *ret);
+		*ret = NULL;
+		return dw_error(d, NULL, "DIE sibling chain goes backwards");
+	}
+	return NULL;
+}
+
+static bool is_modifier(Dwarf_Half tag)
+{
+	return tag == DW_TAG_typedef || tag == DW_TAG_const_type ||
+	       tag == DW_TAG_volatile_type || tag == DW_TAG_restrict_type ||
+	       tag == DW_TAG_atomic_type;
+}
+
+/* Follow typedefs and qualifiers (consumes die). */
+static struct hvo_error *strip(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Die *ret,
+			       Dwarf_Half *tag_ret)
+{
+	struct hvo_error *err;
+	for (int depth = 0; die && depth < HVO_DWARF_MAX_DEPTH; depth++) {
+		Dwarf_Half tag;
+		if ((err = die_tag(d, die, &tag)))
+			goto fail;
+		if (!is_modifier(tag)) {
+			*ret = die;
+			*tag_ret = tag;
+			return NULL;
+		}
+		Dwarf_Die next;
+		if ((err = die_type(d, die, &next)))
+			goto fail;
+		die_free(d, die);
+		die = next;
+	}
+	if (!die)
+		return dw_error(d, NULL, "a typedef or qualifier of void where a type is needed");
+	err = dw_error(d, NULL, "typedef/qualifier chain too deep (cyclic?)");
+fail:
+	die_free(d, die);
+	return err;
+}
+
+static struct hvo_error *type_size(struct hvo_dwarf *d, Dwarf_Die die, int depth,
+				   uint64_t *size_ret, uint64_t *len_ret, uint64_t *elem_ret);
+
+/* Elements of an array's first dimension and the product of the others. */
+static struct hvo_error *array_dims(struct hvo_dwarf *d, Dwarf_Die array, uint64_t *first_ret,
+				    uint64_t *rest_ret)
+{
+	Dwarf_Die sub;
+	struct hvo_error *err = die_child(d, array, &sub);
+	uint64_t first = 0, rest = 1;
+	unsigned int n = 0;
+	for (unsigned int i = 0; !err && sub && i < MAX_SIBLINGS; i++) {
+		Dwarf_Half tag;
+		if ((err = die_tag(d, sub, &tag)))
+			break;
+		if (tag == DW_TAG_subrange_type) {
+			bool has;
+			int64_t count = 0, upper;
+			if ((err = die_int(d, sub, DW_AT_count, &has, &count, false)))
+				break;
+			if (!has) {
+				if ((err = die_int(d, sub, DW_AT_upper_bound, &has, &upper, false)))
+					break;
+				/* No bound: a flexible array, 0 elements. */
+				count = has ? upper + 1 : 0;
+			}
+			if (count < 0 || (uint64_t)count > MAX_TYPE_SIZE) {
+				err = dw_error(d, NULL, "array dimension out of range");
+				break;
+			}
+			if (n++ == 0)
+				first = (uint64_t)count;
+			else if (__builtin_mul_overflow(rest, (uint64_t)count, &rest) ||
+				 rest > MAX_TYPE_SIZE)
+				err = dw_error(d, NULL, "array size out of range");
+		}
+		Dwarf_Die next = NULL;
+		if (!err)
+			err = die_next(d, sub, &next);
+		die_free(d, sub);
+		sub = next;
+	}
+	die_free(d, sub);
+	if (err)
+		return err;
+	*first_ret = first;
+	*rest_ret = rest;
+	return NULL;
+}
+
+/* Size of a type DIE (not consumed); arrays also give first dimension and element size. */
+static struct hvo_error *type_size(struct hvo_dwarf *d, Dwarf_Die die, int depth,
+				   uint64_t *size_ret, uint64_t *len_ret, uint64_t *elem_ret)
+{
+	struct hvo_error *err;
+	if (depth >= HVO_DWARF_MAX_DEPTH)
+		return dw_error(d, NULL, "type nesting too deep (cyclic?)");
+	Dwarf_Die t;
+	Dwarf_Half tag;
+	Dwarf_Off off;
+	if ((err = die_offset(d, die, &off)) || (err = die_at(d, off, &t)) ||
+	    (err = strip(d, t, &t, &tag)))
+		return err;
+	bool has;
+	int64_t size;
+	*len_ret = *elem_ret = 0;
+	if (tag == DW_TAG_array_type) {
+		uint64_t first, rest, elem, l, e;
+		Dwarf_Die et = NULL;
+		if ((err = array_dims(d, t, &first, &rest)) || (err = die_type(d, t, &et)))
+			goto out;
+		if (!et) {
+			err = dw_error(d, NULL, "array of void");
+			goto out;
+		}
+		err = type_size(d, et, depth + 1, &elem, &l, &e);
+		die_free(d, et);
+		if (err)
+			goto out;
+		if (__builtin_mul_overflow(elem, rest, &elem) || elem > MAX_TYPE_SIZE ||
+		    __builtin_mul_overflow(elem, first, size_ret) || *size_ret > MAX_TYPE_SIZE) {
+			err = dw_error(d, NULL, "array size out of range");
+			goto out;
+		}
+		*len_ret = first;
+		*elem_ret = elem;
+		goto out;
+	}
+	if ((err = die_int(d, t, DW_AT_byte_size, &has, &size, false)))
+		goto out;
+	if (!has && tag == DW_TAG_pointer_type) {
+		size = 8;	/* x86_64 */
+		has = true;
+	}
+	if (!has || size < 0 || (uint64_t)size > MAX_TYPE_SIZE) {
+		err = dw_error(d, NULL, has ? "type size out of range" : "type without a size");
+		goto out;
+	}
+	*size_ret = (uint64_t)size;
+out:
+	die_free(d, t);
+	return err;
+}
+
+/*
+ * Visit the top-level DIEs of every unit until visit returns true (found)
+ * or an error.  visit does not keep the DIE.
+ */
+typedef struct hvo_error *visit_fn(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Half tag,
+				   void *arg, bool *done);
+
+static struct hvo_error *walk_units(struct hvo_dwarf *d, visit_fn *visit, void *arg)
+{
+	struct hvo_error *err = NULL;
+	bool done = false;
+	for (size_t u = 0; u < d->nr_units && !done; u++) {
+		Dwarf_Die cu, die;
+		if ((err = die_at(d, d->units[u], &cu)))
+			return err;
+		err = die_child(d, cu, &die);
+		die_free(d, cu);
+		for (unsigned int i = 0; !err && die && !done && i < MAX_SIBLINGS; i++) {
+			Dwarf_Half tag;
+			if (!(err = die_tag(d, die, &tag)))
+				err = visit(d, die, tag, arg, &done);
+			Dwarf_Die next = NULL;
+			if (!err && !done)
+				err = die_next(d, die, &next);
+			die_free(d, die);
+			die = next;
+		}
+		die_free(d, die);
+		if (err)
+			return err;
+	}
+	return done ? NULL : &hvo_error_not_found;
+}
+
+struct find_struct_arg {
+	const char *name;
+	Dwarf_Off off;
+};
+
+static struct hvo_error *visit_struct(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Half tag,
+				      void *arg, bool *done)
+{
+	struct find_struct_arg *a = arg;
+	if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type)
+		return NULL;
+	const char *name = NULL;
+	bool decl = false;
+	struct hvo_error *err;
+	if ((err = die_name(d, die, &name)) || !name || strcmp(name, a->name) != 0)
+		return err;
+	if ((err = die_has(d, die, DW_AT_declaration, &decl)) || decl)
+		return err;
+	*done = true;
+	return die_offset(d, die, &a->off);
+}
+
+static struct hvo_error *find_struct(struct hvo_dwarf *d, const char *name, Dwarf_Die *ret)
+{
+	struct find_struct_arg a = { .name = name };
+	struct hvo_error *err = walk_units(d, visit_struct, &a);
+	if (err)
+		return err;
+	return die_at(d, a.off, ret);
+}
+
+struct hvo_error *hvo_dwarf_struct_size(struct hvo_dwarf *d, const char *name,
+					uint64_t *size_ret)
+{
+	Dwarf_Die die;
+	struct hvo_error *err = find_struct(d, name, &die);
+	if (err)
+		return err;
+	uint64_t len, elem;
+	err = type_size(d, die, 0, size_ret, &len, &elem);
+	die_free(d, die);
+	return err;
+}
+
+/*
+ * Find member name (len bytes) among the children of composite die, looking
+ * into anonymous structs and unions.  Adds its offset to *offset_ret and
+ * returns its DIE in *member_ret.
+ */
+static struct hvo_error *find_member(struct hvo_dwarf *d, Dwarf_Die parent, const char *name,
+				     size_t len, int depth, uint64_t *offset_ret,
+				     Dwarf_Die *member_ret)
+{
+	if (depth >= HVO_DWARF_MAX_DEPTH)
+		return dw_error(d, NULL, "anonymous members nested too deep (cyclic?)");
+	Dwarf_Die m;
+	struct hvo_error *err = die_child(d, parent, &m);
+	for (unsigned int i = 0; !err && m && i < MAX_SIBLINGS; i++) {
+		Dwarf_Half tag;
+		const char *mname = NULL;
+		bool has_loc = false, has_bits = false;
+		int64_t loc = 0, bits = 0;
+		if ((err = die_tag(d, m, &tag)))
+			break;
+		if (tag == DW_TAG_member &&
+		    !(err = die_name(d, m, &mname)) &&
+		    !(err = die_int(d, m, DW_AT_data_member_location, &has_loc, &loc, false)) &&
+		    !has_loc)
+			err = die_int(d, m, DW_AT_data_bit_offset, &has_bits, &bits, false);
+		if (err)
+			break;
+		uint64_t off = has_loc ? (uint64_t)loc : has_bits ? (uint64_t)bits / 8 : 0;
+		if (tag == DW_TAG_member && mname && strlen(mname) == len &&
+		    memcmp(mname, name, len) == 0) {
+			*offset_ret += off;
+			*member_ret = m;
+			return NULL;
+		}
+		if (tag == DW_TAG_member && !mname) {
+			Dwarf_Die t;
+			Dwarf_Half ttag;
+			if ((err = die_type(d, m, &t)))
+				break;
+			if (t && !(err = strip(d, t, &t, &ttag))) {
+				if (ttag == DW_TAG_structure_type || ttag == DW_TAG_union_type) {
+					uint64_t inner = 0;
+					err = find_member(d, t, name, len, depth + 1, &inner,
+							  member_ret);
+					if (!err) {
+						die_free(d, t);
+						die_free(d, m);
+						*offset_ret += off + inner;
+						return NULL;
+					}
+					if (err == &hvo_error_not_found)
+						err = NULL;
+				}
+				die_free(d, t);
+			}
+			if (err)
+				break;
+		}
+		Dwarf_Die next = NULL;
+		err = die_next(d, m, &next);
+		die_free(d, m);
+		m = next;
+	}
+	die_free(d, m);
+	return err ? err : &hvo_error_not_found;
+}
+
+struct hvo_error *hvo_dwarf_member(struct hvo_dwarf *d, const char *name, const char *member,
+				   struct hvo_member *ret)
+{
+	Dwarf_Die t;
+	struct hvo_error *err = find_struct(d, name, &t);
+	if (err)
+		return err;
+	uint64_t offset = 0;
+	const char *p = member;
+	Dwarf_Die m = NULL;
+	for (;;) {
+		size_t len = strcspn(p, ".");
+		err = find_member(d, t, p, len, 0, &offset, &m);
+		die_free(d, t);
+		t = NULL;
+		if (err)
+			return err;
+		if (!p[len])
+			break;
+		Dwarf_Half tag;
+		err = die_type(d, m, &t);
+		die_free(d, m);
+		m = NULL;
+		if (!err && t)
+			err = strip(d, t, &t, &tag);
+		if (err)
+			return err;
+		if (!t || (tag != DW_TAG_structure_type && tag != DW_TAG_union_type)) {
+			die_free(d, t);
+			return hvo_error_create(HVO_ERROR_NOT_FOUND,
+						"'%.*s' in struct %s: not a struct or union",
+						(int)(p + len - member), member, name);
+		}
+		p += len + 1;
+	}
+	struct hvo_member out = { .offset = offset, .provider = HVO_TYPES_DWARF };
+	Dwarf_Die mt;
+	err = die_type(d, m, &mt);
+	die_free(d, m);
+	if (err)
+		return err;
+	if (!mt)
+		return dw_error(d, NULL, "member of type void");
+	err = type_size(d, mt, 0, &out.size, &out.array_len, &out.elem_size);
+	die_free(d, mt);
+	if (err)
+		return err;
+	*ret = out;
+	return NULL;
+}
+
+struct find_enum_arg {
+	const char *name;
+	int64_t value;
+};
+
+static struct hvo_error *visit_enum(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Half tag,
+				    void *arg, bool *done)
+{
+	struct find_enum_arg *a = arg;
+	if (tag != DW_TAG_enumeration_type)
+		return NULL;
+	Dwarf_Die e;
+	struct hvo_error *err = die_child(d, die, &e);
+	for (unsigned int i = 0; !err && e && i < MAX_SIBLINGS; i++) {
+		Dwarf_Half etag;
+		const char *name = NULL;
+		if (!(err = die_tag(d, e, &etag)) && etag == DW_TAG_enumerator &&
+		    !(err = die_name(d, e, &name)) && name && strcmp(name, a->name) == 0) {
+			bool has;
+			err = die_int(d, e, DW_AT_const_value, &has, &a->value, false);
+			if (!err && !has)
+				err = dw_error(d, NULL, "enumerator without a value");
+			if (!err)
+				*done = true;
+			break;
+		}
+		Dwarf_Die next = NULL;
+		if (!err)
+			err = die_next(d, e, &next);
+		die_free(d, e);
+		e = next;
+	}
+	die_free(d, e);
+	return err;
+}
+
+struct hvo_error *hvo_dwarf_enum_value(struct hvo_dwarf *d, const char *enumerator,
+				       int64_t *value_ret)
+{
+	struct find_enum_arg a = { .name = enumerator };
+	struct hvo_error *err = walk_units(d, visit_enum, &a);
+	if (!err)
+		*value_ret = a.value;
+	return err;
+}
+
+static int compare_symbols(const void *a, const void *b)
+{
+	const struct elf_symbol *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+	if (r)
+		return r;
+	/* Prefer the lower address among duplicates, deterministically. */
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+struct hvo_error *hvo_dwarf_symbol(struct hvo_dwarf *d, const char *name,
+				   uint64_t *address_ret)
+{
+	size_t lo = 0, hi = d->nr_symbols;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(d->symbols[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == d->nr_symbols || strcmp(d->symbols[lo].name, name) != 0)
+		return &hvo_error_not_found;
+	*address_ret = d->symbols[lo].value;
+	return NULL;
+}
+
+static struct hvo_error *elf_failure(struct hvo_dwarf *d, const char *what)
+{
+	return hvo_error_create(HVO_ERROR_FORMAT, "'%s': %s: %s", d->path, what,
+				elf_errmsg(-1));
+}
+
+/* The GNU build id from the SHT_NOTE sections. */
+static struct hvo_error *read_build_id(struct hvo_dwarf *d)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(d->elf, scn))) {
+		GElf_Shdr shdr;
+		if (!gelf_getshdr(scn, &shdr))
+			return elf_failure(d, "section header");
+		if (shdr.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		size_t off = 0, name_off, desc_off;
+		GElf_Nhdr nhdr;
+		while (off < data->d_size &&
+		       (off = gelf_getnote(data, off, &nhdr, &name_off, &desc_off)) > 0) {
+			if (nhdr.n_type != NT_GNU_BUILD_ID || nhdr.n_namesz != 4 ||
+			    memcmp((const char *)data->d_buf + name_off, "GNU", 4) != 0)
+				continue;
+			if (nhdr.n_descsz == 0 || nhdr.n_descsz * 2 > HVO_DWARF_BUILD_ID_MAX)
+				return hvo_error_create(HVO_ERROR_FORMAT,
+							"'%s': build id of %" PRIu32
+							" bytes is not plausible", d->path,
+							(uint32_t)nhdr.n_descsz);
+			const uint8_t *id = (const uint8_t *)data->d_buf + desc_off;
+			for (size_t i = 0; i < nhdr.n_descsz; i++)
+				snprintf(d->build_id + 2 * i, 3, "%02x", id[i]);
+			d->has_build_id = true;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static struct hvo_error *read_symbols(struct hvo_dwarf *d)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(d->elf, scn))) {
+		GElf_Shdr shdr;
+		if (!gelf_getshdr(scn, &shdr))
+			return elf_failure(d, "section header");
+		if (shdr.sh_type != SHT_SYMTAB)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		if (!data || !shdr.sh_entsize)
+			return elf_failure(d, "symbol table");
+		size_t n = shdr.sh_size / shdr.sh_entsize;
+		if (n > MAX_SYMBOLS)
+			return hvo_error_create(HVO_ERROR_FORMAT, "'%s': %zu symbols is not plausible",
+						d->path, n);
+		d->symbols = calloc(n ? n : 1, sizeof(*d->symbols));
+		size_t cap = 1 << 20, used = 0;
+		d->strings = malloc(cap);
+		if (!d->symbols || !d->strings)
+			return &hvo_error_nomem;
+		size_t *name_offs = calloc(n ? n : 1, sizeof(*name_offs));
+		if (!name_offs)
+			return &hvo_error_nomem;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(data, (int)i, &sym))
+				break;
+			int type = GELF_ST_TYPE(sym.st_info);
+			if (type == STT_SECTION || type == STT_FILE || sym.st_shndx == SHN_UNDEF)
+				continue;
+			const char *name = elf_strptr(d->elf, shdr.sh_link, sym.st_name);
+			if (!name || !name[0])
+				continue;
+			size_t len = strlen(name) + 1;
+			if (cap - used < len) {
+				while (cap - used < len)
+					cap *= 2;
+				char *s = realloc(d->strings, cap);
+				if (!s) {
+					free(name_offs);
+					return &hvo_error_nomem;
+				}
+				d->strings = s;
+			}
+			memcpy(d->strings + used, name, len);
+			name_offs[d->nr_symbols] = used;
+			d->symbols[d->nr_symbols++].value = sym.st_value;
+			used += len;
+		}
+		for (size_t i = 0; i < d->nr_symbols; i++)
+			d->symbols[i].name = d->strings + name_offs[i];
+		free(name_offs);
+		qsort(d->symbols, d->nr_symbols, sizeof(*d->symbols), compare_symbols);
+		return NULL;
+	}
+	return NULL;	/* stripped: symbols come from kallsyms */
+}
+
+/* List the CU DIE offsets once; later walks start from them. */
+static struct hvo_error *list_units(struct hvo_dwarf *d)
+{
+	size_t cap = 256;
+	d->units = malloc(cap * sizeof(*d->units));
+	if (!d->units)
+		return &hvo_error_nomem;
+	for (;;) {
+		Dwarf_Unsigned header_length, type_offset, next_offset;
+		Dwarf_Half version, address_size, length_size, extension_size, header_type;
+		Dwarf_Off abbrev_offset;
+		Dwarf_Sig8 signature;
+		Dwarf_Error e = NULL;
+		int r = dwarf_next_cu_header_d(d->dbg, true, &header_length, &version,
+					       &abbrev_offset, &address_size, &length_size,
+					       &extension_size, &signature, &type_offset,
+					       &next_offset, &header_type, &e);
+		if (r == DW_DLV_NO_ENTRY)
+			break;
+		if (r != DW_DLV_OK)
+			return dw_error(d, e, "compilation unit header");
+		Dwarf_Die cu;
+		if (dwarf_siblingof_b(d->dbg, NULL, true, &cu, &e) != DW_DLV_OK)
+			return dw_error(d, e, "compilation unit DIE");
+		Dwarf_Off off;
+		struct hvo_error *err = die_offset(d, cu, &off);
+		die_free(d, cu);
+		if (err)
+			return err;
+		if (d->nr_units == MAX_UNITS)
+			return dw_error(d, NULL, "too many compilation units");
+		if (d->nr_units == cap) {
+			cap *= 2;
+			Dwarf_Off *u = realloc(d->units, cap * sizeof(*u));
+			if (!u)
+				return &hvo_error_nomem;
+			d->units = u;
+		}
+		d->units[d->nr_units++] = off;
+	}
+	if (!d->nr_units)
+		return hvo_error_create(HVO_ERROR_FORMAT, "'%s' has no DWARF compilation units",
+					d->path);
+	return NULL;
+}
+
 struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret)
 {
-	return hvo_error_create(HVO_ERROR_UNSUPPORTED, "DWARF is not supported yet");
+	struct hvo_error *err;
+	struct hvo_dwarf *d = calloc(1, sizeof(*d));
+	if (!d)
+		return &hvo_error_nomem;
+	d->fd = -1;
+	d->path = strdup(path);
+	if (!d->path) {
+		err = &hvo_error_nomem;
+		goto err;
+	}
+	d->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (d->fd < 0) {
+		err = hvo_error_errno(errno, "cannot open '%s'", path);
+		goto err;
+	}
+	elf_version(EV_CURRENT);
+	d->elf = elf_begin(d->fd, ELF_C_READ, NULL);
+	if (!d->elf || elf_kind(d->elf) != ELF_K_ELF) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "'%s' is not an ELF file", path);
+		goto err;
+	}
+	if ((err = read_build_id(d)) || (err = read_symbols(d)))
+		goto err;
+
+	Dwarf_Error e = NULL;
+#ifdef HVO_LIBDWARF_NEW_API
+	int r = dwarf_init_b(d->fd, DW_GROUPNUMBER_ANY, NULL, NULL, &d->dbg, &e);
+#else
+	int r = dwarf_init_b(d->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &d->dbg, &e);
+#endif
+	if (r == DW_DLV_NO_ENTRY) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "'%s' has no DWARF debugging information",
+				       path);
+		goto err;
+	}
+	if (r != DW_DLV_OK) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "'%s': libdwarf: %s", path,
+				       e ? dwarf_errmsg(e) : "cannot initialise");
+		d->dbg = NULL;
+		goto err;
+	}
+	if ((err = list_units(d)))
+		goto err;
+	*ret = d;
+	return NULL;
+err:
+	hvo_dwarf_close(d);
+	return err;
 }
-void hvo_dwarf_close(struct hvo_dwarf *dwarf) {}
-const char *hvo_dwarf_path(const struct hvo_dwarf *dwarf) { return NULL; }
-const char *hvo_dwarf_build_id(const struct hvo_dwarf *dwarf) { return NULL; }
-struct hvo_error *hvo_dwarf_struct_size(struct hvo_dwarf *dwarf, const char *name,
-					uint64_t *size_ret) { return &hvo_error_not_found; }
-struct hvo_error *hvo_dwarf_member(struct hvo_dwarf *dwarf, const char *name,
-				   const char *member, struct hvo_member *ret) { return &hvo_error_not_found; }
-struct hvo_error *hvo_dwarf_enum_value(struct hvo_dwarf *dwarf, const char *enumerator,
-				       int64_t *value_ret) { return &hvo_error_not_found; }
-struct hvo_error *hvo_dwarf_symbol(struct hvo_dwarf *dwarf, const char *name,
-				   uint64_t *address_ret) { return &hvo_error_not_found; }
+
+void hvo_dwarf_close(struct hvo_dwarf *d)
+{
+	if (!d)
+		return;
+	if (d->dbg) {
+#ifdef HVO_LIBDWARF_NEW_API
+		dwarf_finish(d->dbg);
+#else
+		Dwarf_Error e = NULL;
+		dwarf_finish(d->dbg, &e);
+#endif
+	}
+	if (d->elf)
+		elf_end(d->elf);
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->units);
+	free(d->symbols);
+	free(d->strings);
+	free(d->path);
+	free(d);
+}
+
+const char *hvo_dwarf_path(const struct hvo_dwarf *d)
+{
+	return d->path;
+}
+
+const char *hvo_dwarf_build_id(const struct hvo_dwarf *d)
+{
+	return d->has_build_id ? d->build_id : NULL;
+}
