@@ -456,10 +456,12 @@ static struct hvo_error *classify_folio(struct analyzer *az, size_t folio_index)
 	if (optimized) {
 		size_t other;
 		if (hvo_u64map_get(&az->head_frames, ts.head_frame, &other)) {
-			uint64_t values[] = { folio->head_pfn, head_vaddr, ts.head_frame,
-					      az->an->folios[other].head_pfn };
-			const char *const names[] = { "head_pfn", "head_vaddr", "frame", "other_head_pfn" };
-			err = add_finding(az, "head-shared", HVO_SEV_CRITICAL, 4, names, values,
+			uint64_t other_pfn = az->an->folios[other].head_pfn;
+			uint64_t values[] = { folio->head_pfn, head_vaddr, ts.head_frame, other_pfn,
+					      pfn_to_vaddr(az, other_pfn) };
+			const char *const names[] = { "head_pfn", "head_vaddr", "frame", "other_head_pfn",
+						      "other_head_vaddr" };
+			err = add_finding(az, "head-shared", HVO_SEV_CRITICAL, 5, names, values,
 					  "the head vmemmap page of the hugetlb folio at pfn 0x%" PRIx64
 					  " is also the head page of the folio at pfn 0x%" PRIx64
 					  ": updates to one folio's head change the other's",

@@ -35,7 +35,7 @@ const char *hvo_severity_name(enum hvo_severity severity);
 /* Parse "info", "warning", "error", "critical"; false if unknown. */
 bool hvo_severity_parse(const char *name, enum hvo_severity *ret);
 
-#define HVO_FINDING_MAX_ADDRESSES 4
+#define HVO_FINDING_MAX_ADDRESSES 6
 
 struct hvo_finding {
 	const char *id;			/* stable identifier, e.g. "tail-writable" */

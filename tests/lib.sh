@@ -38,6 +38,18 @@ test_expect_success() {
 	fi
 }
 
+# A known breakage: reported as TAP TODO, so Automake counts it as XFAIL
+# while it fails and as XPASS (a failure) once it starts to pass.
+test_expect_failure() {
+	test_count=$((test_count + 1))
+	if (eval "$2") >"$TEST_TMP/.out" 2>&1; then
+		echo "ok $test_count - $1 # TODO known breakage vanished"
+	else
+		echo "not ok $test_count - $1 # TODO known breakage"
+		sed 's/^/#   /' "$TEST_TMP/.out" | head -n 20
+	fi
+}
+
 test_skip() {
 	test_count=$((test_count + 1))
 	echo "ok $test_count - $1 # SKIP $2"

@@ -1,0 +1,69 @@
+#!/bin/sh
+# The analysis against the generator's ground truth: healthy dumps of every
+# generation, and every fault alone and combined.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+TRUTHCMP="python3 $top_srcdir/tests/truthcmp.py"
+
+# A small host: 2 nodes, 2 MiB pages boot-time and runtime (some in use,
+# some left unoptimised), a boot 1 GiB page per node, THP and slab-like
+# compound pages.
+base="--nodes 2 --mem-per-node 4G --hugepages-2m 8 --hugepages-2m-boot 2"
+base="$base --hugepages-1g-boot 1 --in-use-2m 3 --no-hvo-2m 2 --thp 2 --compound 2"
+
+# check NAME GENERATION [MKVMCORE OPTIONS] [-- TRUTHCMP OPTIONS]
+# (known_gap instead of check: a TODO until the gap is closed)
+expect=test_expect_success
+known_gap() {
+	expect=test_expect_failure
+	check "$@"
+	expect=test_expect_success
+}
+check() {
+	name=$1 gen=$2
+	shift 2
+	mk="" cmp=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do mk="$mk $1"; shift; done
+	[ $# -gt 0 ] && shift && cmp="$*"
+	$expect "$gen: $name matches the ground truth" '
+		mkvmcore --generation '"$gen"' '"$base $mk"' -o d.elf --truth truth.json &&
+		{ hvoinspect --json report d.elf >report.json; test $? -le 1; } &&
+		$TRUTHCMP truth.json report.json '"$cmp"'
+	'
+}
+
+for gen in legacy v3 merged; do
+	check "healthy dump" $gen
+	check "healthy dump with HVO off" $gen --hvo off
+	check "5-level page tables" $gen --levels 5
+	check tail-writable $gen --faults tail-writable
+	check head-shared $gen --faults head-shared
+	check head-readonly $gen --faults head-readonly
+	check hvo-flag-mismatch $gen --faults hvo-flag-mismatch
+done
+for gen in v3 merged; do
+	check tail-wrong-order $gen --faults tail-wrong-order
+	check tail-cross-node $gen --faults tail-cross-node
+	check shared-tail-corrupt $gen --faults shared-tail-corrupt
+	check fake-heads-on-mask-kernel $gen --faults fake-heads-on-mask-kernel
+	check memmap-misaligned $gen --faults memmap-misaligned
+	check compound-bad-mask $gen --faults compound-bad-mask
+	# An entry no folio maps is only visible in zone/pglist_data.vmemmap_tails[],
+	# which needs type information (issue 5): the fault and its page are missed.
+	known_gap vmemmap-tails-unused $gen --faults vmemmap-tails-unused
+done
+check tail-cross-zone merged --faults tail-cross-zone
+check vmemmap-tails-misplaced merged --faults vmemmap-tails-misplaced
+check "tail faults combined" merged --faults tail-writable,tail-wrong-order,head-readonly,compound-bad-mask
+check "head and flag faults combined" v3 --faults head-shared,hvo-flag-mismatch,shared-tail-corrupt
+check "legacy faults combined" legacy --faults tail-writable,head-readonly,hvo-flag-mismatch
+
+test_expect_success 'a healthy report exits 0, a faulty one 1' '
+	mkvmcore --generation merged $base -o ok.elf &&
+	hvoinspect report ok.elf >/dev/null &&
+	mkvmcore --generation merged $base --faults tail-writable -o bad.elf &&
+	test_expect_code 1 hvoinspect report bad.elf >/dev/null &&
+	test_expect_code 1 hvoinspect check bad.elf >/dev/null &&
+	test_expect_code 0 hvoinspect --fail-on critical check bad.elf >/dev/null
+'
+
+test_done
