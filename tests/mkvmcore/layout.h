@@ -10,7 +10,6 @@
 
 #include <stdint.h>
 
-enum mkv_gen { MKV_GEN_LEGACY, MKV_GEN_V3, MKV_GEN_MERGED };
 
 #define MKV_MAX_NUMNODES 1024	/* CONFIG_NODES_SHIFT=10 */
 #define MKV_MAX_NR_ZONES 5	/* DMA, DMA32, Normal, Movable, Device */
@@ -45,6 +44,10 @@ enum mkv_gen { MKV_GEN_LEGACY, MKV_GEN_V3, MKV_GEN_MERGED };
 #define MKV_HPG_MIGRATABLE 1
 #define MKV_HPG_FREED 3
 #define MKV_HPG_VMEMMAP_OPTIMIZED 4
+
+/* vmlinux.c wants only the constants above, not these types in its DWARF. */
+#ifndef MKV_LAYOUT_CONSTANTS_ONLY
+enum mkv_gen { MKV_GEN_LEGACY, MKV_GEN_V3, MKV_GEN_MERGED };
 
 enum mkv_zone_idx { MKV_ZONE_DMA, MKV_ZONE_DMA32, MKV_ZONE_NORMAL, MKV_ZONE_MOVABLE,
 		    MKV_ZONE_DEVICE };
@@ -86,5 +89,6 @@ struct mkv_layout {
 
 const struct mkv_layout *mkv_layout_get(enum mkv_gen gen);
 int mkv_layout_parse_gen(const char *name, enum mkv_gen *gen_ret);
+#endif
 
 #endif

@@ -22,6 +22,7 @@ static const char usage[] =
 	"  --nodes N  --mem-per-node 4G  --hugepages-2m N  --hugepages-1g-boot N  --hvo on|off\n"
 	"  --faults tail-writable,head-shared  --vmcoreinfo FILE  --no-vmcoreinfo\n"
 	"  --e-machine N  --no-prstatus  --elf-vaddr kdump|zero  --stats\n"
+	"  --print-lds: the linker script for vmlinux.c (a vmlinux matching the model)\n"
 	"See tests/mkvmcore/README for all keys, fault ids and the truth schema.\n";
 
 /* Flags that take no value. */
@@ -31,6 +32,8 @@ static int flag_option(const char *name, struct mkv_params *p, int *stats)
 		p->no_vmcoreinfo = true;
 	} else if (!strcmp(name, "no_prstatus")) {
 		p->prstatus = false;
+	} else if (!strcmp(name, "print_lds")) {
+		*stats = 2;
 	} else if (!strcmp(name, "stats")) {
 		*stats = 1;
 	} else {
@@ -102,6 +105,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "mkvmcore: %s\n", err);
 			goto out;
 		}
+	}
+	if (stats == 2) {
+		ret = mkv_model_print_lds(stdout) ? 1 : 0;
+		goto out;
 	}
 	if (!params.output) {
 		fprintf(stderr, "mkvmcore: no output file (-o)\n%s", usage);

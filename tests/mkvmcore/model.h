@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "layout.h"
 #include "pgtable.h"
@@ -132,6 +133,9 @@ int mkv_model_node_of(const struct mkv_model *m, uint64_t pfn);
 int mkv_model_add_fault(struct mkv_model *m, const struct mkv_fault_rec *rec);
 /* Deterministic pseudo-random numbers from the seed. */
 uint64_t mkv_model_rand(struct mkv_model *m);
+
+/* A GNU ld script placing vmlinux.c's variables at the model's link-time addresses. */
+int mkv_model_print_lds(FILE *out);
 
 /* memmap.c: struct pages, huge pages, HVO, counters, faults. */
 int mkv_memmap_build(struct mkv_model *m);
