@@ -1,0 +1,254 @@
+#!/bin/sh
+# Type providers (src/types.h): VMCOREINFO only, DWARF from a compiled vmlinux
+# stand-in, build-id checks and discovery under a debug root, hostile DWARF.
+# In-dump BTF and kallsyms are covered by tests/unit_types_btf and
+# tests/unit_kallsyms (generated dumps carry neither).
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+QUERY=${QUERY:-$top_builddir/tests/unit_types_query}
+export QUERY
+test_require_prog "$MKVMCORE"
+test_require_prog "$QUERY"
+test_require_prog gcc
+test_require_prog ld
+test_require_prog python3
+query() { "$QUERY" --debug-root "$TEST_TMP/empty-root" "$@"; }
+mkdir empty-root
+
+# The layouts the generator's merged (7.2.13) VMCOREINFO claims, plus what
+# VMCOREINFO lacks; padding arrays put members where Debian's BTF has them.
+cat >kernel.c <<'EOF'
+typedef struct { unsigned long f; } memdesc_flags_t;
+struct list_head { struct list_head *next, *prev; };
+struct free_area { struct list_head free_list[6]; unsigned long nr_free; };
+typedef struct { long counter; } atomic_long_t;
+struct page {
+	memdesc_flags_t flags;
+	union {
+		struct { unsigned long compound_info; };
+		struct list_head lru;
+	};
+	void *mapping;
+	unsigned long index, private;
+	int _mapcount, _refcount;
+	unsigned long memcg_data;
+};
+struct zone {
+	char pad0[160];
+	unsigned long spanned_pages;
+	char pad1[256 - 168];
+	struct free_area free_area[11];
+	char pad2[1536 - 256 - 11 * 104];
+	atomic_long_t vm_stat[12];
+	char pad3[1680 - 1536 - 96];
+	struct page *vmemmap_tails[16];
+	char pad4[1856 - 1680 - 128];
+};
+struct pglist_data {
+	struct zone node_zones[5];
+	char pad0[173152 - 5 * 1856];
+	int nr_zones;
+	unsigned long node_start_pfn;
+	unsigned long node_present_pages;
+	unsigned long node_spanned_pages;
+	int node_id;
+	char pad1[176256 - 173188];
+};
+struct hstate {
+	int next_nid_to_alloc, next_nid_to_free;
+	unsigned int order, demote_order;
+	unsigned long mask;
+	unsigned int nr_huge_pages_node[1024];
+	unsigned int free_huge_pages_node[1024];
+	char name[32];
+};
+enum node_stat_item { NR_LRU_BASE, NR_MEMMAP_PAGES = 42, NR_MEMMAP_BOOT_PAGES };
+enum hugetlb_page_flags { HPG_restore_reserve, HPG_vmemmap_optimized = 4 };
+enum negative { NEGATIVE = -5 };
+struct absurd { char huge[1UL << 45]; };
+struct hstate hstates[2];
+int hugetlb_max_hstate = 2;
+struct pglist_data *node_data[1024];
+unsigned long vm_node_stat[50];
+struct pglist_data pgdat; struct page page; struct absurd *absurd;
+enum node_stat_item nsi; enum hugetlb_page_flags hpf; enum negative neg;
+EOF
+
+build_id() { readelf -n "$1" | sed -n 's/.*Build ID: //p'; }
+
+test_expect_success 'setup: a vmlinux stand-in and a dump with its build id' '
+	gcc -g -c kernel.c -o kernel.o &&
+	ld --build-id=sha1 -e 0 kernel.o -o vmlinux &&
+	bid=$(build_id vmlinux) && test -n "$bid" &&
+	mkvmcore --generation merged -o other.elf &&
+	hvoinspect vmcoreinfo other.elf | sed "s/^BUILD-ID=.*/BUILD-ID=$bid/" >vi.txt &&
+	mkvmcore --generation merged --vmcoreinfo vi.txt -o dump.elf
+'
+
+test_expect_success 'VMCOREINFO only: exported facts answered, the rest not found' '
+	query --no-btf dump.elf size:zone member:page.compound_info member:zone.free_area \
+		sym:node_data member:zone.vmemmap_tails enum:HPG_vmemmap_optimized \
+		notes >out &&
+	grep "^size zone 1856 VMCOREINFO$" out &&
+	grep "^member page.compound_info offset=8 .* VMCOREINFO$" out &&
+	grep "^member zone.free_area offset=256 size=0 len=11 .* VMCOREINFO$" out &&
+	grep "^sym node_data 0xffffffff[0-9a-f]* VMCOREINFO$" out &&
+	grep "^member:zone.vmemmap_tails not found$" out &&
+	grep "^enum:HPG_vmemmap_optimized not found$" out &&
+	grep "^note DWARF: not used: no --vmlinux" out &&
+	grep "^note kallsyms: not used" out &&
+	grep "^note VMCOREINFO only" out
+'
+
+test_expect_success 'DWARF answers what VMCOREINFO lacks' '
+	query --vmlinux vmlinux dump.elf size:zone member:zone.vmemmap_tails \
+		member:pglist_data.vmemmap_tails member:hstate.order \
+		member:hstate.nr_huge_pages_node member:hstate.free_huge_pages_node \
+		member:hstate.name size:pglist_data member:pglist_data.node_zones \
+		enum:NR_MEMMAP_PAGES enum:NR_MEMMAP_BOOT_PAGES enum:HPG_vmemmap_optimized \
+		enum:NEGATIVE member:page.flags.f >out &&
+	cat >expect <<-\EOF &&
+	size zone 1856 DWARF
+	member zone.vmemmap_tails offset=1680 size=128 len=16 elem=8 DWARF
+	member:pglist_data.vmemmap_tails not found
+	member hstate.order offset=8 size=4 len=0 elem=0 DWARF
+	member hstate.nr_huge_pages_node offset=24 size=4096 len=1024 elem=4 DWARF
+	member hstate.free_huge_pages_node offset=4120 size=4096 len=1024 elem=4 DWARF
+	member hstate.name offset=8216 size=32 len=32 elem=1 DWARF
+	size pglist_data 176256 DWARF
+	member pglist_data.node_zones offset=0 size=9280 len=5 elem=1856 DWARF
+	enum NR_MEMMAP_PAGES 42 DWARF
+	enum NR_MEMMAP_BOOT_PAGES 43 DWARF
+	enum HPG_vmemmap_optimized 4 DWARF
+	enum NEGATIVE -5 DWARF
+	member page.flags.f offset=0 size=8 len=0 elem=0 DWARF
+	EOF
+	test_cmp expect out
+'
+
+test_expect_success 'DWARF and VMCOREINFO agree where both answer' '
+	for q in size:page size:zone size:pglist_data size:free_area \
+		member:page.flags member:page._refcount member:page.mapping member:page.lru \
+		member:page._mapcount member:page.private member:page.compound_info \
+		member:pglist_data.node_zones member:pglist_data.nr_zones \
+		member:pglist_data.node_start_pfn member:pglist_data.node_spanned_pages \
+		member:pglist_data.node_id member:zone.free_area member:zone.vm_stat \
+		member:zone.spanned_pages member:free_area.free_list; do
+		query --vmlinux vmlinux dump.elf $q | sed -e "s/ DWARF$//" \
+			-e "s/\(offset=[0-9]*\) .*/\1/" >dwarf &&
+		query --no-btf dump.elf $q | sed -e "s/ VMCOREINFO$//" \
+			-e "s/\(offset=[0-9]*\) .*/\1/" >vmcoreinfo &&
+		test_cmp vmcoreinfo dwarf || return 1
+	done
+'
+
+test_expect_success 'symbols come from the vmlinux symbol table, KERNELOFFSET applied' '
+	link=$(nm vmlinux | sed -n "s/ [A-Za-z] hstates$//p") &&
+	koff=$(sed -n "s/^KERNELOFFSET=//p" vi.txt) &&
+	want=$(printf "0x%x" $((0x$link + 0x$koff))) &&
+	query --vmlinux vmlinux dump.elf sym:hstates sym:hugetlb_max_hstate >out &&
+	grep "^sym hstates $want vmlinux symtab$" out &&
+	grep "^sym hugetlb_max_hstate 0x[0-9a-f]* vmlinux symtab$" out
+'
+
+test_expect_success 'a vmlinux with another build id is refused, --force overrides' '
+	test_expect_code 1 query --vmlinux vmlinux other.elf size:zone 2>err &&
+	grep "build id $(build_id vmlinux) but the dump.s kernel has" err &&
+	grep "use --force" err &&
+	query --force --vmlinux vmlinux other.elf size:zone notes >out &&
+	grep "^size zone 1856 DWARF$" out &&
+	grep "^note DWARF: .* differs .* (forced)$" out
+'
+
+test_expect_success 'debuginfo is found by build id, then by release' '
+	bid=$(build_id vmlinux) && rel=$(sed -n "s/^OSRELEASE=//p" vi.txt) &&
+	mkdir -p root1/.build-id/$(echo $bid | cut -c1-2) &&
+	cp vmlinux root1/.build-id/$(echo $bid | cut -c1-2)/$(echo $bid | cut -c3-).debug &&
+	"$QUERY" --debug-root root1 dump.elf size:zone notes >out &&
+	grep "^size zone 1856 DWARF$" out &&
+	grep "^note DWARF: .*\.debug. (found by build id)$" out &&
+	mkdir -p root2/boot root3/lib/modules/$rel &&
+	cp vmlinux root2/boot/vmlinux-$rel &&
+	"$QUERY" --debug-root root2 dump.elf size:zone notes >out &&
+	grep "^note DWARF: .*vmlinux-$rel. (found by release)$" out &&
+	cp vmlinux root3/lib/modules/$rel/vmlinux &&
+	"$QUERY" --debug-root root3 dump.elf size:zone >out &&
+	grep "^size zone 1856 DWARF$" out
+'
+
+test_expect_success 'a discovered file with the wrong build id is skipped, not used' '
+	rel=$(sed -n "s/^OSRELEASE=//p" vi.txt) &&
+	"$QUERY" --debug-root root2 other.elf size:zone notes >out &&
+	grep "^size zone 1856 VMCOREINFO$" out &&
+	grep "^note DWARF: not used: .*build id" out
+'
+
+test_expect_success 'hostile files: not ELF, no DWARF, truncated' '
+	echo "not elf" >junk &&
+	test_expect_code 1 query --vmlinux junk dump.elf 2>err &&
+	grep "cannot use vmlinux .junk.: .junk. is not an ELF file" err &&
+	test_expect_code 1 query --vmlinux missing dump.elf 2>err &&
+	grep "cannot open .missing.: No such file" err &&
+	strip --strip-debug -o nodebug vmlinux &&
+	test_expect_code 1 query --force --vmlinux nodebug dump.elf 2>err &&
+	grep "has no DWARF" err &&
+	size=$(wc -c <vmlinux) &&
+	for len in 0 64 500 2000 4500 $((size / 2)) $((size - 100)); do
+		head -c $len vmlinux >trunc &&
+		query --force --vmlinux trunc dump.elf size:zone member:zone.vmemmap_tails \
+			>/dev/null 2>err
+		rc=$? &&
+		test $rc -le 1 || { echo "length $len: exit $rc"; return 1; }
+	done
+'
+
+test_expect_success 'absurd sizes are refused' '
+	test_expect_code 1 query --vmlinux vmlinux dump.elf member:absurd.huge 2>err &&
+	grep "out of range" err
+'
+
+test_expect_success 'a typedef that refers to itself gives an error, not a hang' '
+	python3 - <<-\EOF &&
+	import re, subprocess
+	info = subprocess.check_output(["readelf", "--debug-dump=info", "vmlinux"]).decode()
+	sec = subprocess.check_output(["readelf", "-SW", "vmlinux"]).decode()
+	base = int(re.search(r"\.debug_info\s+\S+\s+[0-9a-f]+\s+([0-9a-f]+)", sec).group(1), 16)
+	die = re.search(r"<1><([0-9a-f]+)>: Abbrev Number: \d+ \(DW_TAG_typedef\)\n"
+	                r"(?:.*\n)*?\s+<([0-9a-f]+)>\s+DW_AT_type", info)
+	data = bytearray(open("vmlinux", "rb").read())
+	# ref4 is relative to the unit, which starts at 0 in this one-unit file
+	at = base + int(die.group(2), 16)
+	data[at:at + 4] = int(die.group(1), 16).to_bytes(4, "little")
+	open("cyclic", "wb").write(bytes(data))
+	EOF
+	test_expect_code 1 timeout 20 "$QUERY" --debug-root empty-root --force \
+		--vmlinux cyclic dump.elf member:page.flags.f 2>err &&
+	grep "cyclic" err
+'
+
+test_expect_success 'corrupted DWARF never crashes or hangs' '
+	python3 - <<-\EOF
+	import os, random, re, subprocess, sys
+	sec = subprocess.check_output(["readelf", "-SW", "vmlinux"]).decode()
+	spans = [(int(m.group(2), 16), int(m.group(3), 16)) for m in re.finditer(
+	    r"(\.debug_(?:info|abbrev|str))\s+\S+\s+[0-9a-f]+\s+([0-9a-f]+)\s+([0-9a-f]+)", sec)]
+	data = open("vmlinux", "rb").read()
+	rng = random.Random(3000)
+	for i in range(60):
+	    d = bytearray(data)
+	    for _ in range(rng.randint(1, 4)):
+	        off, size = rng.choice(spans)
+	        d[off + rng.randrange(size)] = rng.randrange(256)
+	    open("fuzz", "wb").write(bytes(d))
+	    r = subprocess.run(["timeout", "20", os.environ["QUERY"], "--force",
+	                        "--vmlinux", "fuzz", "dump.elf", "size:zone",
+	                        "member:zone.vmemmap_tails", "member:page.compound_info",
+	                        "member:page.flags.f", "enum:NEGATIVE", "enum:NOPE",
+	                        "sym:hstates"], capture_output=True)
+	    if r.returncode not in (0, 1):
+	        open("fuzz-fail-%d" % i, "wb").write(bytes(d))
+	        sys.exit("iteration %d: exit %d: %s" % (i, r.returncode, r.stderr[-300:]))
+	EOF
+'
+
+test_done
