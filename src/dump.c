@@ -392,6 +392,14 @@ uint64_t hvo_dump_page_size(const struct hvo_dump *dump) { return dump->page_siz
 bool hvo_dump_is_flattened(const struct hvo_dump *dump) { return dump->flattened; }
 uint64_t hvo_dump_file_size(const struct hvo_dump *dump) { return dump->file_size; }
 const char *hvo_dump_fixup_note(const struct hvo_dump *dump) { return dump->fixup_note; }
+uint64_t hvo_dump_max_pfn(const struct hvo_dump *dump)
+{
+	kdump_num_t max_pfn = 0;
+	if (kdump_get_number_attr(dump->ctx, "max_pfn", &max_pfn) != KDUMP_OK)
+		return 0;
+	return max_pfn;
+}
+
 const struct hvo_dump_read_stats *hvo_dump_stats(const struct hvo_dump *dump)
 {
 	return &dump->stats;

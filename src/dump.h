@@ -70,6 +70,8 @@ struct hvo_error *hvo_dump_pgt_root(struct hvo_dump *dump, uint64_t *paddr_ret);
 bool hvo_dump_has_page(struct hvo_dump *dump, uint64_t paddr);
 
 const struct hvo_dump_read_stats *hvo_dump_stats(const struct hvo_dump *dump);
+/* One past the highest page frame the dump describes (libkdumpfile max_pfn). */
+uint64_t hvo_dump_max_pfn(const struct hvo_dump *dump);
 
 /*
  * Record the page frame of every physical page read from now on (for

@@ -83,21 +83,37 @@ bool hvo_page_is_pristine_tail(const struct hvo_page_layout *layout,
 			*why_ret = why;
 		return !why;
 	}
-	if (page.flags != want_flags)
+	/*
+	 * Boot-time (bootmem) tails are first written by memmap_init()'s
+	 * __init_single_page() through the tails' own addresses, then by
+	 * init_compound_tail() (mm/hugetlb.c, hugetlb_bootmem_struct_page_init):
+	 * the LAST_CPUPID field, just below the zone field, stays all ones,
+	 * _refcount stays 1 and lru.prev points at some struct page's lru.
+	 * Seen in a real Debian 7.2.13 dump; runtime tails are all zero there.
+	 */
+	uint64_t node_zone_mask = ((((uint64_t)1 << layout->node_bits) - 1) << layout->node_shift) |
+				  ((((uint64_t)1 << layout->zone_bits) - 1) << layout->zone_shift);
+	uint64_t extra_flags = page.flags & ~node_zone_mask;
+	bool cpupid_reset = extra_flags &&
+		extra_flags + (extra_flags & -extra_flags) == (uint64_t)1 << layout->zone_shift;
+	uint64_t lru_prev = 0;
+	if (layout->compound_offset + 16 <= layout->size)
+		memcpy(&lru_prev, (const unsigned char *)image + layout->compound_offset + 8,
+		       sizeof(lru_prev));
+	if ((page.flags & node_zone_mask) != want_flags || (extra_flags && !cpupid_reset))
 		why = "flags are not exactly the zone's node and zone bits";
-	else if (page.mapping != HVO_TAIL_MAPPING)
-		why = "mapping is not TAIL_MAPPING";
 	else if (page.mapcount != UINT32_MAX)
 		why = "_mapcount is not -1";
-	else if (page.private != 0)
-		why = "private is not 0";
-	else if (page.refcount != 0)
-		why = "_refcount is not 0";
+	else if (page.refcount != 0 && page.refcount != 1)
+		why = "_refcount is neither 0 nor 1";
+	else if (lru_prev && ((lru_prev >> 63) == 0 || (lru_prev & (layout->size - 1)) !=
+						  layout->compound_offset))
+		why = "lru.prev is neither empty nor a struct page's own list head";
 	if (!why) {
 		/* Everything else in the page was zeroed before init_compound_tail(). */
 		const unsigned char *bytes = image;
 		unsigned int known[][2] = {
-			{ layout->flags_offset, 8 }, { layout->compound_offset, 8 },
+			{ layout->flags_offset, 8 }, { layout->compound_offset, 16 },
 			{ layout->mapping_offset, 8 }, { layout->private_offset, 8 },
 			{ layout->mapcount_offset, 4 }, { layout->refcount_offset, 4 },
 		};

@@ -1,0 +1,188 @@
+/*
+ * cmd_slice.c - `slice OUT`: a small kdump-compressed dump holding only the
+ * pages the analysis reads, so a dump can be shared in a bug report or kept
+ * as a regression sample without the rest of memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "diskdump_write.h"
+#include "vmemmap.h"
+
+struct slice_source {
+	struct hvo_dump *dump;
+	unsigned char page[HVO_DISKDUMP_PAGE_SIZE];
+};
+
+static struct hvo_error *slice_get_page(void *arg, uint64_t pfn, const void **data_ret,
+					uint64_t *content_id_ret)
+{
+	struct slice_source *src = arg;
+	struct hvo_error *err = hvo_dump_read(src->dump, HVO_PHYS, pfn * HVO_DISKDUMP_PAGE_SIZE,
+					      src->page, sizeof(src->page), "page to slice");
+	if (err)
+		return err;
+	static const unsigned char zero[HVO_DISKDUMP_PAGE_SIZE];
+	*content_id_ret = memcmp(src->page, zero, sizeof(zero)) ? HVO_DISKDUMP_UNIQUE : 0;
+	*data_ret = src->page;
+	return NULL;
+}
+
+/* Read everything any command needs, with the dump layer recording frames. */
+static struct hvo_error *collect_pages(struct hvo_program *prog)
+{
+	struct hvo_error *err = hvo_dump_track_reads(prog->dump, true);
+	if (err)
+		return err;
+	struct hvo_analysis *an = NULL;
+	err = hvo_analyze(prog, &an);
+	hvo_analysis_free(an);
+	if (err)
+		return hvo_error_prefix(err, "analysing before slicing");
+	/* Every kernel page table, so any kernel virtual address still translates. */
+	uint64_t kernel_half = prog->pgtable_levels == 5 ? UINT64_C(0xff00000000000000) :
+		UINT64_C(0xffff800000000000);
+	struct hvo_vmemmap *tables = NULL;
+	err = hvo_vmemmap_walk(prog, kernel_half, UINT64_MAX, &tables);
+	hvo_vmemmap_free(tables);
+	if (err)
+		return hvo_error_prefix(err, "walking the kernel page tables");
+	return hvo_dump_track_reads(prog->dump, false);
+}
+
+/*
+ * The VMCOREINFO text as an ELF note (name "VMCOREINFO", type 0), the form
+ * libkdumpfile takes it from in a kdump-compressed file's notes.
+ */
+static unsigned char *vmcoreinfo_note(const char *text, size_t len, size_t *size_ret)
+{
+	static const char name[] = "VMCOREINFO";
+	size_t name_size = (sizeof(name) + 3) & ~(size_t)3;
+	size_t desc_size = (len + 3) & ~(size_t)3;
+	size_t size = 12 + name_size + desc_size;
+	unsigned char *note = calloc(1, size);
+	if (!note)
+		return NULL;
+	uint32_t header[3] = { sizeof(name), (uint32_t)len, 0 };
+	memcpy(note, header, sizeof(header));
+	memcpy(note + 12, name, sizeof(name));
+	memcpy(note + 12 + name_size, text, len);
+	*size_ret = size;
+	return note;
+}
+
+static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 2)
+		return hvo_error_create(HVO_ERROR_USAGE, "slice: expects one OUTPUT file");
+	const char *path = argv[1];
+	struct hvo_program *prog = ctx->prog;
+	struct stat in_st, out_st;
+	if (stat(hvo_dump_path(prog->dump), &in_st) == 0 && stat(path, &out_st) == 0 &&
+	    in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino)
+		return hvo_error_create(HVO_ERROR_USAGE,
+					"slice: '%s' is the input dump; refusing to overwrite it", path);
+
+	struct hvo_error *err = collect_pages(prog);
+	if (err)
+		return err;
+	const uint64_t *tracked;
+	size_t nr_tracked;
+	hvo_dump_tracked_pfns(prog->dump, &tracked, &nr_tracked);
+	/* Keep what the input really stores: a filtered page stays filtered. */
+	uint64_t *pfns = malloc((nr_tracked ? nr_tracked : 1) * sizeof(*pfns));
+	if (!pfns)
+		return &hvo_error_nomem;
+	size_t nr_pfns = 0;
+	uint64_t max_pfn = hvo_dump_max_pfn(prog->dump);
+	for (size_t i = 0; i < nr_tracked; i++) {
+		if (hvo_dump_has_page(prog->dump, tracked[i] * HVO_DISKDUMP_PAGE_SIZE) &&
+		    (!max_pfn || tracked[i] < max_pfn))
+			pfns[nr_pfns++] = tracked[i];
+	}
+	if (!max_pfn && nr_pfns)
+		max_pfn = pfns[nr_pfns - 1] + 1;
+
+	FILE *out = NULL;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !(out = fdopen(fd, "w"))) {
+		err = hvo_error_errno(errno, "cannot create '%s'", path);
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	const struct hvo_vmcoreinfo *vi = prog->vmcoreinfo;
+	size_t note_size;
+	unsigned char *note = vmcoreinfo_note(vi->raw, vi->raw_size, &note_size);
+	if (!note) {
+		fclose(out);
+		unlink(path);
+		err = &hvo_error_nomem;
+		goto out;
+	}
+	struct hvo_diskdump_options options = {
+		.utsname_release = prog->release,
+		.utsname_machine = hvo_dump_arch(prog->dump),
+		.vmcoreinfo = vi->raw,
+		.vmcoreinfo_len = vi->raw_size,
+		.notes = note,
+		.notes_len = note_size,
+		.phys_base = (uint64_t)prog->phys_base,
+		.max_pfn = max_pfn,
+		.zlib_level = 9,
+		.nr_cpus = 1,
+		.dump_level = 31,
+	};
+	struct slice_source source_state = { .dump = prog->dump };
+	struct hvo_page_source source = {
+		.pfns = pfns, .nr_pfns = nr_pfns, .get_page = slice_get_page, .arg = &source_state,
+	};
+	struct hvo_diskdump_stats stats;
+	err = hvo_diskdump_write(out, path, &source, &options, &stats);
+	free(note);
+	if (fclose(out) && !err)
+		err = hvo_error_errno(errno, "writing '%s'", path);
+	if (err) {
+		unlink(path);
+		goto out;
+	}
+	if (ctx->json) {
+		json_object *result = hvo_cmd_json_new("slice");
+		if (!result) {
+			err = &hvo_error_nomem;
+			goto out;
+		}
+		json_object_object_add(result, "output", json_object_new_string(path));
+		json_object_object_add(result, "pages", hvo_json_u64(stats.pages));
+		json_object_object_add(result, "distinct_pages", hvo_json_u64(stats.distinct_pages));
+		json_object_object_add(result, "file_bytes", hvo_json_u64(stats.file_bytes));
+		err = hvo_cmd_json_emit(ctx, result);
+	} else {
+		fprintf(ctx->out, "wrote '%s': %" PRIu64 " pages (%" PRIu64 " distinct), %" PRIu64
+			" bytes\n", path, stats.pages, stats.distinct_pages, stats.file_bytes);
+	}
+out:
+	free(pfns);
+	return err;
+}
+
+const struct hvo_cmd hvo_cmd_slice = {
+	.name = "slice",
+	.args = "OUTPUT",
+	.summary = "write a small dump with only the pages the analysis reads",
+	.help = "Runs the analysis with the dump layer recording every page it reads,\n"
+		"adds every kernel page-table page so kernel addresses still translate,\n"
+		"and writes those pages, with the VMCOREINFO note, as a kdump-compressed\n"
+		"dump.  Every other page is left out.  The analysis of the slice equals\n"
+		"the analysis of the full dump; the slice carries no user memory, so it\n"
+		"can go into a bug report.",
+	.needs_dump = true,
+	.exec = slice_exec,
+};
