@@ -1,0 +1,56 @@
+#!/bin/sh
+# Regression on the committed real samples (slices of QEMU dumps of Debian
+# kernels, vmcores/*/vmcore.slice) against what each guest kernel reported
+# about itself before the dump (vmcores/*/truth.json).
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+for dir in "$top_srcdir"/vmcores/*/; do
+	name=$(basename "$dir")
+	[ -f "$dir/vmcore.slice" ] || continue
+	test_expect_success "$name: savings, folios and heads match the guest" '
+		hvoinspect --json -c "report; folios" "'"$dir"'vmcore.slice" >out.jsonl &&
+		python3 "$top_srcdir/tests/realcmp.py" "'"$dir"'truth.json" out.jsonl
+	'
+	test_expect_success "$name: VMCOREINFO in the slice is the guest's" '
+		hvoinspect vmcoreinfo "'"$dir"'vmcore.slice" >note &&
+		test_cmp "'"$dir"'vmcoreinfo.txt" note
+	'
+done
+
+test_expect_success 'the 7.2.13 sample is the merged generation, 6.12 legacy' '
+	hvoinspect info "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" >out &&
+	grep "^generation  *merged " out &&
+	hvoinspect info "$top_srcdir/vmcores/6.12.107-deb13-hvo-on/vmcore.slice" >out &&
+	grep "^generation  *legacy " out
+'
+
+test_expect_success 'decode a real tail: mask order 9, head agrees' '
+	hvoinspect --json folios "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" >f.json &&
+	head=$(python3 -c "
+import json
+f = [x for x in json.load(open(\"f.json\"))[\"folios\"] if x[\"order\"] == 9][0]
+print(f[\"head_pfn\"] + 100)") &&
+	hvoinspect --json decode "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" $head >d.json &&
+	python3 -c "
+import json
+d = json.load(open(\"d.json\"))
+assert d[\"tail\"] == \"mask\" and d[\"mask_order\"] == 9, d
+assert d[\"head_agrees\"] and d[\"head_pfn\"] == $head - 100, d
+"
+'
+
+test_expect_success 'decode a real legacy fake head' '
+	hvoinspect --json folios "$top_srcdir/vmcores/6.12.107-deb13-hvo-on/vmcore.slice" >f.json &&
+	pfn=$(python3 -c "
+import json
+f = [x for x in json.load(open(\"f.json\"))[\"folios\"] if x[\"order\"] == 9][0]
+print(f[\"head_pfn\"] + 64)") &&
+	hvoinspect --json decode "$top_srcdir/vmcores/6.12.107-deb13-hvo-on/vmcore.slice" $pfn >d.json &&
+	python3 -c "
+import json
+d = json.load(open(\"d.json\"))
+assert d[\"fake_head\"] and d[\"pg_head\"], d
+"
+'
+
+test_done
