@@ -1,0 +1,72 @@
+#!/bin/sh
+# slice keeps exactly what the analysis needs; flattened dumps read like the
+# file they flatten.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+views='report; folios; tails'
+strip_notes() { python3 -c "
+import json, sys
+for line in sys.stdin:
+    d = json.loads(line)
+    print(json.dumps(d, sort_keys=True))"; }
+
+test_expect_success 'setup: a merged dump with faults, THP and compound pages' '
+	mkvmcore --generation merged --nodes 2 --mem-per-node 4G --hugepages-2m 8 \
+		--hugepages-1g-boot 1 --thp 2 --compound 2 \
+		--faults tail-writable,tail-wrong-order,compound-bad-mask -o full.elf
+'
+
+test_expect_success 'the slice gives the same analysis as the full dump' '
+	hvoinspect slice full.elf part.kdump >msg &&
+	grep "^wrote .part.kdump.: [0-9]* pages" msg &&
+	{ hvoinspect --json -c "$views" full.elf; test $? -le 1; } | strip_notes >full.json &&
+	{ hvoinspect --json -c "$views" part.kdump; test $? -le 1; } | strip_notes >part.json &&
+	test_cmp full.json part.json
+'
+
+test_expect_success 'the slice is smaller and leaves other pages out' '
+	test $(stat -c %s part.kdump) -lt $(stat -c %s full.elf) &&
+	hvoinspect info part.kdump | grep "^dump format  *diskdump "
+'
+
+test_expect_success 'a slice of the slice is the same analysis again' '
+	hvoinspect slice part.kdump part2.kdump >/dev/null &&
+	{ hvoinspect --json -c "$views" part2.kdump; test $? -le 1; } | strip_notes >part2.json &&
+	test_cmp full.json part2.json
+'
+
+test_expect_success 'slice refuses to overwrite its input' '
+	cp part.kdump again.kdump &&
+	sha256sum again.kdump >sum &&
+	test_expect_code 2 hvoinspect slice again.kdump again.kdump 2>err &&
+	grep "is the input dump" err &&
+	sha256sum -c sum
+'
+
+test_expect_success 'a flattened dump reads like the file it flattens' '
+	python3 "$top_srcdir/tests/flatten.py" part.kdump flat.kdump 8192 &&
+	hvoinspect info flat.kdump >info &&
+	grep "^dump format  *diskdump (flattened, reassembled in memory)" info &&
+	{ hvoinspect --json -c "$views" flat.kdump; test $? -le 1; } | strip_notes >flat.json &&
+	test_cmp full.json flat.json
+'
+
+test_expect_success 'a truncated flattened dump is refused with one line' '
+	head -c 100000 flat.kdump >cut.kdump &&
+	test_expect_code 2 hvoinspect info cut.kdump >out 2>err &&
+	test_must_be_empty out &&
+	test $(wc -l <err) -eq 1 &&
+	grep "^hvoinspect: .cut.kdump.: flattened dump truncated" err
+'
+
+test_expect_success 'a flattened record with an absurd size is refused' '
+	python3 -c "
+import struct
+d = bytearray(open(\"flat.kdump\", \"rb\").read())
+d[4096 + 8:4096 + 16] = struct.pack(\">q\", 1 << 40)
+open(\"bad.kdump\", \"wb\").write(d)" &&
+	test_expect_code 2 hvoinspect info bad.kdump 2>err &&
+	grep "out of range" err
+'
+
+test_done
