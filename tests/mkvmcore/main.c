@@ -23,6 +23,7 @@ static const char usage[] =
 	"  --faults tail-writable,head-shared  --vmcoreinfo FILE  --no-vmcoreinfo\n"
 	"  --e-machine N  --no-prstatus  --elf-vaddr kdump|zero  --stats\n"
 	"  --print-lds: the linker script for vmlinux.c (a vmlinux matching the model)\n"
+	"  --print-build-id: the generation's default BUILD-ID (vmlinux-<gen> has it)\n"
 	"See tests/mkvmcore/README for all keys, fault ids and the truth schema.\n";
 
 /* Flags that take no value. */
@@ -34,6 +35,8 @@ static int flag_option(const char *name, struct mkv_params *p, int *stats)
 		p->prstatus = false;
 	} else if (!strcmp(name, "print_lds")) {
 		*stats = 2;
+	} else if (!strcmp(name, "print_build_id")) {
+		*stats = 3;
 	} else if (!strcmp(name, "stats")) {
 		*stats = 1;
 	} else {
@@ -108,6 +111,15 @@ int main(int argc, char **argv)
 	}
 	if (stats == 2) {
 		ret = mkv_model_print_lds(stdout) ? 1 : 0;
+		goto out;
+	}
+	if (stats == 3) {
+		unsigned char id[20];
+		mkv_model_default_build_id(params.gen, id);
+		for (int i = 0; i < 20; i++)
+			printf("%02x", id[i]);
+		printf("\n");
+		ret = 0;
 		goto out;
 	}
 	if (!params.output) {

@@ -45,6 +45,15 @@ static const struct {
 	{ "hstates", 0x8000 },			/* HUGE_MAX_HSTATE = 2 */
 };
 
+void mkv_model_default_build_id(enum mkv_gen gen, unsigned char id_ret[20])
+{
+	struct mkv_model tmp = { .rng = UINT64_C(0x6d6b766d636f7265) + (uint64_t)gen };
+	for (int i = 0; i < 20; i += 4) {
+		uint32_t w = (uint32_t)mkv_model_rand(&tmp);
+		memcpy(id_ret + i, &w, 4);
+	}
+}
+
 int mkv_model_print_lds(FILE *out)
 {
 	uint64_t text = MKV_START_KERNEL_MAP + MKV_LOAD_PHYSICAL_ADDR;
@@ -96,6 +105,11 @@ static int add_symbol(struct mkv_model *m, const char *name, uint64_t vaddr)
 	m->syms[m->nr_syms].vaddr = vaddr;
 	m->nr_syms++;
 	return 0;
+}
+
+int mkv_model_add_symbol(struct mkv_model *m, const char *name, uint64_t vaddr)
+{
+	return add_symbol(m, name, vaddr);
 }
 
 uint64_t mkv_model_symbol(const struct mkv_model *m, const char *name)
@@ -312,6 +326,7 @@ static int layout_kernel(struct mkv_model *m)
 		n0->alloc_pfn = after;
 
 	if (add_symbol(m, "_text", m->text_vaddr) || add_symbol(m, "_stext", m->text_vaddr) ||
+	    add_symbol(m, "start_kernel", m->text_vaddr) ||
 	    add_symbol(m, "_end", m->text_vaddr + IMG_SIZE))
 		return -1;
 	for (size_t i = 0; i < sizeof(data_symbols) / sizeof(data_symbols[0]); i++)
@@ -577,14 +592,20 @@ int mkv_model_build(struct mkv_model *m, const struct mkv_params *params)
 	 * folios above order 15 (the kernel warns but keeps going) */
 	if (params->faults & (UINT32_C(1) << MKV_FAULT_MEMMAP_MISALIGNED))
 		m->vmemmap_base += MKV_SIZE_2M;
-	for (int i = 0; i < 3; i++)
-		m->build_id[i] = mkv_model_rand(m);
+	if (params->build_id_set)
+		memcpy(m->build_id, params->build_id, sizeof(m->build_id));
+	else
+		mkv_model_default_build_id(params->gen, m->build_id);
 	if (layout_nodes(m))
 		goto nomem;
 	if (layout_kernel(m) || map_kernel_image(m) || write_pgdats(m) || write_globals(m) ||
 	    map_direct(m) || write_mem_sections(m))
 		goto fail;
 	if (mkv_memmap_build(m) || mkv_faults_apply(m))
+		goto fail;
+	if (params->btf && mkv_btf_build(m))
+		goto fail;
+	if (params->kallsyms && mkv_kallsyms_build(m))
 		goto fail;
 	if (mkv_vmcoreinfo_build(m))
 		goto fail;

@@ -103,7 +103,7 @@ struct mkv_model {
 	size_t nr_faults, cap_faults;
 
 	int64_t nr_memmap_pages, nr_memmap_boot_pages;
-	uint64_t build_id[3];	/* 20 bytes used */
+	unsigned char build_id[20];
 	char *vmcoreinfo;	/* text of the note, NULL when omitted */
 	size_t vmcoreinfo_len;
 	uint64_t rng;
@@ -115,6 +115,8 @@ int mkv_model_build(struct mkv_model *m, const struct mkv_params *params);
 void mkv_model_free(struct mkv_model *m);
 
 uint64_t mkv_model_symbol(const struct mkv_model *m, const char *name);
+/* Add a kernel symbol (name must outlive the model: a string literal). */
+int mkv_model_add_symbol(struct mkv_model *m, const char *name, uint64_t vaddr);
 uint64_t mkv_model_pfn_to_vmemmap(const struct mkv_model *m, uint64_t pfn);
 uint64_t mkv_model_paddr_to_direct(const struct mkv_model *m, uint64_t paddr);
 /* Physical address of a kernel-image virtual address. */
@@ -134,6 +136,9 @@ int mkv_model_add_fault(struct mkv_model *m, const struct mkv_fault_rec *rec);
 /* Deterministic pseudo-random numbers from the seed. */
 uint64_t mkv_model_rand(struct mkv_model *m);
 
+/* The generation's default build id (vmlinux-<gen> is linked with it). */
+void mkv_model_default_build_id(enum mkv_gen gen, unsigned char id_ret[20]);
+
 /* A GNU ld script placing vmlinux.c's variables at the model's link-time addresses. */
 int mkv_model_print_lds(FILE *out);
 
@@ -141,6 +146,10 @@ int mkv_model_print_lds(FILE *out);
 int mkv_memmap_build(struct mkv_model *m);
 /* faults.c: inject the requested faults into a built memmap. */
 int mkv_faults_apply(struct mkv_model *m);
+/* kallsyms.c: the compressed symbol table in the image's rodata. */
+int mkv_kallsyms_build(struct mkv_model *m);
+/* btf.c: the kernel's BTF in rodata between __start_BTF and __stop_BTF. */
+int mkv_btf_build(struct mkv_model *m);
 /* vmcoreinfo.c: the VMCOREINFO text as the generation's kernel writes it. */
 int mkv_vmcoreinfo_build(struct mkv_model *m);
 

@@ -52,6 +52,8 @@ void mkv_params_init(struct mkv_params *p)
 	p->hvo = true;
 	p->e_machine = 62;	/* EM_X86_64 */
 	p->prstatus = true;
+	p->kallsyms = true;
+	p->btf = true;
 	p->elf_vaddr = MKV_VADDR_KDUMP;
 	p->crashtime = 1795000000;
 	p->zlib_level = 1;
@@ -205,6 +207,10 @@ int mkv_params_set(struct mkv_params *p, const char *key, const char *value,
 			p->e_machine = (int)u;
 	} else if (!strcmp(key, "prstatus")) {
 		bad = parse_bool(value, &p->prstatus);
+	} else if (!strcmp(key, "kallsyms")) {
+		bad = parse_bool(value, &p->kallsyms);
+	} else if (!strcmp(key, "btf")) {
+		bad = parse_bool(value, &p->btf);
 	} else if (!strcmp(key, "vmcoreinfo")) {
 		bad = set_str(&p->vmcoreinfo_file, value);
 	} else if (!strcmp(key, "no_vmcoreinfo")) {
@@ -223,6 +229,16 @@ int mkv_params_set(struct mkv_params *p, const char *key, const char *value,
 	} else if (!strcmp(key, "phys_base")) {
 		bad = parse_u64(value, &p->phys_base) || (p->phys_base & 0x1fffff);
 		p->phys_base_set = true;
+	} else if (!strcmp(key, "build_id")) {
+		bad = strlen(value) != 40;
+		for (unsigned i = 0; !bad && i < 20; i++) {
+			unsigned x;
+			bad = sscanf(value + 2 * i, "%2x", &x) != 1 ||
+			      !isxdigit((unsigned char)value[2 * i]) ||
+			      !isxdigit((unsigned char)value[2 * i + 1]);
+			p->build_id[i] = (unsigned char)x;
+		}
+		p->build_id_set = !bad;
 	} else if (!strcmp(key, "crashtime")) {
 		bad = parse_u64(value, &v) || v > INT64_MAX;
 		if (!bad)

@@ -54,12 +54,16 @@ struct mkv_params {
 	/* dump container */
 	int e_machine;
 	bool prstatus;
+	bool kallsyms;			/* kallsyms tables + SYMBOL(kallsyms_*) */
+	bool btf;			/* BTF between __start_BTF and __stop_BTF */
 	bool no_vmcoreinfo;
 	char *vmcoreinfo_file;
 	enum mkv_elf_vaddr elf_vaddr;
 	bool kaslr_set, phys_base_set;
 	uint64_t kaslr_offset, phys_base;
 	int64_t crashtime;
+	bool build_id_set;
+	unsigned char build_id[20];	/* default: fixed per generation, as vmlinux-<gen> */
 	int zlib_level;
 	/* outputs */
 	char *output;

@@ -22,6 +22,16 @@ for gen in legacy v3 merged; do
 	'
 done
 
+test_expect_success "vmlinux build ids match the dumps' BUILD-ID" '
+	for gen in legacy v3 merged; do
+		id=$(mkvmcore --generation $gen --print-build-id) &&
+		readelf -n "$VMLINUX_DIR/vmlinux-$gen" | grep -q "Build ID: $id" &&
+		grep -a -q "BUILD-ID=$id" $gen.elf || return 1
+	done &&
+	mkvmcore --build-id 00112233445566778899aabbccddeeff00112233 -o other.elf &&
+	grep -a -q "BUILD-ID=00112233445566778899aabbccddeeff00112233" other.elf
+'
+
 test_expect_success 'DWARF: struct page word 1 is named per generation' '
 	readelf --debug-dump=info "$VMLINUX_DIR/vmlinux-legacy" >legacy.dw &&
 	grep -q "DW_AT_name.*: compound_head" legacy.dw &&

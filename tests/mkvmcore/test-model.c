@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <json-c/json.h>
 #include <libkdumpfile/kdumpfile.h>
 
@@ -375,6 +376,176 @@ static void test_kdump_deterministic(void **state)
 	free(buf[1]);
 }
 
+static uint64_t vmci_symbol(kdump_ctx_t *ctx, const char *name)
+{
+	kdump_addr_t a = 0;
+	if (kdump_vmcoreinfo_symbol(ctx, name, &a) != KDUMP_OK)
+		fail_msg("SYMBOL(%s): %s", name, kdump_get_err(ctx));
+	return a;
+}
+
+static void kread_buf(kdump_ctx_t *ctx, uint64_t vaddr, void *buf, size_t len)
+{
+	size_t sz = len;
+	if (kdump_read(ctx, KDUMP_KVADDR, vaddr, buf, &sz) != KDUMP_OK || sz != len)
+		fail_msg("read %zu bytes at 0x%" PRIx64 ": %s", len, vaddr, kdump_get_err(ctx));
+}
+
+/* Decode kallsyms from the dump on its own and compare with the truth's symbols. */
+static void check_kallsyms(struct gen_dump *d, bool legacy)
+{
+	kdump_ctx_t *ctx = d->ctx;
+	uint64_t a_num = vmci_symbol(ctx, "kallsyms_num_syms");
+	uint64_t a_names = vmci_symbol(ctx, "kallsyms_names");
+	uint64_t a_tt = vmci_symbol(ctx, "kallsyms_token_table");
+	uint64_t a_ti = vmci_symbol(ctx, "kallsyms_token_index");
+	uint64_t a_off = vmci_symbol(ctx, "kallsyms_offsets");
+	uint64_t relbase = 0;
+	if (legacy)
+		relbase = kread(ctx, vmci_symbol(ctx, "kallsyms_relative_base"));
+	uint32_t n;
+	kread_buf(ctx, a_num, &n, 4);
+	assert_true(n > 10 && n < 1000);
+	size_t names_len = a_tt - a_names, tt_len = a_ti - a_tt;
+	uint8_t *names = malloc(names_len), *tt = malloc(tt_len);
+	uint16_t ti[256];
+	int32_t *offs = malloc(n * 4);
+	kread_buf(ctx, a_names, names, names_len);
+	kread_buf(ctx, a_tt, tt, tt_len);
+	kread_buf(ctx, a_ti, ti, sizeof(ti));
+	kread_buf(ctx, a_off, offs, n * 4);
+	struct json_object *syms = jget(d->truth, "symbols");
+	size_t pos = 0, found = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		char name[256];
+		size_t len = names[pos++], out = 0;
+		for (size_t k = 0; k < len; k++) {
+			const char *tok = (const char *)tt + ti[names[pos + k]];
+			while (*tok && out < sizeof(name) - 1)
+				name[out++] = *tok++;
+		}
+		name[out] = '\0';
+		pos += len;
+		uint64_t addr = legacy ? relbase - 1 - (uint64_t)(int64_t)offs[i]
+				       : a_off + 4 * (uint64_t)i + (uint64_t)(int64_t)offs[i];
+		struct json_object *v;
+		if (!json_object_object_get_ex(syms, name + 1, &v))
+			fail_msg("kallsyms has '%s' the truth does not", name + 1);
+		assert_int_equal(addr, strtoull(json_object_get_string(v), NULL, 16));
+		found += !strcmp(name + 1, "hstates") || !strcmp(name + 1, "__start_BTF") ||
+			 !strcmp(name, "Tstart_kernel") || !strcmp(name, "bnr_memmap_pages");
+	}
+	assert_int_equal(found, 4);
+	free(offs);
+	free(tt);
+	free(names);
+}
+
+/* Offset of a member, looking through anonymous struct/union members. */
+static long btf_member_off(const struct btf *btf, int type_id, const char *name)
+{
+	const struct btf_type *t = btf__type_by_id(btf, (unsigned)type_id);
+	const struct btf_member *mem = btf_members(t);
+	for (unsigned i = 0; i < btf_vlen(t); i++, mem++) {
+		const char *mn = btf__name_by_offset(btf, mem->name_off);
+		if (mn && !strcmp(mn, name))
+			return (long)(mem->offset / 8);
+		if (!mem->name_off) {
+			long inner = btf_member_off(btf, (int)mem->type, name);
+			if (inner >= 0)
+				return (long)(mem->offset / 8) + inner;
+		}
+	}
+	return -1;
+}
+
+static long btf_struct(const struct btf *btf, const char *name, long *size_ret)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+	assert_true(id > 0);
+	*size_ret = (long)btf__type_by_id(btf, (unsigned)id)->size;
+	return id;
+}
+
+/* The kernel's own BTF, read from the dump and parsed by libbpf. */
+static void check_btf(struct gen_dump *d, const char *gen)
+{
+	struct json_object *syms = jget(d->truth, "symbols");
+	uint64_t start = jhex(syms, "__start_BTF"), stop = jhex(syms, "__stop_BTF");
+	assert_true(stop > start && stop - start < (1u << 20));
+	void *raw = malloc(stop - start);
+	kread_buf(d->ctx, start, raw, stop - start);
+	struct btf *btf = btf__new(raw, (uint32_t)(stop - start));
+	assert_non_null(btf);
+	long size;
+	int page = (int)btf_struct(btf, "page", &size);
+	assert_int_equal(size, 64);
+	assert_int_equal(btf_member_off(btf, page, strcmp(gen, "legacy") ? "compound_info"
+									   : "compound_head"), 8);
+	assert_int_equal(btf_member_off(btf, page, "private"), 40);
+	assert_int_equal(btf_member_off(btf, page, "_mapcount"), 48);
+	int zone = (int)btf_struct(btf, "zone", &size);
+	int pgdat = (int)btf_struct(btf, "pglist_data", &size);
+	int folio = (int)btf_struct(btf, "folio", &size);
+	int hs = (int)btf_struct(btf, "hstate", &size);
+	assert_int_equal(btf_member_off(btf, zone, "zone_start_pfn"), 144);
+	if (!strcmp(gen, "merged")) {
+		btf_struct(btf, "zone", &size);
+		assert_int_equal(size, 1856);
+		assert_int_equal(btf_member_off(btf, zone, "vmemmap_tails"), 1680);
+		assert_int_equal(btf_member_off(btf, pgdat, "vmemmap_tails"), -1);
+		assert_int_equal(btf_member_off(btf, folio, "_nr_pages"), 120);
+		assert_int_equal(btf_member_off(btf, hs, "order"), 32);
+	} else if (!strcmp(gen, "v3")) {
+		assert_int_equal(btf_member_off(btf, zone, "vmemmap_tails"), -1);
+		assert_int_equal(btf_member_off(btf, pgdat, "vmemmap_tails"), 175568);
+	} else {
+		btf_struct(btf, "zone", &size);
+		assert_int_equal(size, 1536);
+		assert_int_equal(btf_member_off(btf, hs, "order"), 40);
+		assert_int_equal(btf_member_off(btf, folio, "_folio_nr_pages"), 96);
+	}
+	int e = btf__find_by_name_kind(btf, "hugetlb_page_flags", BTF_KIND_ENUM);
+	assert_true(e > 0);
+	const struct btf_type *et = btf__type_by_id(btf, (unsigned)e);
+	const struct btf_enum *ev = btf_enum(et);
+	bool seen = false;
+	for (unsigned i = 0; i < btf_vlen(et); i++, ev++)
+		if (!strcmp(btf__name_by_offset(btf, ev->name_off), "HPG_vmemmap_optimized"))
+			seen = ev->val == 4;
+	assert_true(seen);
+	btf__free(btf);
+	free(raw);
+}
+
+#define SYMS_TEST(name, gen, fmt)                                               \
+	static void name(void **state)                                          \
+	{                                                                       \
+		static const char *const kv[] = { "generation", gen, "format", fmt, \
+						  SCENARIO, NULL };             \
+		struct gen_dump d;                                              \
+		build(&d, kv);                                                  \
+		check_kallsyms(&d, !strcmp(gen, "legacy"));                     \
+		check_btf(&d, gen);                                             \
+		destroy(&d);                                                    \
+	}
+
+SYMS_TEST(test_symbols_legacy, "legacy", "kdump")
+SYMS_TEST(test_symbols_v3, "v3", "elf")
+SYMS_TEST(test_symbols_merged, "merged", "kdump")
+
+static void test_no_kallsyms_no_btf(void **state)
+{
+	static const char *const kv[] = { "kallsyms", "no", "btf", "no", SCENARIO, NULL };
+	struct gen_dump d;
+	build(&d, kv);
+	kdump_addr_t a;
+	assert_int_not_equal(kdump_vmcoreinfo_symbol(d.ctx, "kallsyms_names", &a), KDUMP_OK);
+	struct json_object *v;
+	assert_false(json_object_object_get_ex(jget(d.truth, "symbols"), "__start_BTF", &v));
+	destroy(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +561,10 @@ int main(void)
 		cmocka_unit_test(test_faults_combined),
 		cmocka_unit_test(test_spec_errors),
 		cmocka_unit_test(test_kdump_deterministic),
+		cmocka_unit_test(test_symbols_legacy),
+		cmocka_unit_test(test_symbols_v3),
+		cmocka_unit_test(test_symbols_merged),
+		cmocka_unit_test(test_no_kallsyms_no_btf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

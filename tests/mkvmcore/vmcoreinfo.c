@@ -71,7 +71,7 @@ int mkv_vmcoreinfo_build(struct mkv_model *m)
 
 	append(&b, "OSRELEASE=%s\n", lay->osrelease);
 	/* %20phN: 20 bytes of the build id as hex */
-	const unsigned char *id = (const unsigned char *)m->build_id;
+	const unsigned char *id = m->build_id;
 	append(&b, "BUILD-ID=");
 	for (int i = 0; i < 20; i++)
 		append(&b, "%02x", id[i]);
@@ -172,7 +172,15 @@ int mkv_vmcoreinfo_build(struct mkv_model *m)
 	NUMBER("PAGE_OFFLINE_MAPCOUNT_VALUE", (int32_t)(0xf1u << 24));
 	if (lay->has_unaccepted_number)
 		NUMBER("PAGE_UNACCEPTED_MAPCOUNT_VALUE", (int32_t)(0xf7u << 24));
-	/* SYMBOL(kallsyms_*) are left out: the model has no kallsyms tables. */
+	if (mkv_model_symbol(m, "kallsyms_names")) {
+		SYMBOL("kallsyms_names");
+		SYMBOL("kallsyms_num_syms");
+		SYMBOL("kallsyms_token_table");
+		SYMBOL("kallsyms_token_index");
+		SYMBOL("kallsyms_offsets");
+		if (lay->has_kallsyms_relative_base)
+			SYMBOL("kallsyms_relative_base");
+	}
 
 	/* arch_crash_save_vmcoreinfo() */
 	NUMBER("phys_base", (int64_t)m->phys_base);
