@@ -228,6 +228,13 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	dump->ctx = kdump_new();
 	if (!dump->ctx)
 		return &hvo_error_nomem;
+	/*
+	 * Never mmap the dump: a file truncated or shrunk under us turns an
+	 * mmap'ed read past its end into SIGBUS; read(2) returns a short count.
+	 */
+	ks = kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+	if (ks != KDUMP_OK)
+		return kdump_failure(dump, ks, "setting the read policy");
 	ks = kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_FD, dump->data_fd);
 	if (ks != KDUMP_OK) {
 		/* libkdumpfile prefixes its own plumbing ("Cannot set file.set.0.fd: "). */

@@ -1015,12 +1015,10 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog, struct hvo_analysis **re
 	if (err)
 		goto err;
 	az.vm = an->vmemmap;
-	if (az.vm->incomplete) {
-		an->incomplete = true;
-		for (size_t i = 0; i < az.vm->nr_problems; i++) {
-			if ((err = add_note(an, "incomplete: %s", az.vm->problems[i].what)))
-				goto err;
-		}
+	an->incomplete = az.vm->incomplete;
+	for (size_t i = 0; i < az.vm->nr_problems; i++) {
+		if ((err = add_note(an, "page tables: %s", az.vm->problems[i].what)))
+			goto err;
 	}
 	if ((err = find_folios(&az)))
 		goto err;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "u64map.h"
 #include "vmemmap.h"
 
 /* x86_64 page-table entry bits (arch/x86/include/asm/pgtable_types.h). */
@@ -24,6 +25,7 @@ static const char *const level_names[] = { "", "pte", "pmd", "pud", "p4d", "pgd"
 struct walk {
 	struct hvo_program *prog;
 	struct hvo_vmemmap *vm;
+	struct hvo_u64map visited;	/* table pages already walked */
 	uint64_t start, end;
 	unsigned int levels;
 };
@@ -108,6 +110,18 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 	uint64_t span = entry_span(level);
 	struct hvo_error *err;
 
+	/*
+	 * A table referenced twice would be walked twice, and a corrupted dump
+	 * can make every entry point at the same table: walk each one once.
+	 */
+	size_t seen;
+	if (hvo_u64map_get(&walk->visited, table_paddr, &seen))
+		return add_problem(vm, table_vaddr, table_paddr,
+				   "%s page at physical 0x%" PRIx64 " is referenced again "
+				   "(for 0x%" PRIx64 "); not walked twice",
+				   level_names[level], table_paddr, table_vaddr);
+	if (!hvo_u64map_put(&walk->visited, table_paddr, level))
+		return &hvo_error_nomem;
 	if (vm->nr_table_pages >= MAX_TABLE_PAGES)
 		return hvo_error_create(HVO_ERROR_INVALID,
 					"vmemmap page tables exceed %" PRIu64 " pages; the dump's "
@@ -178,8 +192,10 @@ struct hvo_error *hvo_vmemmap_walk(struct hvo_program *prog, uint64_t start_vadd
 	unsigned int va_bits = 12 + 9 * walk.levels;
 	uint64_t top_vaddr = ~UINT64_C(0) << (va_bits - 1);	/* kernel half, sign-extended */
 	/* Walk only the kernel half: index 256 and up of the top-level table. */
+	hvo_u64map_init(&walk.visited);
 	err = walk_table(&walk, walk.levels, root & X86_PTE_ADDR_MASK,
 			 top_vaddr - (UINT64_C(256) * entry_span(walk.levels)), true);
+	hvo_u64map_deinit(&walk.visited);
 	if (err)
 		goto err;
 	*ret = vm;

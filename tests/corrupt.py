@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Deterministic corruptions of a dump file, for the corrupted-dump suite.
+
+Usage: corrupt.py IN OUT MODE SEED
+  flip      flip 1-8 random bytes anywhere
+  header    flip bytes in the first 8 KiB (headers, notes, sub-header)
+  zero      zero a random 4 KiB-aligned block
+  truncate  cut the file at a random offset
+  ptes      overwrite random 8-byte words with page-table-like values
+            (present, writable, pointing near other frames or at huge
+            addresses), so tables loop, alias and point outside memory
+"""
+import os
+import random
+import struct
+import sys
+
+src, dst, mode, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+rng = random.Random(seed)
+data = bytearray(open(src, "rb").read())
+n = len(data)
+if mode == "flip":
+    for _ in range(rng.randint(1, 8)):
+        data[rng.randrange(n)] ^= 1 << rng.randrange(8)
+elif mode == "header":
+    for _ in range(rng.randint(1, 4)):
+        data[rng.randrange(min(n, 8192))] = rng.randrange(256)
+elif mode == "zero":
+    off = rng.randrange(n) & ~4095
+    data[off:off + 4096] = bytes(min(4096, n - off))
+elif mode == "truncate":
+    data = data[:rng.randrange(n)]
+elif mode == "ptes":
+    for _ in range(rng.randint(1, 64)):
+        off = rng.randrange(max(1, n - 8)) & ~7
+        target = rng.choice([rng.randrange(1 << 20) << 12, rng.randrange(1 << 40) << 12,
+                             (off & ~4095)])
+        flags = rng.choice([0x63, 0x61, 0xe3, 0x163, 0x1])
+        struct.pack_into("<Q", data, off, target | flags)
+else:
+    sys.exit("unknown mode " + mode)
+open(dst, "wb").write(data)
