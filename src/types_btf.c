@@ -131,18 +131,26 @@ static struct hvo_error *type_size(const struct btf *btf, uint32_t id, uint64_t 
 	return NULL;
 }
 
-/* The named struct (or union): libbpf's lookup skips forward declarations. */
+/* The named struct, union or typedef of one; libbpf's lookup skips forward declarations. */
 static struct hvo_error *find_composite(const struct btf *btf, const char *name,
 					uint32_t *id_ret, const struct btf_type **t_ret)
 {
 	int32_t id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
 	if (id < 0)
 		id = btf__find_by_name_kind(btf, name, BTF_KIND_UNION);
+	if (id >= 0) {
+		*id_ret = (uint32_t)id;
+		*t_ret = btf__type_by_id(btf, (uint32_t)id);
+		return NULL;
+	}
+	/* A typedef of an anonymous struct: nodemask_t, atomic_long_t. */
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
 	if (id < 0)
 		return &hvo_error_not_found;
-	*id_ret = (uint32_t)id;
-	*t_ret = btf__type_by_id(btf, (uint32_t)id);
-	return NULL;
+	struct hvo_error *err = strip(btf, (uint32_t)id, id_ret, t_ret);
+	if (err)
+		return err;
+	return btf_is_composite(*t_ret) ? NULL : &hvo_error_not_found;
 }
 
 struct hvo_error *hvo_btf_struct_size(const struct hvo_btf *hb, const char *name,

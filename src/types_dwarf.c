@@ -425,7 +425,8 @@ static struct hvo_error *visit_struct(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_
 				      void *arg, bool *done)
 {
 	struct find_struct_arg *a = arg;
-	if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type)
+	/* Also a typedef of an anonymous struct: nodemask_t, atomic_long_t. */
+	if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type && tag != DW_TAG_typedef)
 		return NULL;
 	const char *name = NULL;
 	bool decl = false;
@@ -442,9 +443,16 @@ static struct hvo_error *find_struct(struct hvo_dwarf *d, const char *name, Dwar
 {
 	struct find_struct_arg a = { .name = name };
 	struct hvo_error *err = walk_units(d, visit_struct, &a);
-	if (err)
+	Dwarf_Die die;
+	Dwarf_Half tag;
+	if (err || (err = die_at(d, a.off, &die)) || (err = strip(d, die, &die, &tag)))
 		return err;
-	return die_at(d, a.off, ret);
+	if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type) {
+		die_free(d, die);
+		return &hvo_error_not_found;
+	}
+	*ret = die;
+	return NULL;
 }
 
 struct hvo_error *hvo_dwarf_struct_size(struct hvo_dwarf *d, const char *name,

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Type providers (src/types.h): VMCOREINFO only, DWARF from a compiled vmlinux
 # stand-in, build-id checks and discovery under a debug root, hostile DWARF.
-# In-dump BTF and kallsyms are covered by tests/unit_types_btf and
-# tests/unit_kallsyms (generated dumps carry neither).
+# The dumps here carry no kallsyms or BTF, so DWARF meets VMCOREINFO alone;
+# t3001-types-providers.sh compares all providers.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 QUERY=${QUERY:-$top_builddir/tests/unit_types_query}
@@ -80,9 +80,9 @@ test_expect_success 'setup: a vmlinux stand-in and a dump with its build id' '
 	gcc -g -c kernel.c -o kernel.o &&
 	ld --build-id=sha1 -e 0 kernel.o -o vmlinux &&
 	bid=$(build_id vmlinux) && test -n "$bid" &&
-	mkvmcore --generation merged -o other.elf &&
+	mkvmcore --generation merged --kallsyms no --btf no -o other.elf &&
 	hvoinspect vmcoreinfo other.elf | sed "s/^BUILD-ID=.*/BUILD-ID=$bid/" >vi.txt &&
-	mkvmcore --generation merged --vmcoreinfo vi.txt -o dump.elf
+	mkvmcore --generation merged --kallsyms no --btf no --vmcoreinfo vi.txt -o dump.elf
 '
 
 test_expect_success 'VMCOREINFO only: exported facts answered, the rest not found' '
@@ -106,7 +106,8 @@ test_expect_success 'DWARF answers what VMCOREINFO lacks' '
 		member:hstate.nr_huge_pages_node member:hstate.free_huge_pages_node \
 		member:hstate.name size:pglist_data member:pglist_data.node_zones \
 		enum:NR_MEMMAP_PAGES enum:NR_MEMMAP_BOOT_PAGES enum:HPG_vmemmap_optimized \
-		enum:NEGATIVE member:page.flags.f >out &&
+		enum:NEGATIVE member:page.flags.f size:atomic_long_t \
+		member:atomic_long_t.counter >out &&
 	cat >expect <<-\EOF &&
 	size zone 1856 DWARF
 	member zone.vmemmap_tails offset=1680 size=128 len=16 elem=8 DWARF
@@ -122,12 +123,14 @@ test_expect_success 'DWARF answers what VMCOREINFO lacks' '
 	enum HPG_vmemmap_optimized 4 DWARF
 	enum NEGATIVE -5 DWARF
 	member page.flags.f offset=0 size=8 len=0 elem=0 DWARF
+	size atomic_long_t 8 DWARF
+	member atomic_long_t.counter offset=0 size=8 len=0 elem=0 DWARF
 	EOF
 	test_cmp expect out
 '
 
 test_expect_success 'DWARF and VMCOREINFO agree where both answer' '
-	for q in size:page size:zone size:pglist_data size:free_area \
+	for q in size:page size:zone size:pglist_data size:free_area size:atomic_long_t \
 		member:page.flags member:page._refcount member:page.mapping member:page.lru \
 		member:page._mapcount member:page.private member:page.compound_info \
 		member:pglist_data.node_zones member:pglist_data.nr_zones \

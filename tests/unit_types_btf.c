@@ -92,6 +92,10 @@ static void test_layouts(void **state)
 	assert_null(hvo_btf_struct_size(hb, "u", &size));
 	assert_int_equal(size, 8);
 	assert_ptr_equal(hvo_btf_struct_size(hb, "hstate", &size), &hvo_error_not_found);
+	/* A typedef of an anonymous struct counts; a typedef of an int does not. */
+	assert_null(hvo_btf_struct_size(hb, "memdesc_flags_t", &size));
+	assert_int_equal(size, 8);
+	assert_ptr_equal(hvo_btf_struct_size(hb, "td_a", &size), &hvo_error_not_found);
 
 	struct hvo_member m;
 	assert_null(hvo_btf_member(hb, "zone", "vmemmap_tails", &m));

@@ -1,0 +1,73 @@
+#!/bin/sh
+# Every provider gives the same answer where they overlap: DWARF of the
+# generator's vmlinux-<generation>, the BTF and kallsyms it writes into the
+# dump, and VMCOREINFO, for each generation and dump format.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+QUERY=${QUERY:-$top_builddir/tests/unit_types_query}
+VMLINUX_DIR=${VMLINUX_DIR:-$top_builddir/tests/mkvmcore}
+test_require_prog "$MKVMCORE"
+test_require_prog "$QUERY"
+for gen in legacy v3 merged; do
+	if [ ! -r "$VMLINUX_DIR/vmlinux-$gen" ]; then
+		echo "1..0 # SKIP $VMLINUX_DIR/vmlinux-$gen not built"
+		exit 77
+	fi
+done
+query() { "$QUERY" --debug-root "$TEST_TMP/empty-root" "$@"; }
+mkdir empty-root
+
+QUERIES="size:page size:zone size:pglist_data size:hstate size:free_area
+member:page.flags member:page.compound_info member:page.compound_head
+member:page.mapping member:page.private member:page._mapcount member:page._refcount
+member:zone.vmemmap_tails member:zone.free_area member:zone.spanned_pages
+member:pglist_data.node_zones member:pglist_data.vmemmap_tails
+member:pglist_data.node_id member:pglist_data.nr_zones
+member:hstate.order member:hstate.nr_huge_pages_node member:hstate.free_huge_pages_node
+member:hstate.name enum:HPG_vmemmap_optimized
+sym:hstates sym:hugetlb_max_hstate sym:node_data sym:init_top_pgt sym:mem_section"
+
+# Answers without the provider name; VMCOREINFO members know only offset and length.
+strip_provider() {
+	sed -e 's/ \(DWARF\|BTF\|VMCOREINFO\|kallsyms\|vmlinux symtab\)$//' "$@"
+}
+offsets_only() {
+	sed -e 's/^\(member [^ ]* offset=[0-9]*\) .*/\1/' "$@"
+}
+
+for gen in legacy v3 merged; do
+	for format in elf kdump; do
+		dump=$gen.$format
+		test_expect_success "$gen $format: DWARF, BTF and kallsyms answer alike" '
+			mkvmcore --generation '$gen' --format '$format' -o '$dump' &&
+			query --vmlinux "$VMLINUX_DIR/vmlinux-'$gen'" '$dump' $QUERIES notes >dwarf &&
+			grep "^note DWARF: .*vmlinux-'$gen'" dwarf &&
+			grep "^note kallsyms: [0-9]* symbols" dwarf &&
+			grep "^note BTF: [0-9]* bytes" dwarf &&
+			query --no-dwarf '$dump' $QUERIES >btf &&
+			grep -v "^note" dwarf | strip_provider >a &&
+			strip_provider btf >b &&
+			test_cmp a b
+		'
+		test_expect_success "$gen $format: VMCOREINFO agrees where it answers" '
+			query --no-dwarf --no-btf '$dump' $QUERIES >vi &&
+			grep " VMCOREINFO$" vi | strip_provider | offsets_only >want &&
+			test -s want &&
+			strip_provider dwarf | offsets_only | grep -F -x -f want >got &&
+			test_cmp want got
+		'
+	done
+done
+
+test_expect_success 'the generation-specific members are where they belong' '
+	query --no-dwarf merged.elf member:zone.vmemmap_tails >out &&
+	grep "^member zone.vmemmap_tails offset=1680 size=128 len=16 elem=8 BTF$" out &&
+	query --no-dwarf v3.elf member:pglist_data.vmemmap_tails member:zone.vmemmap_tails >out &&
+	grep "^member pglist_data.vmemmap_tails offset=[0-9]* size=128 len=16 elem=8 BTF$" out &&
+	grep "^member:zone.vmemmap_tails not found$" out &&
+	query --no-dwarf legacy.elf member:page.compound_head member:page.compound_info >out &&
+	grep "^member page.compound_head offset=8 size=8 " out &&
+	grep "^member:page.compound_info not found$" out
+'
+
+test_done
