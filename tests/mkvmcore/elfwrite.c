@@ -8,7 +8,7 @@
 
 #define PRSTATUS_SIZE 336	/* struct elf_prstatus on x86_64 */
 #define PRSTATUS_PID 32
-#define MAX_SEGMENTS 65534
+#define MAX_SEGMENTS UINT32_MAX
 
 struct run {
 	uint64_t start_pfn, nr;
@@ -92,7 +92,9 @@ int mkv_elf_write(FILE *out, const struct mkv_phys *mem, const struct mkv_elf_op
 		goto nomem;
 
 	size_t phnum = 1 + nr_runs;
-	uint64_t notes_off = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);
+	bool xnum = phnum >= PN_XNUM || opts->force_xnum;
+	uint64_t shdr_off = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);
+	uint64_t notes_off = shdr_off + (xnum ? sizeof(Elf64_Shdr) : 0);
 	uint64_t data_off = (notes_off + notes_len + 4095) & ~UINT64_C(4095);
 
 	Elf64_Ehdr eh;
@@ -108,7 +110,15 @@ int mkv_elf_write(FILE *out, const struct mkv_phys *mem, const struct mkv_elf_op
 	eh.e_phoff = sizeof(Elf64_Ehdr);
 	eh.e_ehsize = sizeof(Elf64_Ehdr);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = (Elf64_Half)phnum;
+	eh.e_phnum = xnum ? PN_XNUM : (Elf64_Half)phnum;
+	Elf64_Shdr sh0;
+	memset(&sh0, 0, sizeof(sh0));
+	if (xnum) {
+		eh.e_shoff = shdr_off;
+		eh.e_shentsize = sizeof(Elf64_Shdr);
+		eh.e_shnum = 1;
+		sh0.sh_info = (Elf64_Word)phnum;
+	}
 
 	ph = calloc(phnum, sizeof(*ph));
 	if (!ph)
@@ -134,6 +144,7 @@ int mkv_elf_write(FILE *out, const struct mkv_phys *mem, const struct mkv_elf_op
 	}
 
 	if (fwrite(&eh, sizeof(eh), 1, out) != 1 || fwrite(ph, sizeof(*ph), phnum, out) != phnum ||
+	    (xnum && fwrite(&sh0, sizeof(sh0), 1, out) != 1) ||
 	    (notes_len && fwrite(notes, notes_len, 1, out) != 1))
 		goto ioerr;
 	static const unsigned char zero[4096];

@@ -4,7 +4,9 @@
  * "VMCOREINFO" note of type 0) and one PT_LOAD per run of present pages,
  * p_paddr set and p_vaddr = PAGE_OFFSET + paddr (kdump) or 0 (QEMU style).
  * Pages the model never stored are left out, as makedumpfile does for
- * excluded pages.
+ * excluded pages.  From 65535 program headers on, e_phnum is PN_XNUM and
+ * the real count is in sh_info of the one (null) section header, as the
+ * kernel's ELF core dumps do.
  */
 #ifndef MKV_ELFWRITE_H
 #define MKV_ELFWRITE_H
@@ -22,6 +24,7 @@ struct mkv_elf_opts {
 	const char *vmcoreinfo;		/* NULL: no VMCOREINFO note */
 	size_t vmcoreinfo_len;
 	bool vaddr_zero;
+	bool force_xnum;	/* extended numbering (PN_XNUM) even below 65535 headers */
 	uint64_t page_offset;
 };
 

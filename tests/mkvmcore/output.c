@@ -16,6 +16,7 @@ int mkv_output_write(const struct mkv_model *m, FILE *out, struct mkv_diskdump_s
 		.vmcoreinfo_len = m->vmcoreinfo_len,
 		.vaddr_zero = p->elf_vaddr == MKV_VADDR_ZERO,
 		.page_offset = m->page_offset,
+		.force_xnum = p->elf_xnum,
 	};
 	if (p->format == MKV_FMT_ELF)
 		return mkv_elf_write(out, m->mem, &eo, errbuf, errlen);

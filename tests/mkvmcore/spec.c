@@ -207,6 +207,8 @@ int mkv_params_set(struct mkv_params *p, const char *key, const char *value,
 			p->e_machine = (int)u;
 	} else if (!strcmp(key, "prstatus")) {
 		bad = parse_bool(value, &p->prstatus);
+	} else if (!strcmp(key, "elf_xnum")) {
+		bad = parse_bool(value, &p->elf_xnum);
 	} else if (!strcmp(key, "kallsyms")) {
 		bad = parse_bool(value, &p->kallsyms);
 	} else if (!strcmp(key, "btf")) {

@@ -59,6 +59,7 @@ struct mkv_params {
 	bool no_vmcoreinfo;
 	char *vmcoreinfo_file;
 	enum mkv_elf_vaddr elf_vaddr;
+	bool elf_xnum;			/* force PN_XNUM extended numbering */
 	bool kaslr_set, phys_base_set;
 	uint64_t kaslr_offset, phys_base;
 	int64_t crashtime;

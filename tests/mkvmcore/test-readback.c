@@ -232,6 +232,14 @@ static void test_no_vmcoreinfo(void **state)
 	dump_close(d);
 }
 
+static void test_elf_xnum(void **state)
+{
+	static const char *const kv[] = { "generation", "merged", "nodes", "2", "elf_xnum", "yes", NULL };
+	struct dump *d = dump_open(kv);
+	check_dump(d);
+	dump_close(d);
+}
+
 static void test_vmcoreinfo_file(void **state)
 {
 	char path[] = "mkvmcore-vmci-XXXXXX";
@@ -294,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_vmcoreinfo_lines),
 		cmocka_unit_test(test_no_vmcoreinfo),
 		cmocka_unit_test(test_vmcoreinfo_file),
+		cmocka_unit_test(test_elf_xnum),
 		cmocka_unit_test(test_e_machine),
 		cmocka_unit_test(test_deterministic),
 	};
