@@ -845,6 +845,9 @@ struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret)
 	if (r != DW_DLV_OK) {
 		err = hvo_error_create(HVO_ERROR_FORMAT, "'%s': libdwarf: %s", path,
 				       e ? dwarf_errmsg(e) : "cannot initialise");
+		/* An error without a Dwarf_Debug is freed with a NULL one. */
+		if (e)
+			dwarf_dealloc(NULL, e, DW_DLA_ERROR);
 		d->dbg = NULL;
 		goto err;
 	}

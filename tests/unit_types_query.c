@@ -99,12 +99,14 @@ int main(int argc, char **argv)
 	struct hvo_error *err = hvo_program_open(argv[i], &prog);
 	if (err) {
 		fprintf(stderr, "error: %s\n", err->message);
+		hvo_error_destroy(err);
 		return 1;
 	}
 	struct hvo_types *types;
 	err = hvo_types_open(prog, &options, &types);
 	if (err) {
 		fprintf(stderr, "error: %s\n", err->message);
+		hvo_error_destroy(err);
 		hvo_program_close(prog);
 		return 1;
 	}
