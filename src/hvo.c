@@ -928,7 +928,8 @@ static struct hvo_error *count_savings(struct analyzer *az)
 			row->vmemmap_pages_per_folio =
 				((UINT64_C(1) << tail->order) * az->layout->size) / PAGE_SIZE_4K;
 	}
-	qsort(an->rows, an->nr_rows, sizeof(*an->rows), compare_rows);
+	if (an->nr_rows)
+		qsort(an->rows, an->nr_rows, sizeof(*an->rows), compare_rows);
 	for (size_t r = 0; r < an->nr_rows; r++) {
 		an->total.folios += an->rows[r].folios;
 		an->total.optimized += an->rows[r].optimized;

@@ -102,6 +102,27 @@ static void test_pristine_tail(void **state)
 	assert_non_null(strstr(why, "leaves zero"));
 }
 
+/* Struct page 0 of node 0's order-18 shared tail in a real Debian 7.2.13 dump. */
+static void test_boot_time_tail(void **state)
+{
+	static const uint64_t real[8] = {
+		0x0017ffffc0000000, 0xffffffffff000001, 0xfffff60e841ff008, 0xdead000000000400,
+		0, 0, 0x00000001ffffffff, 0,
+	};
+	unsigned char image[64];
+	const char *why;
+	memcpy(image, real, sizeof(image));
+	assert_true(hvo_page_is_pristine_tail(&layout, image, 18, true, 0, 2, &why));
+	/* The same with a stray bit outside the LAST_CPUPID run is not. */
+	uint64_t flags = real[0] | (UINT64_C(1) << 20);
+	memcpy(image, &flags, 8);
+	assert_false(hvo_page_is_pristine_tail(&layout, image, 18, true, 0, 2, &why));
+	/* Nor a refcount of 2. */
+	memcpy(image, real, sizeof(image));
+	image[52] = 2;
+	assert_false(hvo_page_is_pristine_tail(&layout, image, 18, true, 0, 2, &why));
+}
+
 static void test_page_fields(void **state)
 {
 	unsigned char image[128] = { 0 };
@@ -130,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_decode_pointer_and_none),
 		cmocka_unit_test(test_decode_bad_masks),
 		cmocka_unit_test(test_pristine_tail),
+		cmocka_unit_test(test_boot_time_tail),
 		cmocka_unit_test(test_page_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,15 +64,59 @@ static void put_str(unsigned char *p, const char *s)
 		strncpy((char *)p, s, UTS_LEN - 1);
 }
 
-static int write_at(FILE *out, uint64_t off, const void *buf, size_t len)
+/* makedumpfile's flattened format (makedumpfile -F, QEMU's kdump-* output) */
+#define MDF_HEADER_SIZE 4096
+#define MDF_TYPE_FLAT_HEADER 1
+#define MDF_VERSION_FLAT_HEADER 1
+
+static uint64_t be64(uint64_t v)
 {
+	unsigned char b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (56 - 8 * i));
+	memcpy(&v, b, 8);
+	return v;
+}
+
+struct sink {
+	FILE *out;
+	bool flattened;
+};
+
+/* Place bytes at a file offset: seek and write, or a flattened record. */
+static int write_at(const struct sink *sk, uint64_t off, const void *buf, size_t len)
+{
+	FILE *out = sk->out;
+	if (!len)
+		return 0;
+	if (sk->flattened) {
+		uint64_t rec[2] = { be64(off), be64(len) };
+		return fwrite(rec, sizeof(rec), 1, out) != 1 || fwrite(buf, len, 1, out) != 1 ? -1 : 0;
+	}
 	if (fseeko(out, (off_t)off, SEEK_SET))
 		return -1;
-	return len && fwrite(buf, len, 1, out) != 1 ? -1 : 0;
+	return fwrite(buf, len, 1, out) != 1 ? -1 : 0;
+}
+
+static int flat_header(FILE *out)
+{
+	unsigned char h[MDF_HEADER_SIZE];
+	memset(h, 0, sizeof(h));
+	memcpy(h, "makedumpfile", 12);
+	uint64_t type = be64(MDF_TYPE_FLAT_HEADER), version = be64(MDF_VERSION_FLAT_HEADER);
+	memcpy(h + 16, &type, 8);
+	memcpy(h + 24, &version, 8);
+	return fwrite(h, sizeof(h), 1, out) != 1 ? -1 : 0;
+}
+
+static int flat_end(FILE *out)
+{
+	uint64_t rec[2] = { be64(UINT64_MAX), 0 };
+	return fwrite(rec, sizeof(rec), 1, out) != 1 ? -1 : 0;
 }
 
 /* One bitmap, only its non-zero blocks written. */
-static int write_bitmap(FILE *out, uint64_t off, uint64_t nr_blocks, const uint64_t *pfns,
+static int write_bitmap(const struct sink *out, uint64_t off, uint64_t nr_blocks, const uint64_t *pfns,
 			size_t nr_pfns, const struct mkv_pfn_range *ram, size_t nr_ram)
 {
 	unsigned char block[BLOCK_SIZE];
@@ -144,9 +188,12 @@ int mkv_diskdump_write(FILE *out, const struct mkv_phys *mem, const struct mkv_d
 	memset(hdr, 0, sizeof(hdr));
 	memcpy(hdr + DH_SIGNATURE, "KDUMP   ", 8);
 	put32(hdr + DH_VERSION, HEADER_VERSION);
-	put_str(hdr + DH_UTSNAME + 0 * UTS_LEN, opts->utsname_sysname ? opts->utsname_sysname : "Linux");
-	put_str(hdr + DH_UTSNAME + 2 * UTS_LEN, opts->utsname_release);
-	put_str(hdr + DH_UTSNAME + 3 * UTS_LEN, opts->utsname_version);
+	if (!opts->qemu_quirks) {
+		put_str(hdr + DH_UTSNAME + 0 * UTS_LEN,
+			opts->utsname_sysname ? opts->utsname_sysname : "Linux");
+		put_str(hdr + DH_UTSNAME + 2 * UTS_LEN, opts->utsname_release);
+		put_str(hdr + DH_UTSNAME + 3 * UTS_LEN, opts->utsname_version);
+	}
 	put_str(hdr + DH_UTSNAME + 4 * UTS_LEN, opts->utsname_machine);
 	put64(hdr + DH_TIMESTAMP, (uint64_t)opts->timestamp);
 	put32(hdr + DH_STATUS, DUMP_DH_COMPRESSED_ZLIB);
@@ -163,7 +210,14 @@ int mkv_diskdump_write(FILE *out, const struct mkv_phys *mem, const struct mkv_d
 	sub = calloc(1, sub_blocks * BLOCK_SIZE);
 	if (!sub)
 		goto nomem;
-	put64(sub + SH_PHYS_BASE, opts->phys_base);
+	uint64_t phys_base = opts->phys_base;
+	if (opts->qemu_quirks) {
+		/* QEMU 7.2 parses the decimal NUMBER(phys_base) as hex */
+		char dec[32];
+		snprintf(dec, sizeof(dec), "%lld", (long long)opts->phys_base);
+		phys_base = strtoull(dec[0] == '-' ? dec + 1 : dec, NULL, 16);
+	}
+	put64(sub + SH_PHYS_BASE, phys_base);
 	put32(sub + SH_DUMP_LEVEL, (uint32_t)opts->dump_level);
 	put32(sub + SH_SPLIT, 0);
 	put64(sub + SH_START_PFN, 0);
@@ -182,10 +236,11 @@ int mkv_diskdump_write(FILE *out, const struct mkv_phys *mem, const struct mkv_d
 	put64(sub + SH_END_PFN_64, opts->max_pfn);
 	put64(sub + SH_MAX_MAPNR_64, opts->max_pfn);
 
-	if (write_at(out, 0, hdr, sizeof(hdr)) ||
-	    write_at(out, BLOCK_SIZE, sub, sub_blocks * BLOCK_SIZE) ||
-	    write_bitmap(out, bitmap_off, bitmap_half, pfns, nr_pfns, opts->ram, opts->nr_ram) ||
-	    write_bitmap(out, bitmap_off + bitmap_half * BLOCK_SIZE, bitmap_half, pfns, nr_pfns,
+	const struct sink sk = { out, opts->flattened };
+	if ((sk.flattened && flat_header(out)) || write_at(&sk, 0, hdr, sizeof(hdr)) ||
+	    write_at(&sk, BLOCK_SIZE, sub, sub_blocks * BLOCK_SIZE) ||
+	    write_bitmap(&sk, bitmap_off, bitmap_half, pfns, nr_pfns, opts->ram, opts->nr_ram) ||
+	    write_bitmap(&sk, bitmap_off + bitmap_half * BLOCK_SIZE, bitmap_half, pfns, nr_pfns,
 			 NULL, 0))
 		goto ioerr;
 
@@ -198,8 +253,6 @@ int mkv_diskdump_write(FILE *out, const struct mkv_phys *mem, const struct mkv_d
 	cbuf = malloc(cbound);
 	if (!pds || !id_off || !id_size || !id_flags || !cbuf)
 		goto nomem;
-	if (fseeko(out, (off_t)data_off, SEEK_SET))
-		goto ioerr;
 	uint64_t pos = data_off;
 	for (size_t i = 0; i < nr_pfns; i++) {
 		uint64_t id = mkv_phys_page_id(mem, pfns[i]);
@@ -221,7 +274,7 @@ int mkv_diskdump_write(FILE *out, const struct mkv_phys *mem, const struct mkv_d
 				clen = BLOCK_SIZE;
 				id_flags[id] = 0;
 			}
-			if (fwrite(src, clen, 1, out) != 1)
+			if (write_at(&sk, pos, src, clen))
 				goto ioerr;
 			id_off[id] = pos;
 			id_size[id] = (uint32_t)clen;
@@ -235,7 +288,8 @@ int mkv_diskdump_write(FILE *out, const struct mkv_phys *mem, const struct mkv_d
 		put32(pd + 12, id_flags[id]);
 		put64(pd + 16, 0);
 	}
-	if (write_at(out, pd_off, pds, nr_pfns * PD_SIZE) || fflush(out))
+	if (write_at(&sk, pd_off, pds, nr_pfns * PD_SIZE) || (sk.flattened && flat_end(out)) ||
+	    fflush(out))
 		goto ioerr;
 	st.pages = nr_pfns;
 	st.file_bytes = pos;

@@ -16,6 +16,7 @@
 #ifndef MKV_DISKDUMP_WRITE_H
 #define MKV_DISKDUMP_WRITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,13 +41,15 @@ struct mkv_diskdump_opts {
 	int64_t timestamp;
 	int nr_cpus;
 	int dump_level;
+	bool flattened;		/* makedumpfile -F records instead of a seekable file */
+	bool qemu_quirks;	/* QEMU 7.2: only utsname.machine, phys_base parsed as hex */
 };
 
 struct mkv_diskdump_stats {
 	uint64_t pages, distinct_pages, data_bytes, file_bytes;
 };
 
-/* Returns 0, or -1 with a message in errbuf.  @out must be seekable. */
+/* Returns 0, or -1 with a message in errbuf.  @out must be seekable unless flattened. */
 int mkv_diskdump_write(FILE *out, const struct mkv_phys *mem, const struct mkv_diskdump_opts *opts,
 		       struct mkv_diskdump_stats *stats_ret, char *errbuf, size_t errlen);
 

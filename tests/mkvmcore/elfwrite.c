@@ -93,8 +93,16 @@ int mkv_elf_write(FILE *out, const struct mkv_phys *mem, const struct mkv_elf_op
 
 	size_t phnum = 1 + nr_runs;
 	bool xnum = phnum >= PN_XNUM || opts->force_xnum;
-	uint64_t shdr_off = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);
-	uint64_t notes_off = shdr_off + (xnum ? sizeof(Elf64_Shdr) : 0);
+	bool has_shdr = xnum || opts->qemu_layout;
+	uint64_t phdr_off = sizeof(Elf64_Ehdr), shdr_off;
+	if (opts->qemu_layout) {
+		shdr_off = sizeof(Elf64_Ehdr);
+		phdr_off = shdr_off + sizeof(Elf64_Shdr);
+	} else {
+		shdr_off = phdr_off + phnum * sizeof(Elf64_Phdr);
+	}
+	uint64_t notes_off = opts->qemu_layout ? phdr_off + phnum * sizeof(Elf64_Phdr)
+					       : shdr_off + (has_shdr ? sizeof(Elf64_Shdr) : 0);
 	uint64_t data_off = (notes_off + notes_len + 4095) & ~UINT64_C(4095);
 
 	Elf64_Ehdr eh;
@@ -107,13 +115,13 @@ int mkv_elf_write(FILE *out, const struct mkv_phys *mem, const struct mkv_elf_op
 	eh.e_type = ET_CORE;
 	eh.e_machine = opts->e_machine;
 	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(Elf64_Ehdr);
+	eh.e_phoff = phdr_off;
 	eh.e_ehsize = sizeof(Elf64_Ehdr);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
 	eh.e_phnum = xnum ? PN_XNUM : (Elf64_Half)phnum;
 	Elf64_Shdr sh0;
 	memset(&sh0, 0, sizeof(sh0));
-	if (xnum) {
+	if (has_shdr) {
 		eh.e_shoff = shdr_off;
 		eh.e_shentsize = sizeof(Elf64_Shdr);
 		eh.e_shnum = 1;
@@ -143,8 +151,10 @@ int mkv_elf_write(FILE *out, const struct mkv_phys *mem, const struct mkv_elf_op
 		off += p->p_filesz;
 	}
 
-	if (fwrite(&eh, sizeof(eh), 1, out) != 1 || fwrite(ph, sizeof(*ph), phnum, out) != phnum ||
-	    (xnum && fwrite(&sh0, sizeof(sh0), 1, out) != 1) ||
+	if (fwrite(&eh, sizeof(eh), 1, out) != 1 ||
+	    (opts->qemu_layout && fwrite(&sh0, sizeof(sh0), 1, out) != 1) ||
+	    fwrite(ph, sizeof(*ph), phnum, out) != phnum ||
+	    (has_shdr && !opts->qemu_layout && fwrite(&sh0, sizeof(sh0), 1, out) != 1) ||
 	    (notes_len && fwrite(notes, notes_len, 1, out) != 1))
 		goto ioerr;
 	static const unsigned char zero[4096];

@@ -25,6 +25,7 @@ struct mkv_elf_opts {
 	size_t vmcoreinfo_len;
 	bool vaddr_zero;
 	bool force_xnum;	/* extended numbering (PN_XNUM) even below 65535 headers */
+	bool qemu_layout;	/* QEMU dump-guest-memory: a section header before the phdrs */
 	uint64_t page_offset;
 };
 

@@ -14,7 +14,8 @@ int mkv_output_write(const struct mkv_model *m, FILE *out, struct mkv_diskdump_s
 		.prstatus = p->prstatus,
 		.vmcoreinfo = m->vmcoreinfo,
 		.vmcoreinfo_len = m->vmcoreinfo_len,
-		.vaddr_zero = p->elf_vaddr == MKV_VADDR_ZERO,
+		.vaddr_zero = p->elf_vaddr == MKV_VADDR_ZERO || p->qemu,
+		.qemu_layout = p->qemu,
 		.page_offset = m->page_offset,
 		.force_xnum = p->elf_xnum,
 	};
@@ -40,6 +41,8 @@ int mkv_output_write(const struct mkv_model *m, FILE *out, struct mkv_diskdump_s
 		.zlib_level = p->zlib_level,
 		.timestamp = p->crashtime,
 		.dump_level = 31,
+		.flattened = p->flattened || p->qemu,
+		.qemu_quirks = p->qemu,
 	};
 	int ret = mkv_diskdump_write(out, m->mem, &dd, stats_ret, errbuf, errlen);
 	free(notes);

@@ -207,6 +207,15 @@ int mkv_params_set(struct mkv_params *p, const char *key, const char *value,
 			p->e_machine = (int)u;
 	} else if (!strcmp(key, "prstatus")) {
 		bad = parse_bool(value, &p->prstatus);
+	} else if (!strcmp(key, "flattened")) {
+		bad = parse_bool(value, &p->flattened);
+	} else if (!strcmp(key, "quirks")) {
+		if (!strcmp(value, "qemu"))
+			p->qemu = true;
+		else if (!strcmp(value, "none"))
+			p->qemu = false;
+		else
+			bad = 1;
 	} else if (!strcmp(key, "elf_xnum")) {
 		bad = parse_bool(value, &p->elf_xnum);
 	} else if (!strcmp(key, "kallsyms")) {

@@ -60,6 +60,8 @@ struct mkv_params {
 	char *vmcoreinfo_file;
 	enum mkv_elf_vaddr elf_vaddr;
 	bool elf_xnum;			/* force PN_XNUM extended numbering */
+	bool flattened;			/* kdump: makedumpfile -F flattened records */
+	bool qemu;			/* quirks = qemu: QEMU 7.2 dump-guest-memory output */
 	bool kaslr_set, phys_base_set;
 	uint64_t kaslr_offset, phys_base;
 	int64_t crashtime;

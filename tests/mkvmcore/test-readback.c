@@ -46,6 +46,74 @@ static void write_dump(struct mkv_model *m, FILE *f)
 		fail_msg("%s", err);
 }
 
+static uint64_t from_be64(const unsigned char *b)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/*
+ * libkdumpfile 0.5.1 predates flattened support (0.5.3): rebuild the
+ * seekable file from the (offset, size, data) records, checking their form.
+ */
+static void unflatten(int fd)
+{
+	unsigned char hdr[4096], rec[16];
+	FILE *in = fdopen(dup(fd), "rb");
+	assert_non_null(in);
+	rewind(in);
+	assert_int_equal(fread(hdr, sizeof(hdr), 1, in), 1);
+	assert_memory_equal(hdr, "makedumpfile\0\0\0\0", 16);
+	assert_int_equal(from_be64(hdr + 16), 1);
+	assert_int_equal(from_be64(hdr + 24), 1);
+	char path[] = "mkvmcore-unflat-XXXXXX";
+	int ofd = mkstemp(path);
+	assert_true(ofd >= 0);
+	unlink(path);
+	for (;;) {
+		assert_int_equal(fread(rec, sizeof(rec), 1, in), 1);
+		uint64_t off = from_be64(rec), size = from_be64(rec + 8);
+		if (off == UINT64_MAX)
+			break;
+		assert_true(size > 0 && size < (UINT64_C(1) << 32));
+		char *buf = malloc(size);
+		assert_non_null(buf);
+		assert_int_equal(fread(buf, size, 1, in), 1);
+		assert_int_equal(pwrite(ofd, buf, size, (off_t)off), (ssize_t)size);
+		free(buf);
+	}
+	fclose(in);
+	assert_int_equal(dup2(ofd, fd), fd);
+	close(ofd);
+}
+
+/*
+ * What a reader does with QEMU's kdump header: libkdumpfile ignores a
+ * utsname without sysname, so the architecture is unknown; the header's
+ * machine field (the only one QEMU fills) says x86_64.  phys_base comes from
+ * VMCOREINFO (QEMU's sub-header value is the decimal number read as hex).
+ */
+static void qemu_workarounds(struct dump *d)
+{
+	const char *arch = NULL;
+	assert_int_not_equal(kdump_get_string_attr(d->ctx, KDUMP_ATTR_ARCH_NAME, &arch), KDUMP_OK);
+	char hdr[12 + 6 * 65];
+	assert_int_equal(pread(d->fd, hdr, sizeof(hdr), 0), (ssize_t)sizeof(hdr));
+	assert_int_equal(hdr[12], '\0');		/* sysname */
+	assert_string_equal(hdr + 12 + 4 * 65, "x86_64");	/* machine */
+	assert_int_equal(kdump_set_string_attr(d->ctx, KDUMP_ATTR_ARCH_NAME, "x86_64"), KDUMP_OK);
+	kdump_addr_t sub_phys_base = 0;
+	assert_int_equal(kdump_get_address_attr(d->ctx, "linux.phys_base", &sub_phys_base), KDUMP_OK);
+	assert_int_not_equal(sub_phys_base, d->model.phys_base);
+	char *v = NULL;
+	assert_int_equal(kdump_vmcoreinfo_line(d->ctx, "NUMBER(phys_base)", &v), KDUMP_OK);
+	long long pb = strtoll(v, NULL, 10);
+	free(v);
+	assert_int_equal(kdump_set_address_attr(d->ctx, "linux.phys_base", (kdump_addr_t)pb), KDUMP_OK);
+}
+
 /* Build the model from key/value pairs, write it, open it with libkdumpfile. */
 static struct dump *dump_open(const char *const *kv)
 {
@@ -61,9 +129,13 @@ static struct dump *dump_open(const char *const *kv)
 	assert_non_null(f);
 	write_dump(&d->model, f);
 	assert_int_equal(fclose(f), 0);
+	if (d->params.format == MKV_FMT_KDUMP && (d->params.flattened || d->params.qemu))
+		unflatten(d->fd);
 	d->ctx = kdump_new();
 	assert_non_null(d->ctx);
 	d->open_status = kdump_open_fd(d->ctx, d->fd);
+	if (d->open_status == KDUMP_OK && d->params.qemu && d->params.format == MKV_FMT_KDUMP)
+		qemu_workarounds(d);
 	/* as drgn does: the OS type is not detected from an ELF core */
 	if (d->open_status == KDUMP_OK)
 		d->open_status = kdump_set_string_attr(d->ctx, KDUMP_ATTR_OSTYPE, "linux");
@@ -240,6 +312,33 @@ static void test_elf_xnum(void **state)
 	dump_close(d);
 }
 
+static void test_qemu_elf(void **state)
+{
+	static const char *const kv[] = { "generation", "legacy", "quirks", "qemu", NULL };
+	struct dump *d = dump_open(kv);
+	check_dump(d);
+	dump_close(d);
+}
+
+static void test_qemu_kdump_flattened(void **state)
+{
+	static const char *const kv[] = { "generation", "merged", "format", "kdump", "quirks", "qemu",
+					  "nodes", "2", NULL };
+	struct dump *d = dump_open(kv);
+	check_dump(d);
+	/* the sub-header's phys_base is wrong: libkdumpfile must use VMCOREINFO's */
+	dump_close(d);
+}
+
+static void test_kdump_flattened(void **state)
+{
+	static const char *const kv[] = { "generation", "v3", "format", "kdump", "flattened", "yes",
+					  "levels", "5", NULL };
+	struct dump *d = dump_open(kv);
+	check_dump(d);
+	dump_close(d);
+}
+
 static void test_vmcoreinfo_file(void **state)
 {
 	char path[] = "mkvmcore-vmci-XXXXXX";
@@ -303,6 +402,9 @@ int main(void)
 		cmocka_unit_test(test_no_vmcoreinfo),
 		cmocka_unit_test(test_vmcoreinfo_file),
 		cmocka_unit_test(test_elf_xnum),
+		cmocka_unit_test(test_qemu_elf),
+		cmocka_unit_test(test_qemu_kdump_flattened),
+		cmocka_unit_test(test_kdump_flattened),
 		cmocka_unit_test(test_e_machine),
 		cmocka_unit_test(test_deterministic),
 	};
