@@ -69,6 +69,15 @@ test_expect_success 'no output file is an error' '
 	grep -q "no output file" err
 '
 
+test_expect_success 'flattened and QEMU-style kdump files' '
+	mkvmcore --spec small.spec --flattened yes -o flat.kdump &&
+	head -c 12 flat.kdump >sig && printf "makedumpfile" >expect && test_cmp expect sig &&
+	mkvmcore --spec small.spec --quirks qemu -o qemu.kdump &&
+	head -c 12 qemu.kdump >sig && test_cmp expect sig &&
+	mkvmcore --spec small.spec --format elf --quirks qemu -o qemu.elf &&
+	od -An -tu8 -j40 -N8 qemu.elf | grep -q "^ *64$"
+'
+
 test_expect_success 'VMCOREINFO from a file, or none, and another machine' '
 	printf "OSRELEASE=9.9.9\n" >vmci &&
 	mkvmcore --vmcoreinfo vmci -o v1.elf &&
