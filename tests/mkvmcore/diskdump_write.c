@@ -154,7 +154,7 @@ int mkv_diskdump_write(FILE *out, const struct mkv_phys *mem, const struct mkv_d
 {
 	size_t nr_pfns = 0;
 	uint64_t *pfns = mkv_phys_sorted_pfns(mem, &nr_pfns);
-	size_t nr_ids = mkv_phys_nr_buffers(mem);
+	size_t nr_ids = (size_t)mkv_phys_id_limit(mem);
 	unsigned char *pds = NULL, *sub = NULL;
 	uint64_t *id_off = NULL;
 	uint32_t *id_size = NULL, *id_flags = NULL;

@@ -10,7 +10,7 @@ struct blob {
 	uint64_t hash;
 	uint32_t refs;
 	bool interned;
-	struct blob *next_all;	/* every blob, for freeing */
+	struct blob *next_all, *prev_all;	/* every live blob, for freeing */
 	uint8_t data[MKV_PAGE_SIZE];
 };
 
@@ -96,6 +96,9 @@ static struct blob *blob_new(struct mkv_phys *mem, const void *data)
 	else
 		memset(b->data, 0, MKV_PAGE_SIZE);
 	b->next_all = mem->all;
+	b->prev_all = NULL;
+	if (mem->all)
+		mem->all->prev_all = b;
 	mem->all = b;
 	mem->nr_blobs++;
 	return b;
@@ -168,15 +171,51 @@ static struct blob *intern(struct mkv_phys *mem, const void *data)
 	return b;
 }
 
+/* Remove an interned blob from the intern table (backward-shift deletion). */
+static void unintern(struct mkv_phys *mem, struct blob *b)
+{
+	size_t mask = mem->icap - 1, hole;
+	for (hole = b->hash & mask; mem->itab[hole] != b; hole = (hole + 1) & mask)
+		;
+	mem->itab[hole] = NULL;
+	mem->iused--;
+	for (size_t i = (hole + 1) & mask; mem->itab[i]; i = (i + 1) & mask) {
+		size_t home = mem->itab[i]->hash & mask;
+		bool in_range = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+		if (!in_range) {
+			mem->itab[hole] = mem->itab[i];
+			mem->itab[i] = NULL;
+			hole = i;
+		}
+	}
+}
+
+/* A blob nobody maps any more is freed. */
+static void blob_unref(struct mkv_phys *mem, struct blob *b)
+{
+	if (--b->refs)
+		return;
+	if (b->interned)
+		unintern(mem, b);
+	if (b->prev_all)
+		b->prev_all->next_all = b->next_all;
+	else
+		mem->all = b->next_all;
+	if (b->next_all)
+		b->next_all->prev_all = b->prev_all;
+	mem->nr_blobs--;
+	free(b);
+}
+
 static void set_slot(struct mkv_phys *mem, struct slot *s, uint64_t pfn, struct blob *b)
 {
+	b->refs++;
 	if (s->blob)
-		s->blob->refs--;
+		blob_unref(mem, s->blob);
 	else
 		mem->used++;
 	s->pfn = pfn;
 	s->blob = b;
-	b->refs++;
 }
 
 int mkv_phys_put_page(struct mkv_phys *mem, uint64_t pfn, const void *data)
@@ -219,7 +258,7 @@ void mkv_phys_drop(struct mkv_phys *mem, uint64_t pfn)
 	struct slot *s = find_slot(mem, pfn);
 	if (!s->blob)
 		return;
-	s->blob->refs--;
+	blob_unref(mem, s->blob);
 	s->blob = NULL;
 	mem->used--;
 	size_t mask = mem->cap - 1;
@@ -313,6 +352,11 @@ size_t mkv_phys_nr_pages(const struct mkv_phys *mem)
 size_t mkv_phys_nr_buffers(const struct mkv_phys *mem)
 {
 	return mem->nr_blobs;
+}
+
+uint64_t mkv_phys_id_limit(const struct mkv_phys *mem)
+{
+	return mem->next_id;
 }
 
 static int cmp_u64(const void *a, const void *b)

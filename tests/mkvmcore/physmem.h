@@ -44,6 +44,8 @@ uint64_t mkv_phys_page_id(const struct mkv_phys *mem, uint64_t pfn);
 
 size_t mkv_phys_nr_pages(const struct mkv_phys *mem);
 size_t mkv_phys_nr_buffers(const struct mkv_phys *mem);
+/* Every page id is below this (ids of freed buffers are not reused). */
+uint64_t mkv_phys_id_limit(const struct mkv_phys *mem);
 /* Sorted array of stored PFNs (caller frees); NULL on ENOMEM or when empty. */
 uint64_t *mkv_phys_sorted_pfns(const struct mkv_phys *mem, size_t *nr_ret);
 
