@@ -78,6 +78,13 @@ test_expect_success 'flattened and QEMU-style kdump files' '
 	od -An -tu8 -j40 -N8 qemu.elf | grep -q "^ *64$"
 '
 
+test_expect_success 'the example specs build' '
+	for s in small-merged qemu-legacy; do
+		mkvmcore --spec "$top_srcdir/tests/mkvmcore/specs/$s.spec" -o $s.dump \
+			--truth $s.json || return 1
+	done
+'
+
 test_expect_success 'VMCOREINFO from a file, or none, and another machine' '
 	printf "OSRELEASE=9.9.9\n" >vmci &&
 	mkvmcore --vmcoreinfo vmci -o v1.elf &&
