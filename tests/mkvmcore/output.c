@@ -5,6 +5,20 @@
 
 #include "elfwrite.h"
 
+/* utsname.machine for the kdump header, from the ELF machine the spec asks for. */
+static const char *machine_name(int e_machine)
+{
+	switch (e_machine) {
+	case 62: return "x86_64";
+	case 3: return "i686";
+	case 21: return "ppc64le";
+	case 22: return "s390x";
+	case 183: return "aarch64";
+	case 243: return "riscv64";
+	default: return "unknown";
+	}
+}
+
 int mkv_output_write(const struct mkv_model *m, FILE *out, struct mkv_diskdump_stats *stats_ret,
 		     char *errbuf, size_t errlen)
 {
@@ -31,7 +45,7 @@ int mkv_output_write(const struct mkv_model *m, FILE *out, struct mkv_diskdump_s
 	struct mkv_diskdump_opts dd = {
 		.utsname_release = m->lay->osrelease,
 		.utsname_version = "#1 SMP PREEMPT_DYNAMIC Debian (mkvmcore)",
-		.utsname_machine = "x86_64",
+		.utsname_machine = machine_name(p->e_machine),
 		.vmcoreinfo = m->vmcoreinfo,
 		.vmcoreinfo_len = m->vmcoreinfo_len,
 		.notes = notes_len ? notes : NULL,

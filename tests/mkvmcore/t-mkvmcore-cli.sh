@@ -92,7 +92,9 @@ test_expect_success 'VMCOREINFO from a file, or none, and another machine' '
 	mkvmcore --no-vmcoreinfo -o v2.elf &&
 	! grep -q "VMCOREINFO" v2.elf &&
 	mkvmcore --e-machine 183 -o v3.elf &&
-	od -An -tu2 -j18 -N2 v3.elf | grep -q 183
+	od -An -tu2 -j18 -N2 v3.elf | grep -q 183 &&
+	mkvmcore --e-machine 183 --format kdump -o v3.kdump &&
+	file v3.kdump 2>/dev/null | grep -q aarch64 || head -c 400 v3.kdump | grep -a -q aarch64
 '
 
 test_expect_success 'every fault id alone (merged, kdump)' '
