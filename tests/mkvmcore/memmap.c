@@ -428,10 +428,25 @@ static void folio_sp(const struct mkv_model *m, const struct mkv_folio *f, uint6
 		memcpy(raw + lay->folio_nr_pages_mapped, &zero, 4);
 		memcpy(raw + lay->folio_pincount, &zero, 4);
 		memcpy(raw + lay->folio_nr_pages, &nr, 4);
+		if (lay->gen != MKV_GEN_LEGACY) {
+			/* CONFIG_MM_ID: _mm_id_mapcount[0..1] = -1, _mm_ids = 0 */
+			memcpy(raw + 32, &minus1, 4);
+			memcpy(raw + 36, &minus1, 4);
+		}
 		memcpy(&s->w16, raw + 16, 8);
 		memcpy(&s->mapping, raw + 24, 8);
 		memcpy(&s->index, raw + 32, 8);
 		memcpy(&s->w56, raw + 56, 8);
+	} else if (i == 2 && f->order > 1 &&
+		   (lay->gen != MKV_GEN_LEGACY || f->kind != MKV_FOLIO_HUGETLB)) {
+		/*
+		 * prep_compound_head(): INIT_LIST_HEAD(&folio->_deferred_list), in the
+		 * third struct page at +16.  In 6.12 hugetlb's subpool/cgroup
+		 * pointers share those words and are NULL.
+		 */
+		uint64_t self = head_vaddr + 2 * MKV_STRUCT_PAGE_SIZE + 16;
+		s->w16 = self;
+		s->mapping = self;
 	}
 }
 
