@@ -44,7 +44,8 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_analysis **ret)
 {
 	if (!ctx->analysis) {
-		struct hvo_error *err = hvo_analyze(ctx->prog, &ctx->analysis);
+		struct hvo_analyze_options options = { .deep = ctx->deep };
+		struct hvo_error *err = hvo_analyze(ctx->prog, &options, &ctx->analysis);
 		if (err)
 			return err;
 	}

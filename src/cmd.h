@@ -27,6 +27,7 @@ struct hvo_cmd_ctx {
 	FILE *out;
 	bool json;
 	enum hvo_severity fail_on;	/* findings at or above this exit 1 */
+	bool deep;			/* --deep: read every struct page */
 	struct hvo_analysis *analysis;	/* computed on first use, then shared */
 	/* Worst outcome so far that is not an error: findings, incomplete. */
 	enum hvo_exit_status status;

@@ -41,8 +41,10 @@ static struct hvo_error *collect_pages(struct hvo_program *prog)
 	struct hvo_error *err = hvo_dump_track_reads(prog->dump, true);
 	if (err)
 		return err;
+	/* Deep, so the slice holds what every check of every command reads. */
 	struct hvo_analysis *an = NULL;
-	err = hvo_analyze(prog, &an);
+	struct hvo_analyze_options options = { .deep = true };
+	err = hvo_analyze(prog, &options, &an);
 	hvo_analysis_free(an);
 	if (err)
 		return hvo_error_prefix(err, "analysing before slicing");

@@ -598,6 +598,12 @@ static struct hvo_error *find_folios(struct analyzer *az)
 {
 	const struct hvo_page_layout *layout = az->layout;
 	const uint64_t per_page = PAGE_SIZE_4K / layout->size;
+	/*
+	 * Hugetlb heads are aligned to their order (at least 512 pages), so
+	 * every 512th struct page finds them all; --deep reads every one.
+	 */
+	const bool deep = az->an->deep;
+	const uint64_t step = deep ? per_page : UINT64_C(1) << HVO_MIN_HUGETLB_ORDER;
 	uint64_t next_pfn = 0;	/* first pfn not inside a folio already found */
 	struct compound_cursor cur = { 0 };
 	struct hvo_error *err;
@@ -610,10 +616,11 @@ static struct hvo_error *find_folios(struct analyzer *az)
 		uint64_t run_first_pfn = (run->vaddr - az->prog->vmemmap_base) / layout->size;
 		uint64_t run_end_pfn = run_first_pfn + run->nr_pages * per_page;
 		uint64_t pfn = run_first_pfn > next_pfn ? run_first_pfn : next_pfn;
-		pfn -= pfn % per_page;
+		pfn = deep ? pfn - pfn % per_page : (pfn + step - 1) & ~(step - 1);
 		while (pfn < run_end_pfn) {
 			if (pfn + per_page <= next_pfn) {
-				pfn = next_pfn - next_pfn % per_page;
+				pfn = deep ? next_pfn - next_pfn % per_page :
+					(next_pfn + step - 1) & ~(step - 1);
 				continue;
 			}
 			if ((++nr_pages_scanned & 0xfff) == 0 && (err = hvo_interrupt_check()))
@@ -624,10 +631,10 @@ static struct hvo_error *find_folios(struct analyzer *az)
 				if ((err = absorb_nodata(az, err)))
 					return err;
 				cur.end_pfn = 0;
-				pfn += per_page;
+				pfn += step;
 				continue;
 			}
-			for (uint64_t i = 0; i < per_page; i++) {
+			for (uint64_t i = 0; i < (deep ? per_page : 1); i++) {
 				uint64_t this_pfn = pfn + i;
 				if (this_pfn < next_pfn)
 					continue;
@@ -660,7 +667,7 @@ static struct hvo_error *find_folios(struct analyzer *az)
 							return err;
 						if (next_pfn > pfn + per_page)
 							break;
-					} else if (order >= 1 && order <= HVO_MAX_FOLIO_ORDER &&
+					} else if (deep && order >= 1 && order <= HVO_MAX_FOLIO_ORDER &&
 						   az->an->mask_mode) {
 						cur = (struct compound_cursor){
 							.head_pfn = this_pfn, .order = order,
@@ -675,9 +682,10 @@ static struct hvo_error *find_folios(struct analyzer *az)
 					cur.end_pfn = 0;
 				}
 			}
-			pfn += per_page;
+			pfn += step;
 			if (next_pfn > pfn)
-				pfn = next_pfn - next_pfn % per_page;
+				pfn = deep ? next_pfn - next_pfn % per_page :
+					(next_pfn + step - 1) & ~(step - 1);
 		}
 	}
 	return NULL;
@@ -969,7 +977,9 @@ static struct hvo_error *check_memmap_alignment(struct analyzer *az)
 			   base, align, nr_bad);
 }
 
-struct hvo_error *hvo_analyze(struct hvo_program *prog, struct hvo_analysis **ret)
+struct hvo_error *hvo_analyze(struct hvo_program *prog,
+			      const struct hvo_analyze_options *options,
+			      struct hvo_analysis **ret)
 {
 	struct hvo_error *err;
 	if (prog->generation == HVO_GEN_UNKNOWN)
@@ -986,6 +996,7 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog, struct hvo_analysis **re
 		return &hvo_error_nomem;
 	an->generation = prog->generation;
 	an->mask_mode = prog->generation != HVO_GEN_LEGACY;
+	an->deep = options && options->deep;
 	hvo_u64map_init(&az.tail_index);
 	hvo_u64map_init(&az.head_frames);
 	hvo_u64map_init(&az.findings_per_id);
@@ -1029,6 +1040,10 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog, struct hvo_analysis **re
 	}
 	if ((err = check_shared_tails(&az)) ||
 	    (err = check_memmap_alignment(&az)) || (err = count_savings(&az)))
+		goto err;
+	if (!an->deep && an->mask_mode &&
+	    (err = add_note(an, "tails of compound pages other than hugetlb folios were not "
+			    "checked (--deep reads every struct page)")))
 		goto err;
 	if (az.nr_dropped_findings &&
 	    (err = add_note(an, "%" PRIu64 " more findings not listed (over %d of one kind)",

@@ -107,11 +107,23 @@ struct hvo_analysis {
 	size_t nr_notes;
 	bool incomplete;		/* pages the analysis needed were not in the dump */
 	struct hvo_vmemmap *vmemmap;
+	bool deep;			/* every struct page was read */
 	uint64_t nr_compound_checked;	/* non-hugetlb compound heads whose tails were checked */
 	uint64_t nr_struct_page_frames_read;
 };
 
-struct hvo_error *hvo_analyze(struct hvo_program *prog, struct hvo_analysis **ret);
+struct hvo_analyze_options {
+	/*
+	 * Read every struct page, not just every 512th: also checks the tails of
+	 * every non-hugetlb compound page (THP, slab).  Costs one read per
+	 * vmemmap page of all memory instead of one per 2 MiB.
+	 */
+	bool deep;
+};
+
+struct hvo_error *hvo_analyze(struct hvo_program *prog,
+			      const struct hvo_analyze_options *options,
+			      struct hvo_analysis **ret);
 void hvo_analysis_free(struct hvo_analysis *analysis);
 
 /* Highest severity among the findings; -1 when there are none. */

@@ -29,6 +29,8 @@ static const char usage_text[] =
 	"                   run these commands (scripted mode)\n"
 	"  -f, --file FILE  run the commands in FILE, one per line\n"
 	"  -k, --keep-going go on after a failing command in a script\n"
+	"  -d, --deep       read every struct page: also check the tails of THP and\n"
+	"                   other compound pages (slower: one read per 256 KiB of RAM)\n"
 	"      --fail-on SEVERITY\n"
 	"                   exit 1 when a finding is at or above SEVERITY\n"
 	"                   (info, warning, error, critical; default warning)\n"
@@ -150,6 +152,7 @@ int main(int argc, char **argv)
 		{ "commands", required_argument, NULL, 'c' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "deep", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -162,7 +165,7 @@ int main(int argc, char **argv)
 
 	ensure_std_fds();
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+jhVF:c:f:k", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jhVF:c:f:kd", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			ctx.json = true;
@@ -180,6 +183,9 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			keep_going = true;
+			break;
+		case 'd':
+			ctx.deep = true;
 			break;
 		case 'h':
 			print_usage(stdout);

@@ -42,10 +42,14 @@ struct hvo_types_options {
 	const char *debug_root;		/* default "/usr/lib/debug" (tests override) */
 };
 
+/*
+ * VMCOREINFO knows only OFFSET() and LENGTH(): its answers have size and
+ * elem_size 0 (unknown).  A flexible array has array_len 0.
+ */
 struct hvo_member {
 	uint64_t offset;	/* bytes from the start of the outermost struct */
 	uint64_t size;		/* bytes */
-	uint64_t array_len;	/* elements if the member is an array, else 0 */
+	uint64_t array_len;	/* elements (first dimension) if an array, else 0 */
 	uint64_t elem_size;	/* bytes per element if an array */
 	enum hvo_types_provider provider;
 };
@@ -62,13 +66,19 @@ struct hvo_error *hvo_types_open(struct hvo_program *prog,
 				 struct hvo_types **ret);
 void hvo_types_close(struct hvo_types *types);
 
-/* sizeof(struct name).  &hvo_error_not_found when no provider knows it. */
+/*
+ * sizeof(struct name), or of a union, or of a typedef of an anonymous struct
+ * (nodemask_t).  &hvo_error_not_found when no provider knows it; a provider
+ * that fails (malformed DWARF or BTF) gives its error, not the next answer.
+ */
 struct hvo_error *hvo_types_struct_size(struct hvo_types *types, const char *name,
 					uint64_t *size_ret,
 					enum hvo_types_provider *provider_ret);
 /*
  * A member of struct name; member may be a path through nested structs and
- * unions ("flags.f", "node_zones").
+ * unions ("flags.f", "node_zones"); anonymous structs and unions are looked
+ * into.  A member that exists in one generation only (zone.vmemmap_tails,
+ * pglist_data.vmemmap_tails) is &hvo_error_not_found elsewhere.
  */
 struct hvo_error *hvo_types_member(struct hvo_types *types, const char *name,
 				   const char *member, struct hvo_member *ret);
@@ -76,7 +86,11 @@ struct hvo_error *hvo_types_member(struct hvo_types *types, const char *name,
 struct hvo_error *hvo_types_enum_value(struct hvo_types *types, const char *enumerator,
 				       int64_t *value_ret,
 				       enum hvo_types_provider *provider_ret);
-/* Run-time address of a kernel symbol (KASLR applied). */
+/*
+ * Run-time address of a kernel symbol (KASLR applied).  The VMCOREINFO
+ * fallback returns what SYMBOL() exports, which for mem_section (and the
+ * vmemmap base) is the pointer's value, not the variable's address.
+ */
 struct hvo_error *hvo_types_symbol(struct hvo_types *types, const char *name,
 				   uint64_t *address_ret,
 				   enum hvo_types_provider *provider_ret);

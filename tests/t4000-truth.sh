@@ -26,7 +26,7 @@ check() {
 	[ $# -gt 0 ] && shift && cmp="$*"
 	$expect "$gen: $name matches the ground truth" '
 		mkvmcore --generation '"$gen"' '"$base $mk"' -o d.elf --truth truth.json &&
-		{ hvoinspect --json report d.elf >report.json; test $? -le 1; } &&
+		{ hvoinspect --deep --json report d.elf >report.json; test $? -le 1; } &&
 		$TRUTHCMP truth.json report.json '"$cmp"'
 	'
 }
@@ -56,6 +56,18 @@ check vmemmap-tails-misplaced merged --faults vmemmap-tails-misplaced
 check "tail faults combined" merged --faults tail-writable,tail-wrong-order,head-readonly,compound-bad-mask
 check "head and flag faults combined" v3 --faults head-shared,hvo-flag-mismatch,shared-tail-corrupt
 check "legacy faults combined" legacy --faults tail-writable,head-readonly,hvo-flag-mismatch
+
+test_expect_success 'without --deep, compound tails are not read and a note says so' '
+	mkvmcore --generation merged $base --faults compound-bad-mask -o c.elf &&
+	hvoinspect --json report c.elf >plain.json &&
+	python3 -c "
+import json
+d = json.load(open(\"plain.json\"))
+assert not d[\"findings\"], d[\"findings\"]
+assert any(\"--deep\" in n for n in d[\"notes\"]), d[\"notes\"]
+" &&
+	test_expect_code 1 hvoinspect --deep check c.elf >/dev/null
+'
 
 test_expect_success 'a healthy report exits 0, a faulty one 1' '
 	mkvmcore --generation merged $base -o ok.elf &&

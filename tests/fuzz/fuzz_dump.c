@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	struct hvo_cmd_ctx ctx = { .json = true, .fail_on = HVO_SEV_WARNING };
+	struct hvo_cmd_ctx ctx = { .json = true, .deep = true, .fail_on = HVO_SEV_WARNING };
 	ctx.out = fopen("/dev/null", "w");
 	struct hvo_error *err = hvo_program_open(path, &ctx.prog);
 	if (!err && ctx.out) {
