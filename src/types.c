@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct hvo_types {
 	struct hvo_kallsyms *kallsyms;
 	char *notes[MAX_NOTES + 1];	/* NULL-terminated */
 	size_t nr_notes;
+	bool symtab_untrusted;	/* vmlinux symbols + KERNELOFFSET disagree with kallsyms */
 };
 
 const char *hvo_types_provider_name(enum hvo_types_provider provider)
@@ -164,6 +166,25 @@ static struct hvo_error *open_btf(struct hvo_types *types)
 			hvo_btf_size(types->btf), hvo_btf_nr_types(types->btf));
 }
 
+/*
+ * A forced or stale vmlinux, or a wrong KERNELOFFSET, shows as _stext in the
+ * symbol table plus KERNELOFFSET differing from kallsyms: then trust kallsyms.
+ */
+static struct hvo_error *check_symtab(struct hvo_types *types)
+{
+	uint64_t link, run;
+	if (!types->dwarf || !types->kallsyms ||
+	    hvo_dwarf_symbol(types->dwarf, "_stext", &link) ||
+	    hvo_kallsyms_lookup(types->kallsyms, "_stext", &run))
+		return NULL;	/* misses are static errors: nothing to free */
+	if (link + types->prog->kernel_offset == run)
+		return NULL;
+	types->symtab_untrusted = true;
+	return add_note(types, "vmlinux symtab: not used: _stext 0x%" PRIx64 " + KERNELOFFSET "
+			"0x%" PRIx64 " differs from kallsyms' 0x%" PRIx64, link,
+			types->prog->kernel_offset, run);
+}
+
 struct hvo_error *hvo_types_open(struct hvo_program *prog,
 				 const struct hvo_types_options *options,
 				 struct hvo_types **ret)
@@ -199,6 +220,9 @@ struct hvo_error *hvo_types_open(struct hvo_program *prog,
 			       hvo_kallsyms_count(types->kallsyms),
 			       hvo_kallsyms_encoding_name(hvo_kallsyms_encoding(types->kallsyms)));
 	if (err)
+		goto err;
+
+	if ((err = check_symtab(types)))
 		goto err;
 
 	if (options->no_btf)
@@ -350,7 +374,7 @@ struct hvo_error *hvo_types_symbol(struct hvo_types *types, const char *name,
 {
 	struct hvo_error *err;
 	enum hvo_types_provider provider = HVO_TYPES_SYMTAB;
-	if (types->dwarf) {
+	if (types->dwarf && !types->symtab_untrusted) {
 		uint64_t link_address;
 		err = hvo_dwarf_symbol(types->dwarf, name, &link_address);
 		if (!err)

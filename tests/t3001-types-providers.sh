@@ -70,4 +70,12 @@ test_expect_success 'the generation-specific members are where they belong' '
 	grep "^member:page.compound_info not found$" out
 '
 
+test_expect_success 'vmlinux symbols are dropped when _stext + KERNELOFFSET disagrees with kallsyms' '
+	hvoinspect vmcoreinfo merged.elf | sed "s/^KERNELOFFSET=.*/KERNELOFFSET=2000000/" >vi &&
+	mkvmcore --generation merged --vmcoreinfo vi -o wrong-offset.elf &&
+	query --vmlinux "$VMLINUX_DIR/vmlinux-merged" wrong-offset.elf sym:hstates notes >out &&
+	grep "^sym hstates 0x[0-9a-f]* kallsyms$" out &&
+	grep "^note vmlinux symtab: not used: _stext 0x[0-9a-f]* + KERNELOFFSET 0x2000000 differs" out
+'
+
 test_done
