@@ -78,4 +78,28 @@ test_expect_success 'vmlinux symbols are dropped when _stext + KERNELOFFSET disa
 	grep "^note vmlinux symtab: not used: _stext 0x[0-9a-f]* + KERNELOFFSET 0x2000000 differs" out
 '
 
+# edit_symbol NAME VALUE <in >out: change SYMBOL(NAME) in a VMCOREINFO text.
+edit_symbol() {
+	sed "s/^SYMBOL($1)=.*/SYMBOL($1)=$2/"
+}
+
+test_expect_success 'hostile kallsyms locations: noted, VMCOREINFO still answers' '
+	hvoinspect vmcoreinfo merged.elf >vi &&
+	table=$(sed -n "s/^SYMBOL(kallsyms_token_table)=//p" vi) &&
+	edit_symbol kallsyms_token_table ffffffff80000000 <vi >vi-order &&
+	mkvmcore --generation merged --vmcoreinfo vi-order -o order.elf &&
+	query --no-dwarf order.elf sym:node_data notes >out &&
+	grep "^sym node_data 0x[0-9a-f]* VMCOREINFO$" out &&
+	grep "^note kallsyms: not used: reading kallsyms: cannot bound kallsyms_names" out &&
+	grep "^note BTF: not used: no kallsyms" out &&
+	edit_symbol kallsyms_num_syms $table <vi >vi-count &&
+	mkvmcore --generation merged --vmcoreinfo vi-count -o count.elf &&
+	query --no-dwarf count.elf notes >out &&
+	grep "^note kallsyms: not used: .*kallsyms_num_syms=[0-9]* is not plausible" out &&
+	edit_symbol kallsyms_num_syms ffffffff80000000 <vi >vi-unmapped &&
+	mkvmcore --generation merged --vmcoreinfo vi-unmapped -o unmapped.elf &&
+	query --no-dwarf unmapped.elf notes >out &&
+	grep "^note kallsyms: not used: reading kallsyms: reading kallsyms_num_syms: " out
+'
+
 test_done
