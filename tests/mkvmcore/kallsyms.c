@@ -57,6 +57,7 @@ static char sym_type(const char *name)
 		{ "nr_memmap_pages", 'b' }, { "nr_memmap_boot_pages", 'b' }, { "clear_seq", 'b' },
 		{ "printk_rb_static", 'd' }, { "mem_section", 'B' }, { "hstates", 'B' },
 		{ "hugetlb_max_hstate", 'B' }, { "__start_BTF", 'R' }, { "__stop_BTF", 'R' },
+		{ "vmemmap_optimize_enabled", 'd' },
 	};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (!strcmp(types[i].name, name))

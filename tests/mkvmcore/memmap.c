@@ -780,6 +780,17 @@ int mkv_memmap_build(struct mkv_model *m)
 	}
 	if (write_tails(m) || write_free_lists(&c) || write_hstates(&c))
 		goto out;
+	for (size_t i = 0; i < m->nr_folios; i++)
+		m->nr_hvo_folios += m->folios[i].kind == MKV_FOLIO_HUGETLB && m->folios[i].hvo;
+	uint64_t key = mkv_model_symbol(m, "hugetlb_optimize_vmemmap_key");
+	/* static_branch_inc() once per optimised folio */
+	if (key && mkv_model_kwrite32(m, key, (uint32_t)m->nr_hvo_folios))
+		goto out;
+	uint64_t enabled = mkv_model_symbol(m, "vmemmap_optimize_enabled");
+	uint64_t word = 0;
+	if (mkv_model_kread64(m, enabled, &word) ||
+	    mkv_model_kwrite64(m, enabled, (word & ~UINT64_C(0xff)) | m->params.hvo))
+		goto out;
 	if (mkv_model_kwrite64(m, mkv_model_symbol(m, "nr_memmap_pages"),
 			       (uint64_t)m->nr_memmap_pages) ||
 	    mkv_model_kwrite64(m, mkv_model_symbol(m, "nr_memmap_boot_pages"),

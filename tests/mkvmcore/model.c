@@ -39,6 +39,8 @@ static const struct {
 	{ "vmalloc_base", 0x6420 },
 	{ "phys_base", 0x6428 },
 	{ "hugetlb_max_hstate", 0x6430 },
+	{ "vmemmap_optimize_enabled", 0x6438 },
+	{ "hugetlb_optimize_vmemmap_key", 0x6450 },	/* 6.12 and v3 only */
 	{ "prb", 0x6440 },
 	{ "clear_seq", 0x6480 },
 	{ "printk_rb_static", 0x6500 },
@@ -329,10 +331,15 @@ static int layout_kernel(struct mkv_model *m)
 	    add_symbol(m, "start_kernel", m->text_vaddr) ||
 	    add_symbol(m, "_end", m->text_vaddr + IMG_SIZE))
 		return -1;
-	for (size_t i = 0; i < sizeof(data_symbols) / sizeof(data_symbols[0]); i++)
+	for (size_t i = 0; i < sizeof(data_symbols) / sizeof(data_symbols[0]); i++) {
+		/* the merged series removed the static key with the fake heads */
+		if (m->lay->gen == MKV_GEN_MERGED &&
+		    !strcmp(data_symbols[i].name, "hugetlb_optimize_vmemmap_key"))
+			continue;
 		if (add_symbol(m, data_symbols[i].name,
 			       m->text_vaddr + IMG_DATA + data_symbols[i].offset))
 			return -1;
+	}
 	/* swapper_pg_dir is init_top_pgt on x86_64 */
 	return add_symbol(m, "swapper_pg_dir", mkv_model_symbol(m, "init_top_pgt"));
 }

@@ -103,6 +103,7 @@ struct mkv_model {
 	size_t nr_faults, cap_faults;
 
 	int64_t nr_memmap_pages, nr_memmap_boot_pages;
+	uint64_t nr_hvo_folios;		/* hugetlb_optimize_vmemmap_key.enabled (6.12, v3) */
 	unsigned char build_id[20];
 	char *vmcoreinfo;	/* text of the note, NULL when omitted */
 	size_t vmcoreinfo_len;

@@ -238,6 +238,20 @@ static void check_generation(struct gen_dump *d)
 	assert_int_equal(kread(d->ctx, jhex(syms, "nr_memmap_pages")), jnum(kc, "nr_memmap_pages"));
 	assert_int_equal(kread(d->ctx, jhex(syms, "nr_memmap_boot_pages")),
 			 jnum(kc, "nr_memmap_boot_pages"));
+	assert_int_equal(kread(d->ctx, jhex(syms, "vmemmap_optimize_enabled")) & 0xff, 1);
+	struct json_object *key;
+	if (json_object_object_get_ex(kc, "hugetlb_optimize_vmemmap_key", &key)) {
+		assert_true(strcmp(gen, "merged") != 0);
+		uint64_t hvo_folios = 0;
+		for (size_t i = 0; i < nr; i++)
+			hvo_folios += json_object_get_boolean(jget(json_object_array_get_idx(folios, i),
+								   "hvo"));
+		assert_int_equal(json_object_get_uint64(key), hvo_folios);
+		assert_int_equal(kread(d->ctx, jhex(syms, "hugetlb_optimize_vmemmap_key")) & 0xffffffff,
+				 hvo_folios);
+	} else {
+		assert_string_equal(gen, "merged");
+	}
 
 	/* savings arithmetic */
 	struct json_object *tot = jget(jget(t, "savings"), "total");

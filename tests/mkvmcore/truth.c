@@ -285,6 +285,9 @@ int mkv_truth_write(const struct mkv_model *m, const char *path, char *errbuf, s
 	struct json_object *kc = json_object_new_object();
 	add(kc, "nr_memmap_pages", snum(m->nr_memmap_pages));
 	add(kc, "nr_memmap_boot_pages", snum(m->nr_memmap_boot_pages));
+	add(kc, "vmemmap_optimize_enabled", json_object_new_boolean(m->params.hvo));
+	if (mkv_model_symbol(m, "hugetlb_optimize_vmemmap_key"))
+		add(kc, "hugetlb_optimize_vmemmap_key", num(m->nr_hvo_folios));
 	add(root, "kernel_counters", kc);
 	add(root, "faults", faults_json(m));
 

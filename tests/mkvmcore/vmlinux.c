@@ -392,6 +392,17 @@ AT(prb) void *prb;
 AT(clear_seq) unsigned long clear_seq[3];
 AT(printk_rb_static) char printk_rb_static[88];
 AT(hstates) struct hstate hstates[2];
+AT(vmemmap_optimize_enabled) static _Bool vmemmap_optimize_enabled;
+#if !MERGED
+struct static_key {
+	atomic_t enabled;
+	unsigned long type;
+};
+struct static_key_false {
+	struct static_key key;
+};
+AT(hugetlb_optimize_vmemmap_key) struct static_key_false hugetlb_optimize_vmemmap_key;
+#endif
 
 /* Keep every type in the DWARF even where no variable uses it. */
 struct folio *mkv_vmlinux_folio;
