@@ -142,8 +142,10 @@ static struct hvo_error *discover_vmlinux(struct hvo_types *types,
 			continue;
 		err = open_vmlinux(types, paths[i], false, &types->dwarf);
 		if (!err)
-			return add_note(types, "DWARF: '%s' (found by %s)", paths[i],
-					i == 0 ? "build id" : "release");
+			return add_note(types, "DWARF: '%s' (found by %s; %zu units, %zu symbols)",
+					paths[i], i == 0 ? "build id" : "release",
+					hvo_dwarf_nr_units(types->dwarf),
+					hvo_dwarf_nr_symbols(types->dwarf));
 		if ((err = note_error(types, "DWARF", err)))
 			return err;
 	}
@@ -201,7 +203,9 @@ struct hvo_error *hvo_types_open(struct hvo_program *prog,
 	if (options->vmlinux_path) {
 		err = open_vmlinux(types, options->vmlinux_path, options->force, &types->dwarf);
 		if (!err)
-			err = add_note(types, "DWARF: '%s' (--vmlinux)", options->vmlinux_path);
+			err = add_note(types, "DWARF: '%s' (--vmlinux; %zu units, %zu symbols)",
+				       options->vmlinux_path, hvo_dwarf_nr_units(types->dwarf),
+				       hvo_dwarf_nr_symbols(types->dwarf));
 	} else if (options->no_dwarf) {
 		err = add_note(types, "DWARF: not used (disabled)");
 	} else {

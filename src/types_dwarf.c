@@ -892,3 +892,13 @@ const char *hvo_dwarf_build_id(const struct hvo_dwarf *d)
 {
 	return d->has_build_id ? d->build_id : NULL;
 }
+
+size_t hvo_dwarf_nr_units(const struct hvo_dwarf *d)
+{
+	return d->nr_units;
+}
+
+size_t hvo_dwarf_nr_symbols(const struct hvo_dwarf *d)
+{
+	return d->nr_symbols;
+}

@@ -8,6 +8,7 @@
 #ifndef HVO_TYPES_DWARF_H
 #define HVO_TYPES_DWARF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -25,6 +26,9 @@ struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret);
 void hvo_dwarf_close(struct hvo_dwarf *dwarf);
 
 const char *hvo_dwarf_path(const struct hvo_dwarf *dwarf);
+/* Compilation units and ELF symbols found, for info. */
+size_t hvo_dwarf_nr_units(const struct hvo_dwarf *dwarf);
+size_t hvo_dwarf_nr_symbols(const struct hvo_dwarf *dwarf);
 /* The GNU build id in lowercase hex, or NULL when the file has none. */
 const char *hvo_dwarf_build_id(const struct hvo_dwarf *dwarf);
 

@@ -169,11 +169,11 @@ test_expect_success 'debuginfo is found by build id, then by release' '
 	cp vmlinux root1/.build-id/$(echo $bid | cut -c1-2)/$(echo $bid | cut -c3-).debug &&
 	"$QUERY" --debug-root root1 dump.elf size:zone notes >out &&
 	grep "^size zone 1856 DWARF$" out &&
-	grep "^note DWARF: .*\.debug. (found by build id)$" out &&
+	grep "^note DWARF: .*\.debug. (found by build id; 1 units, [0-9]* symbols)$" out &&
 	mkdir -p root2/boot root3/lib/modules/$rel &&
 	cp vmlinux root2/boot/vmlinux-$rel &&
 	"$QUERY" --debug-root root2 dump.elf size:zone notes >out &&
-	grep "^note DWARF: .*vmlinux-$rel. (found by release)$" out &&
+	grep "^note DWARF: .*vmlinux-$rel. (found by release; " out &&
 	cp vmlinux root3/lib/modules/$rel/vmlinux &&
 	"$QUERY" --debug-root root3 dump.elf size:zone >out &&
 	grep "^size zone 1856 DWARF$" out
