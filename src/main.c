@@ -1,5 +1,6 @@
 /* main.c - options, mode selection and exit status of the hvoinspect program. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,22 @@ static bool has_command(const char *text)
 		}
 	}
 	return false;
+}
+
+/* HVOINSPECT_READ_LOG: the PFNs of every page read, one per line, for bench/floor. */
+static void write_read_log(struct hvo_dump *dump, const char *path)
+{
+	const uint64_t *pfns;
+	size_t nr;
+	hvo_dump_tracked_pfns(dump, &pfns, &nr);
+	FILE *out = fopen(path, "w");
+	if (!out) {
+		fprintf(stderr, "hvoinspect: cannot write '%s': %s\n", path, strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < nr; i++)
+		fprintf(out, "%" PRIu64 "\n", pfns[i]);
+	fclose(out);
 }
 
 static void print_usage(FILE *out)
@@ -248,6 +265,10 @@ int main(int argc, char **argv)
 		free(script_owned);
 		return HVO_EXIT_ERROR;
 	}
+	/* Benchmark aids: which frames were read, and how many reads. */
+	const char *read_log = getenv("HVOINSPECT_READ_LOG");
+	if (read_log)
+		hvo_dump_track_reads(ctx.prog->dump, true);
 	int status;
 	bool no_command = cmd_argv == default_cmd;
 	if (script_text || script_file) {
@@ -274,6 +295,13 @@ int main(int argc, char **argv)
 		}
 	}
 	free(script_owned);
+	if (read_log)
+		write_read_log(ctx.prog->dump, read_log);
+	if (getenv("HVOINSPECT_STATS")) {
+		const struct hvo_dump_read_stats *stats = hvo_dump_stats(ctx.prog->dump);
+		fprintf(stderr, "hvoinspect: stats: %" PRIu64 " reads, %" PRIu64 " bytes, %" PRIu64
+			" not in dump\n", stats->nr_reads, stats->nr_bytes, stats->nr_nodata);
+	}
 	hvo_cmd_ctx_deinit(&ctx);
 	hvo_program_close(ctx.prog);
 	if (fflush(stdout) && status == HVO_EXIT_OK) {

@@ -95,10 +95,83 @@ static struct hvo_error *add_mapping(struct hvo_vmemmap *vm, uint64_t vaddr,
 	return NULL;
 }
 
+/* n more pages mapping the same frame as the last page of the last run. */
+static struct hvo_error *add_repeats(struct hvo_vmemmap *vm, uint64_t paddr, uint64_t n)
+{
+	struct hvo_vmemmap_run *last = &vm->runs[vm->nr_runs - 1];
+	vm->nr_mapped_pages += n;
+	if (last->nr_pages == 1 || (last->flags & HVO_MAP_REPEAT)) {
+		last->flags |= HVO_MAP_REPEAT;
+		last->nr_pages += n;
+		return NULL;
+	}
+	/* The last run steps through frames: the repeats start a run of their own. */
+	struct hvo_error *err = NULL;
+	uint64_t vaddr = last->vaddr + last->nr_pages * PAGE_SIZE_4K;
+	for (uint64_t k = 0; k < n && !err; k++)
+		err = add_mapping(vm, vaddr + k * PAGE_SIZE_4K, paddr, 1, last->flags);
+	return err;
+}
+
 /* Bytes of virtual address one entry at this level maps (level 1 = PTE). */
 static uint64_t entry_span(unsigned int level)
 {
 	return PAGE_SIZE_4K << (9 * (level - 1));
+}
+
+/*
+ * A PTE table: consecutive entries that repeat a frame or step through
+ * frames become one run before they reach add_mapping(), so an HVO table of
+ * 511 identical tail PTEs costs one call, not 511.
+ */
+static struct hvo_error *add_pte_table(struct walk *walk, const uint64_t *entries,
+				       uint64_t table_vaddr, bool writable_above)
+{
+	struct hvo_vmemmap *vm = walk->vm;
+	unsigned int i = 0;
+	while (i < X86_PTRS_PER_TABLE) {
+		uint64_t vaddr = table_vaddr + i * PAGE_SIZE_4K;
+		uint64_t entry = entries[i];
+		if (!(entry & X86_PTE_PRESENT) || vaddr + (PAGE_SIZE_4K - 1) < walk->start ||
+		    vaddr >= walk->end) {
+			i++;
+			continue;
+		}
+		uint64_t paddr = entry & X86_PTE_ADDR_MASK;
+		unsigned int flags = HVO_MAP_PTE |
+			(writable_above && (entry & X86_PTE_RW) ? HVO_MAP_WRITABLE : 0);
+		/* Extend while the next entry repeats the frame, or while it steps by one. */
+		unsigned int n = 1;
+		uint64_t step = 0;
+		if (i + 1 < X86_PTRS_PER_TABLE) {
+			uint64_t next = entries[i + 1];
+			uint64_t next_paddr = next & X86_PTE_ADDR_MASK;
+			if (next_paddr == paddr || next_paddr == paddr + PAGE_SIZE_4K)
+				step = next_paddr - paddr;
+		}
+		while (i + n < X86_PTRS_PER_TABLE && vaddr + n * PAGE_SIZE_4K < walk->end) {
+			uint64_t next = entries[i + n];
+			unsigned int next_flags = HVO_MAP_PTE |
+				(writable_above && (next & X86_PTE_RW) ? HVO_MAP_WRITABLE : 0);
+			if (!(next & X86_PTE_PRESENT) || next_flags != flags ||
+			    (next & X86_PTE_ADDR_MASK) != paddr + n * step)
+				break;
+			n++;
+		}
+		struct hvo_error *err;
+		if (step == 0 && n > 1) {
+			/* A repeated frame: one page, then the repeats merge onto it. */
+			err = add_mapping(vm, vaddr, paddr, 1, flags);
+			if (!err)
+				err = add_repeats(vm, paddr, n - 1);
+		} else {
+			err = add_mapping(vm, vaddr, paddr, n, flags);
+		}
+		if (err)
+			return err;
+		i += n;
+	}
+	return NULL;
 }
 
 static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
@@ -141,6 +214,8 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 		return perr;
 	}
 
+	if (level == 1)
+		return add_pte_table(walk, entries, table_vaddr, writable_above);
 	for (unsigned int i = 0; i < X86_PTRS_PER_TABLE; i++) {
 		uint64_t vaddr = table_vaddr + i * span;
 		/* span - 1: the last entry of the top table ends at 2^64, which wraps. */
@@ -151,10 +226,7 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 			continue;
 		bool writable = writable_above && (entry & X86_PTE_RW);
 		uint64_t paddr = entry & X86_PTE_ADDR_MASK;
-		if (level == 1) {
-			err = add_mapping(vm, vaddr, paddr, 1,
-					  HVO_MAP_PTE | (writable ? HVO_MAP_WRITABLE : 0));
-		} else if ((level == 2 || level == 3) && (entry & X86_PTE_PSE)) {
+		if ((level == 2 || level == 3) && (entry & X86_PTE_PSE)) {
 			/* 2 MiB or 1 GiB leaf: bit 12 is PAT here, not address. */
 			paddr &= ~(span - 1);
 			vm->nr_pmd_leaves++;

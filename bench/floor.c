@@ -1,0 +1,47 @@
+/*
+ * floor.c - the read floor for `hvoinspect report`: open the dump with
+ * libkdumpfile exactly as hvoinspect does and read, once each, the pages
+ * whose PFNs are listed (hvoinspect writes the list when HVOINSPECT_READ_LOG
+ * is set).  No analysis: what is left is the cost of getting the bytes.
+ *
+ * usage: floor DUMP PFN_LIST
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <libkdumpfile/kdumpfile.h>
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: floor DUMP PFN_LIST\n");
+		return 2;
+	}
+	int fd = open(argv[1], O_RDONLY);
+	FILE *list = fopen(argv[2], "r");
+	kdump_ctx_t *ctx = kdump_new();
+	if (fd < 0 || !list || !ctx) {
+		perror("floor");
+		return 2;
+	}
+	kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+	kdump_set_number_attr(ctx, "cache.size", 32);
+	if (kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_FD, fd) != KDUMP_OK) {
+		fprintf(stderr, "floor: %s\n", kdump_get_err(ctx));
+		return 2;
+	}
+	unsigned char page[4096];
+	uint64_t pfn, nr = 0, bad = 0;
+	while (fscanf(list, "%" SCNu64, &pfn) == 1) {
+		size_t len = sizeof(page);
+		if (kdump_read(ctx, KDUMP_KPHYSADDR, pfn * 4096, page, &len) != KDUMP_OK)
+			bad++;
+		nr++;
+	}
+	printf("%" PRIu64 " pages read, %" PRIu64 " not in dump\n", nr, bad);
+	kdump_free(ctx);
+	fclose(list);
+	return 0;
+}
