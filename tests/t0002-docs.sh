@@ -28,4 +28,16 @@ test_expect_success 'the exit codes in --help match the man page' '
 	for c in 0 1 2 3; do grep -q "^\.B $c$" "$top_srcdir/man/hvoinspect.1" || exit 1; done
 '
 
+test_expect_success 'bash completion offers commands, options and severities' '
+	cat >drive.bash <<-EOS &&
+	PATH="$(dirname "$HVOINSPECT"):\$PATH"
+	. "$top_srcdir/src/hvoinspect.bash"
+	COMP_WORDS=(hvoinspect sav); COMP_CWORD=1; _hvoinspect; echo "1:\${COMPREPLY[*]}"
+	COMP_WORDS=(hvoinspect --fa); COMP_CWORD=1; _hvoinspect; echo "2:\${COMPREPLY[*]}"
+	COMP_WORDS=(hvoinspect --fail-on cr); COMP_CWORD=2; _hvoinspect; echo "3:\${COMPREPLY[*]}"
+	EOS
+	bash drive.bash >out &&
+	grep "^1:savings" out && grep "^2:--fail-on" out && grep "^3:critical" out
+'
+
 test_done
