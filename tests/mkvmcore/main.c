@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkvmcore: cannot open '%s': %s\n", params.output, strerror(errno));
 		goto out;
 	}
-	struct mkv_diskdump_stats dstats = { 0 };
+	struct hvo_diskdump_stats dstats = { 0 };
 	int werr = mkv_output_write(&model, f, &dstats, err, sizeof(err));
 	if (fclose(f) && !werr) {
 		snprintf(err, sizeof(err), "write error: %s", strerror(errno));

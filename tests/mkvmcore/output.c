@@ -1,9 +1,11 @@
 /* output: the dump container for a model. */
 #include "output.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "elfwrite.h"
+#include "flatten.h"
 
 /* utsname.machine for the kdump header, from the ELF machine the spec asks for. */
 static const char *machine_name(int e_machine)
@@ -19,7 +21,23 @@ static const char *machine_name(int e_machine)
 	}
 }
 
-int mkv_output_write(const struct mkv_model *m, FILE *out, struct mkv_diskdump_stats *stats_ret,
+/* hvo_page_source over the model's sparse memory: the buffer id is the content id. */
+static struct hvo_error *get_page(void *arg, uint64_t pfn, const void **data_ret,
+				  uint64_t *content_id_ret)
+{
+	const struct mkv_phys *mem = arg;
+	*data_ret = mkv_phys_page(mem, pfn);
+	*content_id_ret = mkv_phys_page_id(mem, pfn);
+	return *data_ret ? NULL : &hvo_error_not_found;
+}
+
+static void take_error(struct hvo_error *err, char *errbuf, size_t errlen)
+{
+	snprintf(errbuf, errlen, "%s", err->message ? err->message : "error");
+	hvo_error_destroy(err);
+}
+
+int mkv_output_write(const struct mkv_model *m, FILE *out, struct hvo_diskdump_stats *stats_ret,
 		     char *errbuf, size_t errlen)
 {
 	const struct mkv_params *p = &m->params;
@@ -36,29 +54,55 @@ int mkv_output_write(const struct mkv_model *m, FILE *out, struct mkv_diskdump_s
 	if (p->format == MKV_FMT_ELF)
 		return mkv_elf_write(out, m->mem, &eo, errbuf, errlen);
 
-	size_t notes_len = 0;
+	int ret = -1;
+	size_t notes_len = 0, nr_pfns = 0;
 	unsigned char *notes = mkv_elf_notes(&eo, &notes_len);
-	if (!notes) {
-		snprintf(errbuf, errlen, "out of memory");
-		return -1;
+	uint64_t *pfns = mkv_phys_sorted_pfns(m->mem, &nr_pfns);
+	bool flat = p->flattened || p->qemu;
+	FILE *dst = flat ? tmpfile() : out;
+	if (!notes || (nr_pfns && !pfns) || !dst) {
+		snprintf(errbuf, errlen, "out of memory or no temporary file");
+		goto out;
 	}
-	struct mkv_diskdump_opts dd = {
-		.utsname_release = m->lay->osrelease,
-		.utsname_version = "#1 SMP PREEMPT_DYNAMIC Debian (mkvmcore)",
+	uint64_t phys_base = m->phys_base;
+	if (p->qemu) {
+		/* QEMU 7.2 parses the decimal NUMBER(phys_base) as hex */
+		char dec[32];
+		snprintf(dec, sizeof(dec), "%lld", (long long)m->phys_base);
+		phys_base = strtoull(dec[0] == '-' ? dec + 1 : dec, NULL, 16);
+	}
+	struct hvo_page_source src = {
+		.pfns = pfns, .nr_pfns = nr_pfns, .get_page = get_page, .arg = m->mem,
+	};
+	struct hvo_diskdump_options dd = {
+		/* QEMU fills only utsname.machine */
+		.utsname_sysname = p->qemu ? "" : "Linux",
+		.utsname_release = p->qemu ? NULL : m->lay->osrelease,
+		.utsname_version = p->qemu ? NULL : "#1 SMP PREEMPT_DYNAMIC Debian (mkvmcore)",
 		.utsname_machine = machine_name(p->e_machine),
 		.vmcoreinfo = m->vmcoreinfo,
 		.vmcoreinfo_len = m->vmcoreinfo_len,
 		.notes = notes_len ? notes : NULL,
 		.notes_len = notes_len,
-		.phys_base = m->phys_base,
+		.phys_base = phys_base,
 		.max_pfn = m->max_pfn,
 		.zlib_level = p->zlib_level,
 		.timestamp = p->crashtime,
 		.dump_level = 31,
-		.flattened = p->flattened || p->qemu,
-		.qemu_quirks = p->qemu,
 	};
-	int ret = mkv_diskdump_write(out, m->mem, &dd, stats_ret, errbuf, errlen);
+	struct hvo_error *err = hvo_diskdump_write(dst, p->output ? p->output : "vmcore", &src,
+						   &dd, stats_ret);
+	if (err) {
+		take_error(err, errbuf, errlen);
+		goto out;
+	}
+	if (flat && mkv_flatten(dst, out, errbuf, errlen))
+		goto out;
+	ret = 0;
+out:
+	if (flat && dst)
+		fclose(dst);
+	free(pfns);
 	free(notes);
 	return ret;
 }
