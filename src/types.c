@@ -129,10 +129,12 @@ static struct hvo_error *discover_vmlinux(struct hvo_types *types,
 		return note_error(types, "DWARF", err);
 	char paths[3][4096];
 	size_t n = 0;
-	if (build_id && strlen(build_id) > 2 && strlen(build_id) <= HVO_DWARF_BUILD_ID_MAX)
+	/* Both come from the dump: only hex digits and no '/' make it into a path. */
+	if (build_id && strlen(build_id) > 2 && strlen(build_id) <= HVO_DWARF_BUILD_ID_MAX &&
+	    strspn(build_id, "0123456789abcdefABCDEF") == strlen(build_id))
 		snprintf(paths[n++], sizeof(paths[0]), "%s/.build-id/%.2s/%s.debug", root,
 			 build_id, build_id + 2);
-	if (release && release[0] && !strchr(release, '/')) {
+	if (release && release[0] && !strchr(release, '/') && strcmp(release, "..") != 0) {
 		snprintf(paths[n++], sizeof(paths[0]), "%s/boot/vmlinux-%s", root, release);
 		snprintf(paths[n++], sizeof(paths[0]), "%s/lib/modules/%s/vmlinux", root,
 			 release);
