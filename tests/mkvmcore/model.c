@@ -196,6 +196,13 @@ uint64_t mkv_model_alloc_pages(struct mkv_model *m, int node, uint64_t nr_pages,
 {
 	struct mkv_node *n = &m->nodes[node];
 	uint64_t pfn = (n->alloc_pfn + align_pages - 1) & ~(align_pages - 1);
+	/* past the end of a RAM range (node 0's PCI hole): go on in the next one */
+	for (int r = 0; r + 1 < n->nr_ram; r++) {
+		if (pfn < n->ram[r + 1].start_pfn && pfn + nr_pages > n->ram[r].end_pfn) {
+			pfn = (n->ram[r + 1].start_pfn + align_pages - 1) & ~(align_pages - 1);
+			break;
+		}
+	}
 	if (pfn + nr_pages > n->alloc_end_pfn || pfn + nr_pages > n->top_pfn) {
 		set_err(m, "node %d: out of boot memory (need %llu pages)", node,
 			(unsigned long long)nr_pages);
@@ -273,6 +280,8 @@ static int layout_nodes(struct mkv_model *m)
 			zone->idx = zs[z].idx;
 			uint64_t lo = zs[z].lo > n->start_pfn ? zs[z].lo : n->start_pfn;
 			uint64_t hi = zs[z].hi < n->end_pfn ? zs[z].hi : n->end_pfn;
+			if (zs[z].idx != MKV_ZONE_MOVABLE && hi > movable_start)
+				hi = movable_start;
 			if (zs[z].idx == MKV_ZONE_NORMAL && zs[z].lo < movable_start && lo < PFN(4 * GIB))
 				lo = PFN(4 * GIB) > n->start_pfn ? PFN(4 * GIB) : n->start_pfn;
 			if (lo >= hi)
@@ -290,7 +299,7 @@ static int layout_nodes(struct mkv_model *m)
 			n->zones[z].idx = z;
 		/* boot allocations start 64 MiB into the node (node 0: after the image) */
 		n->alloc_pfn = n->start_pfn + PFN(64 * MIB);
-		n->alloc_end_pfn = n->ram[0].end_pfn;
+		n->alloc_end_pfn = n->end_pfn;
 		n->top_pfn = n->end_pfn;
 		m->max_pfn = n->end_pfn;
 	}
