@@ -560,6 +560,62 @@ static void test_no_kallsyms_no_btf(void **state)
 	destroy(&d);
 }
 
+/* Zones are disjoint and inside their node; folios inside one zone and one RAM range. */
+static void check_layout(const char *const *kv)
+{
+	struct mkv_params p;
+	struct mkv_model m;
+	char err[256];
+	mkv_params_init(&p);
+	for (; kv[0]; kv += 2)
+		if (mkv_params_set(&p, kv[0], kv[1], err, sizeof(err)))
+			fail_msg("%s", err);
+	if (mkv_model_build(&m, &p))
+		fail_msg("model: %s", m.errbuf);
+	for (unsigned n = 0; n < m.nr_nodes; n++) {
+		const struct mkv_node *node = &m.nodes[n];
+		uint64_t prev_end = node->start_pfn;
+		for (int z = 0; z < MKV_MAX_NR_ZONES; z++) {
+			const struct mkv_zone *zone = &node->zones[z];
+			if (!zone->spanned_pages)
+				continue;
+			assert_true(zone->start_pfn >= prev_end);
+			prev_end = zone->start_pfn + zone->spanned_pages;
+			assert_true(prev_end <= node->end_pfn);
+			assert_true(zone->present_pages <= zone->spanned_pages);
+		}
+	}
+	for (size_t i = 0; i < m.nr_folios; i++) {
+		const struct mkv_folio *f = &m.folios[i];
+		uint64_t last = f->head_pfn + (UINT64_C(1) << f->order) - 1;
+		const struct mkv_zone *zone = &m.nodes[f->node].zones[f->zone];
+		assert_true(f->head_pfn >= zone->start_pfn);
+		assert_true(last < zone->start_pfn + zone->spanned_pages);
+		assert_int_equal(f->head_pfn & ((UINT64_C(1) << f->order) - 1), 0);
+		if (i)
+			assert_true(m.folios[i - 1].head_pfn + (UINT64_C(1) << m.folios[i - 1].order) <=
+				    f->head_pfn);
+	}
+	mkv_model_free(&m);
+	mkv_params_free(&p);
+}
+
+static void test_layouts(void **state)
+{
+	static const char *const big_node0[] = { "mem_per_node", "96G", "hugepages_1g", "2", NULL };
+	static const char *const movable[] = { "mem_per_node", "2G", "movable_per_node", "1G",
+					       "hugepages_2m", "8", NULL };
+	static const char *const movable8[] = { "nodes", "3", "mem_per_node", "8G",
+						"movable_per_node", "4G", "hugepages_1g_boot", "3",
+						"hugepages_2m", "20", "thp", "3", "compound", "5", NULL };
+	static const char *const odd[] = { "nodes", "5", "mem_per_node", "1152M", "hugepages_2m",
+					   "3", "levels", "5", NULL };
+	check_layout(big_node0);
+	check_layout(movable);
+	check_layout(movable8);
+	check_layout(odd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_symbols_v3),
 		cmocka_unit_test(test_symbols_merged),
 		cmocka_unit_test(test_no_kallsyms_no_btf),
+		cmocka_unit_test(test_layouts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
