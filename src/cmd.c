@@ -41,10 +41,25 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 	return cmd->exec(ctx, argc, argv);
 }
 
+struct hvo_error *hvo_cmd_types(struct hvo_cmd_ctx *ctx, struct hvo_types **ret)
+{
+	if (!ctx->types) {
+		struct hvo_error *err = hvo_types_open(ctx->prog, &ctx->types_options, &ctx->types);
+		if (err)
+			return err;
+	}
+	*ret = ctx->types;
+	return NULL;
+}
+
 struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_analysis **ret)
 {
 	if (!ctx->analysis) {
-		struct hvo_analyze_options options = { .deep = ctx->deep };
+		struct hvo_types *types;
+		struct hvo_error *terr = hvo_cmd_types(ctx, &types);
+		if (terr)
+			return terr;
+		struct hvo_analyze_options options = { .deep = ctx->deep, .types = types };
 		struct hvo_error *err = hvo_analyze(ctx->prog, &options, &ctx->analysis);
 		if (err)
 			return err;
@@ -67,6 +82,8 @@ void hvo_cmd_ctx_deinit(struct hvo_cmd_ctx *ctx)
 {
 	hvo_analysis_free(ctx->analysis);
 	ctx->analysis = NULL;
+	hvo_types_close(ctx->types);
+	ctx->types = NULL;
 }
 
 json_object *hvo_cmd_json_new(const char *command)

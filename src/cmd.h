@@ -18,6 +18,7 @@
 #include "error.h"
 #include "hvo.h"
 #include "program.h"
+#include "types.h"
 
 /* Version of the JSON output schema; bump on incompatible change. */
 #define HVO_JSON_SCHEMA 1
@@ -28,6 +29,8 @@ struct hvo_cmd_ctx {
 	bool json;
 	enum hvo_severity fail_on;	/* findings at or above this exit 1 */
 	bool deep;			/* --deep: read every struct page */
+	struct hvo_types_options types_options;	/* --vmlinux, --force, --no-dwarf, --no-btf */
+	struct hvo_types *types;	/* opened on first use */
 	struct hvo_analysis *analysis;	/* computed on first use, then shared */
 	/* Worst outcome so far that is not an error: findings, incomplete. */
 	enum hvo_exit_status status;
@@ -60,6 +63,8 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv);
 
 /* The analysis of ctx->prog, run once and kept for later commands. */
 struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_analysis **ret);
+/* Type information for ctx->prog, opened once with ctx->types_options. */
+struct hvo_error *hvo_cmd_types(struct hvo_cmd_ctx *ctx, struct hvo_types **ret);
 /* Fold findings and incompleteness of the analysis into ctx->status. */
 void hvo_cmd_note_outcome(struct hvo_cmd_ctx *ctx, const struct hvo_analysis *an,
 			  bool findings_count);

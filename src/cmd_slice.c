@@ -36,16 +36,23 @@ static struct hvo_error *slice_get_page(void *arg, uint64_t pfn, const void **da
 }
 
 /* Read everything any command needs, with the dump layer recording frames. */
-static struct hvo_error *collect_pages(struct hvo_program *prog)
+static struct hvo_error *collect_pages(struct hvo_cmd_ctx *ctx)
 {
+	struct hvo_program *prog = ctx->prog;
 	struct hvo_error *err = hvo_dump_track_reads(prog->dump, true);
 	if (err)
 		return err;
+	/* Types afresh, so kallsyms and BTF pages are read (and kept) too. */
+	struct hvo_types *types = NULL;
+	err = hvo_types_open(prog, &ctx->types_options, &types);
+	if (err)
+		return hvo_error_prefix(err, "reading type information before slicing");
 	/* Deep, so the slice holds what every check of every command reads. */
 	struct hvo_analysis *an = NULL;
-	struct hvo_analyze_options options = { .deep = true };
+	struct hvo_analyze_options options = { .deep = true, .types = types };
 	err = hvo_analyze(prog, &options, &an);
 	hvo_analysis_free(an);
+	hvo_types_close(types);
 	if (err)
 		return hvo_error_prefix(err, "analysing before slicing");
 	/* Every kernel page table, so any kernel virtual address still translates. */
@@ -92,7 +99,7 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 		return hvo_error_create(HVO_ERROR_USAGE,
 					"slice: '%s' is the input dump; refusing to overwrite it", path);
 
-	struct hvo_error *err = collect_pages(prog);
+	struct hvo_error *err = collect_pages(ctx);
 	if (err)
 		return err;
 	const uint64_t *tracked;

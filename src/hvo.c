@@ -41,6 +41,7 @@ struct analyzer {
 	uint64_t nr_dropped_findings;
 	struct deviation *deviations;
 	size_t nr_deviations;
+	struct hvo_u64map entry_index;		/* shared tail frame -> vmemmap_tails[] entry */
 };
 
 const char *hvo_severity_name(enum hvo_severity severity)
@@ -724,6 +725,15 @@ static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_sha
 			tail->first_bad_index = i;
 		}
 	}
+	size_t entry;
+	if (hvo_u64map_get(&az->entry_index, tail->frame, &entry)) {
+		tail->in_vmemmap_tails = true;
+		/* v3: the slot's node is the node the tail serves. */
+		if (!full_init) {
+			tail->node = az->an->tail_entries[entry].node;
+			tail->frame_node_known = true;	/* node is known, from the slot */
+		}
+	}
 	/* The node of the frame itself: its own struct page says. */
 	const unsigned char *frame_image;
 	err = read_struct_page(az, tail->frame / PAGE_SIZE_4K, &frame_image);
@@ -732,7 +742,7 @@ static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_sha
 		hvo_page_parse(layout, frame_image, &frame_page);
 		tail->frame_node = hvo_page_node(layout, &frame_page);
 		tail->frame_node_known = true;
-		if (!full_init)
+		if (!full_init && !tail->in_vmemmap_tails)
 			tail->node = tail->frame_node;
 	} else if (err->code == HVO_ERROR_TRANSLATE) {
 		hvo_error_destroy(err);
@@ -740,6 +750,20 @@ static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_sha
 		return err;
 	}
 	return NULL;
+}
+
+/* Node of the page at frame, from its own struct page; -1 when unknown. */
+static int describe_frame_node(struct analyzer *az, uint64_t frame)
+{
+	const unsigned char *image;
+	struct hvo_error *err = read_struct_page(az, frame / PAGE_SIZE_4K, &image);
+	if (err) {
+		hvo_error_destroy(absorb_nodata(az, err));
+		return -1;
+	}
+	struct hvo_page page;
+	hvo_page_parse(az->layout, image, &page);
+	return (int)hvo_page_node(az->layout, &page);
 }
 
 /*
@@ -860,6 +884,102 @@ static struct hvo_error *check_shared_tails(struct analyzer *az)
 					  dev->frame == folio->head_frame ? "the folio's own head page" :
 					  "not a tail page", folio->tail_frame);
 		}
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+/* Read vmemmap_tails[] (needs type information) and the memmap counters. */
+static struct hvo_error *read_kernel_state(struct analyzer *az, struct hvo_types *types)
+{
+	struct hvo_analysis *an = az->an;
+	struct hvo_error *err;
+	if (!types) {
+		if (an->mask_mode)
+			return add_note(an, "vmemmap_tails[] not read: no type information");
+		return NULL;
+	}
+	enum hvo_types_provider provider;
+	err = hvo_kstate_vmemmap_tails(az->prog, types, &an->tail_entries, &an->nr_tail_entries,
+				       &provider);
+	if (!err) {
+		an->tail_entries_known = an->mask_mode;
+		for (size_t i = 0; i < an->nr_tail_entries; i++) {
+			if (!hvo_u64map_put(&az->entry_index, an->tail_entries[i].frame, i))
+				return &hvo_error_nomem;
+		}
+	} else if (err == &hvo_error_not_found) {
+		err = add_note(an, "vmemmap_tails[] not read: no provider knows %s.vmemmap_tails "
+			       "(give --vmlinux FILE, or use a kernel with BTF)",
+			       an->generation == HVO_GEN_V3 ? "pglist_data" : "zone");
+	} else if (err->code == HVO_ERROR_NODATA || err->code == HVO_ERROR_INVALID ||
+		   err->code == HVO_ERROR_TRANSLATE) {
+		struct hvo_error *nerr = add_note(an, "vmemmap_tails[] not read: %s", err->message);
+		an->incomplete |= err->code == HVO_ERROR_NODATA;
+		hvo_error_destroy(err);
+		err = nerr;
+	}
+	if (err)
+		return err;
+
+	err = hvo_kstate_memmap_counters(az->prog, types, &an->counters);
+	if (!err) {
+		an->counters_known = true;
+	} else if (err == &hvo_error_not_found) {
+		err = add_note(an, "memmap counters not read: no symbol nr_memmap_pages");
+	} else if (err->code == HVO_ERROR_NODATA || err->code == HVO_ERROR_TRANSLATE) {
+		struct hvo_error *nerr = add_note(an, "memmap counters not read: %s", err->message);
+		hvo_error_destroy(err);
+		err = nerr;
+	}
+	return err;
+}
+
+/* vmemmap_tails[] slots no folio maps, or whose page sits on another node. */
+static struct hvo_error *check_tail_entries(struct analyzer *az)
+{
+	struct hvo_analysis *an = az->an;
+	struct hvo_error *err;
+	for (size_t i = 0; i < an->nr_tail_entries; i++) {
+		const struct hvo_tail_entry *entry = &an->tail_entries[i];
+		size_t index;
+		const char *const names[] = { "frame_page_vaddr", "frame", "entry_vaddr", "pfn" };
+		uint64_t values[] = { pfn_to_vaddr(az, entry->frame / PAGE_SIZE_4K), entry->frame,
+				      entry->entry_vaddr, entry->frame / PAGE_SIZE_4K };
+		if (hvo_u64map_get(&az->tail_index, entry->frame, &index)) {
+			const struct hvo_shared_tail *tail = &an->tails[index];
+			if (an->generation == HVO_GEN_V3 && tail->frame_node_known &&
+			    describe_frame_node(az, entry->frame) >= 0 &&
+			    (unsigned int)describe_frame_node(az, entry->frame) != entry->node) {
+				err = add_finding(az, "vmemmap-tails-misplaced", HVO_SEV_WARNING, 4, names,
+						  values,
+						  "vmemmap_tails[%u] of node %u points to the page at physical 0x%"
+						  PRIx64 " on node %d: every tail access of its folios is remote",
+						  entry->order - HVO_VMEMMAP_TAIL_MIN_ORDER, entry->node,
+						  entry->frame, describe_frame_node(az, entry->frame));
+				if (err)
+					return err;
+			}
+			continue;
+		}
+		/* Spent but unused: it still counts against the savings. */
+		if ((err = record_shared_tail(az, entry->frame, entry->zone, &index)))
+			return err;
+		an->tails[index].nr_folios = 0;
+		if ((err = describe_tail_frame(az, &an->tails[index])))
+			return err;
+		if (an->generation == HVO_GEN_V3) {
+			an->tails[index].node = entry->node;
+			an->tails[index].order = entry->order;
+		}
+		err = add_finding(az, "vmemmap-tails-unused", HVO_SEV_INFO, 4, names, values,
+				  "vmemmap_tails[%u] of node %u%s%s (order %u) names the page at physical 0x%"
+				  PRIx64 " but no hugetlb folio maps it: a page spent for nothing",
+				  entry->order - HVO_VMEMMAP_TAIL_MIN_ORDER, entry->node,
+				  an->generation == HVO_GEN_V3 ? "" : " zone ",
+				  an->generation == HVO_GEN_V3 ? "" : hvo_zone_name(entry->zone),
+				  entry->order, entry->frame);
 		if (err)
 			return err;
 	}
@@ -1000,6 +1120,7 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 	hvo_u64map_init(&az.tail_index);
 	hvo_u64map_init(&az.head_frames);
 	hvo_u64map_init(&az.findings_per_id);
+	hvo_u64map_init(&az.entry_index);
 	az.cache = calloc(FRAME_CACHE_SLOTS, sizeof(*az.cache));
 	if (!az.cache) {
 		err = &hvo_error_nomem;
@@ -1032,13 +1153,15 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 		if ((err = add_note(an, "page tables: %s", az.vm->problems[i].what)))
 			goto err;
 	}
+	if ((err = read_kernel_state(&az, options ? options->types : NULL)))
+		goto err;
 	if ((err = find_folios(&az)))
 		goto err;
 	for (size_t f = 0; f < an->nr_folios; f++) {
 		if ((err = classify_folio(&az, f)))
 			goto err;
 	}
-	if ((err = check_shared_tails(&az)) ||
+	if ((err = check_shared_tails(&az)) || (err = check_tail_entries(&az)) ||
 	    (err = check_memmap_alignment(&az)) || (err = count_savings(&az)))
 		goto err;
 	if (!an->deep && an->mask_mode &&
@@ -1054,6 +1177,7 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 	hvo_u64map_deinit(&az.tail_index);
 	hvo_u64map_deinit(&az.head_frames);
 	hvo_u64map_deinit(&az.findings_per_id);
+	hvo_u64map_deinit(&az.entry_index);
 	free(az.cache);
 	free(az.deviations);
 	*ret = an;
@@ -1063,6 +1187,7 @@ err:
 	hvo_u64map_deinit(&az.tail_index);
 	hvo_u64map_deinit(&az.head_frames);
 	hvo_u64map_deinit(&az.findings_per_id);
+	hvo_u64map_deinit(&az.entry_index);
 	free(az.cache);
 	free(az.deviations);
 	hvo_analysis_free(an);
@@ -1082,6 +1207,7 @@ void hvo_analysis_free(struct hvo_analysis *an)
 	free(an->folios);
 	free(an->tails);
 	free(an->rows);
+	free(an->tail_entries);
 	hvo_vmemmap_free(an->vmemmap);
 	free(an);
 }

@@ -15,6 +15,8 @@
 
 #include "error.h"
 #include "program.h"
+#include "kstate.h"
+#include "types.h"
 #include "vmemmap.h"
 
 /* Smallest hugetlb order on x86_64 (2 MiB); heads are aligned to it. */
@@ -80,6 +82,7 @@ struct hvo_shared_tail {
 	bool frame_node_known;
 	uint64_t nr_folios;		/* folios whose tails map it */
 	unsigned int first_folio_zone;	/* zone of the first folio mapping it */
+	bool in_vmemmap_tails;		/* a vmemmap_tails[] slot names it */
 };
 
 struct hvo_savings_row {
@@ -108,6 +111,11 @@ struct hvo_analysis {
 	bool incomplete;		/* pages the analysis needed were not in the dump */
 	struct hvo_vmemmap *vmemmap;
 	bool deep;			/* every struct page was read */
+	bool counters_known;		/* counters below were read from the dump */
+	struct hvo_memmap_counters counters;
+	struct hvo_tail_entry *tail_entries;	/* vmemmap_tails[] slots, if read */
+	size_t nr_tail_entries;
+	bool tail_entries_known;
 	uint64_t nr_compound_checked;	/* non-hugetlb compound heads whose tails were checked */
 	uint64_t nr_struct_page_frames_read;
 };
@@ -119,6 +127,11 @@ struct hvo_analyze_options {
 	 * vmemmap page of all memory instead of one per 2 MiB.
 	 */
 	bool deep;
+	/*
+	 * Type and symbol information, or NULL: with it the analysis also reads
+	 * vmemmap_tails[] and the kernel's memmap counters.
+	 */
+	struct hvo_types *types;
 };
 
 struct hvo_error *hvo_analyze(struct hvo_program *prog,

@@ -32,6 +32,13 @@ static const char usage_text[] =
 	"  -k, --keep-going go on after a failing command in a script\n"
 	"  -d, --deep       read every struct page: also check the tails of THP and\n"
 	"                   other compound pages (slower: one read per 256 KiB of RAM)\n"
+	"      --vmlinux FILE\n"
+	"                   kernel types and symbols from FILE's DWARF (its build id\n"
+	"                   must match the dump's); default: found by build id under\n"
+	"                   /usr/lib/debug, else the BTF in the dump, else VMCOREINFO\n"
+	"      --force      use a --vmlinux whose build id differs\n"
+	"      --no-dwarf, --no-btf\n"
+	"                   do not use that type provider\n"
 	"      --fail-on SEVERITY\n"
 	"                   exit 1 when a finding is at or above SEVERITY\n"
 	"                   (info, warning, error, critical; default warning)\n"
@@ -170,6 +177,10 @@ int main(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ "deep", no_argument, NULL, 'd' },
+		{ "vmlinux", required_argument, NULL, 'L' },
+		{ "force", no_argument, NULL, 'O' },
+		{ "no-dwarf", no_argument, NULL, 'D' },
+		{ "no-btf", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -182,7 +193,7 @@ int main(int argc, char **argv)
 
 	ensure_std_fds();
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+jhVF:c:f:kd", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jhVF:c:f:kdL:ODB", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			ctx.json = true;
@@ -204,6 +215,18 @@ int main(int argc, char **argv)
 		case 'd':
 			ctx.deep = true;
 			break;
+		case 'L':
+			ctx.types_options.vmlinux_path = optarg;
+			break;
+		case 'O':
+			ctx.types_options.force = true;
+			break;
+		case 'D':
+			ctx.types_options.no_dwarf = true;
+			break;
+		case 'B':
+			ctx.types_options.no_btf = true;
+			break;
 		case 'h':
 			print_usage(stdout);
 			return HVO_EXIT_OK;
@@ -211,7 +234,7 @@ int main(int argc, char **argv)
 			printf("hvoinspect %s\n", PACKAGE_VERSION);
 			return HVO_EXIT_OK;
 		default:
-			if (optopt == 'F' || optopt == 'c' || optopt == 'f')
+			if (optopt == 'F' || optopt == 'c' || optopt == 'f' || optopt == 'L')
 				return usage_error("option '%s' needs an argument", argv[optind - 1]);
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}

@@ -4,6 +4,7 @@
 
 #include "cmd.h"
 #include "report.h"
+#include "types.h"
 
 #define PAGE_SIZE_4K 4096
 
@@ -73,6 +74,23 @@ json_object *hvo_report_json_savings(const struct hvo_analysis *an)
 			       json_object_new_double(memmap ? (double)an->total.pages_saved / memmap : 0));
 	json_object_object_add(savings, "by", by);
 	json_object_object_add(savings, "total", total);
+	if (an->counters_known) {
+		/* The kernel's own count, next to what the vmemmap mapping implies. */
+		json_object *kc = json_object_new_object();
+		int64_t counted = an->counters.nr_memmap_pages + an->counters.nr_memmap_boot_pages;
+		int64_t implied = (int64_t)an->vmemmap->nr_mapped_pages - (int64_t)an->total.pages_saved;
+		json_object_object_add(kc, "nr_memmap_pages",
+				       json_object_new_int64(an->counters.nr_memmap_pages));
+		json_object_object_add(kc, "nr_memmap_boot_pages",
+				       json_object_new_int64(an->counters.nr_memmap_boot_pages));
+		json_object_object_add(kc, "source", json_object_new_string(
+					       hvo_types_provider_name(an->counters.provider)));
+		json_object_object_add(kc, "vmemmap_mapped_pages",
+				       hvo_json_u64(an->vmemmap->nr_mapped_pages));
+		json_object_object_add(kc, "implied_memmap_pages", json_object_new_int64(implied));
+		json_object_object_add(kc, "consistent", json_object_new_boolean(counted == implied));
+		json_object_object_add(savings, "kernel_counters", kc);
+	}
 	return savings;
 }
 
@@ -108,6 +126,9 @@ json_object *hvo_report_json_tails(const struct hvo_analysis *an)
 		json_object_object_add(obj, "node", json_object_new_int(tail->node));
 		json_object_object_add(obj, "zone", json_object_new_string(hvo_zone_name(tail->zone)));
 		json_object_object_add(obj, "folios", hvo_json_u64(tail->nr_folios));
+		if (an->tail_entries_known)
+			json_object_object_add(obj, "in_vmemmap_tails",
+					       json_object_new_boolean(tail->in_vmemmap_tails));
 		json_object_object_add(obj, "content_valid", json_object_new_boolean(tail->content_valid));
 		if (tail->content_problem)
 			json_object_object_add(obj, "content_problem",
@@ -189,6 +210,16 @@ void hvo_report_text_savings(FILE *out, const struct hvo_analysis *an)
 	if (memmap)
 		fprintf(out, "HVO freed %" PRIu64 " of %" PRIu64 " hugetlb vmemmap pages (%.1f%%)\n",
 			an->total.pages_saved, memmap, 100.0 * an->total.pages_saved / memmap);
+	if (an->counters_known) {
+		int64_t counted = an->counters.nr_memmap_pages + an->counters.nr_memmap_boot_pages;
+		int64_t implied = (int64_t)an->vmemmap->nr_mapped_pages - (int64_t)an->total.pages_saved;
+		fprintf(out, "kernel counts %" PRId64 " memmap pages (nr_memmap_pages %" PRId64
+			" + nr_memmap_boot_pages %" PRId64 ", via %s); vmemmap maps %" PRIu64
+			" - %" PRIu64 " freed = %" PRId64 ": %s\n",
+			counted, an->counters.nr_memmap_pages, an->counters.nr_memmap_boot_pages,
+			hvo_types_provider_name(an->counters.provider), an->vmemmap->nr_mapped_pages,
+			an->total.pages_saved, implied, counted == implied ? "consistent" : "DIFFERENT");
+	}
 }
 
 void hvo_report_text_findings(FILE *out, const struct hvo_analysis *an)
@@ -213,16 +244,17 @@ void hvo_report_text_tails(FILE *out, const struct hvo_analysis *an)
 		fprintf(out, "no shared tail pages mapped\n");
 		return;
 	}
-	fprintf(out, "%-18s %5s %4s %-7s %7s %-8s %s\n", "frame", "order", "node", "zone",
-		"folios", "content", "frame_node");
+	fprintf(out, "%-18s %5s %4s %-7s %7s %-8s %-10s %s\n", "frame", "order", "node", "zone",
+		"folios", "content", "frame_node", "slot");
 	for (size_t t = 0; t < an->nr_tails; t++) {
 		const struct hvo_shared_tail *tail = &an->tails[t];
 		char frame_node[16] = "?";
 		if (tail->frame_node_known)
 			snprintf(frame_node, sizeof(frame_node), "%u", tail->frame_node);
-		fprintf(out, "0x%016" PRIx64 " %5u %4u %-7s %7" PRIu64 " %-8s %s\n", tail->frame,
+		fprintf(out, "0x%016" PRIx64 " %5u %4u %-7s %7" PRIu64 " %-8s %-10s %s\n", tail->frame,
 			tail->order, tail->node, hvo_zone_name(tail->zone), tail->nr_folios,
-			tail->content_valid ? "ok" : "BAD", frame_node);
+			tail->content_valid ? "ok" : "BAD", frame_node,
+			!an->tail_entries_known ? "?" : tail->in_vmemmap_tails ? "yes" : "NONE");
 	}
 }
 

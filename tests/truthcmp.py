@@ -37,6 +37,8 @@ def main(argv):
     got_rows = {key(r): r for r in report["savings"]["by"]}
     for k in sorted(set(want_rows) | set(got_rows)):
         w, g = want_rows.get(k), got_rows.get(k)
+        if w is None and g is not None and g["folios"] == 0:
+            continue  # a page spent on an unused shared tail: the total counts it
         if w is None or g is None:
             problems.append("savings row %s: %s" % (k, "not in truth" if w is None else "missing"))
             continue

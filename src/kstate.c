@@ -1,0 +1,149 @@
+/* kstate.c - read memmap counters and vmemmap_tails[] with type information. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvo.h"
+#include "kstate.h"
+
+/* Bounds on counts read from the dump. */
+#define MAX_NODES 1024
+#define MAX_ZONES 8
+#define MAX_TAIL_SLOTS 64
+
+struct hvo_error *hvo_kstate_memmap_counters(struct hvo_program *prog,
+					     struct hvo_types *types,
+					     struct hvo_memmap_counters *ret)
+{
+	static const char *const names[] = { "nr_memmap_pages", "nr_memmap_boot_pages" };
+	int64_t values[2];
+	for (int i = 0; i < 2; i++) {
+		uint64_t address;
+		struct hvo_error *err = hvo_types_symbol(types, names[i], &address, &ret->provider);
+		if (err)
+			return err;
+		uint64_t value;
+		err = hvo_dump_read_u64(prog->dump, HVO_VIRT, address, &value, names[i]);
+		if (err)
+			return err;
+		values[i] = (int64_t)value;
+	}
+	ret->nr_memmap_pages = values[0];
+	ret->nr_memmap_boot_pages = values[1];
+	return NULL;
+}
+
+static struct hvo_error *add_entry(struct hvo_tail_entry **entries, size_t *nr,
+				   const struct hvo_tail_entry *entry)
+{
+	struct hvo_tail_entry *grown = realloc(*entries, (*nr + 1) * sizeof(*grown));
+	if (!grown)
+		return &hvo_error_nomem;
+	grown[(*nr)++] = *entry;
+	*entries = grown;
+	return NULL;
+}
+
+struct hvo_error *hvo_kstate_vmemmap_tails(struct hvo_program *prog, struct hvo_types *types,
+					   struct hvo_tail_entry **entries_ret, size_t *nr_ret,
+					   enum hvo_types_provider *provider_ret)
+{
+	const struct hvo_vmcoreinfo *vi = prog->vmcoreinfo;
+	bool v3 = prog->generation == HVO_GEN_V3;
+	struct hvo_member tails, zones;
+	uint64_t zone_size, node_data, nr_node_slots;
+	struct hvo_error *err;
+
+	if (prog->generation == HVO_GEN_LEGACY) {
+		*entries_ret = NULL;
+		*nr_ret = 0;
+		return NULL;
+	}
+	err = hvo_types_member(types, v3 ? "pglist_data" : "zone", "vmemmap_tails", &tails);
+	if (err)
+		return err;
+	*provider_ret = tails.provider;
+	if (!tails.array_len || tails.array_len > MAX_TAIL_SLOTS || tails.elem_size != 8)
+		return hvo_error_create(HVO_ERROR_INVALID,
+					"vmemmap_tails is not an array of up to %d 8-byte slots "
+					"(%" PRIu64 " of %" PRIu64 " bytes)",
+					MAX_TAIL_SLOTS, tails.array_len, tails.elem_size);
+	if ((err = hvo_types_member(types, "pglist_data", "node_zones", &zones)) ||
+	    (err = hvo_types_struct_size(types, "zone", &zone_size, NULL)))
+		return err;
+	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(node_data)", &node_data);
+	if (err == &hvo_error_not_found)
+		err = hvo_types_symbol(types, "node_data", &node_data, NULL);
+	if (err)
+		return err;
+	err = hvo_vmcoreinfo_u64(vi, "LENGTH(node_data)", &nr_node_slots);
+	if (err == &hvo_error_not_found) {
+		nr_node_slots = MAX_NODES;
+		err = NULL;
+	}
+	if (err)
+		return err;
+	if (nr_node_slots > MAX_NODES)
+		nr_node_slots = MAX_NODES;
+	uint64_t nr_zones = zones.array_len ? zones.array_len : 1;
+	if (nr_zones > MAX_ZONES || zone_size == 0 || zone_size > (1 << 20) ||
+	    tails.offset + tails.array_len * 8 > (v3 ? UINT64_MAX : zone_size))
+		return hvo_error_create(HVO_ERROR_INVALID,
+					"zone layout is not plausible (%" PRIu64 " zones of %" PRIu64
+					" bytes)", nr_zones, zone_size);
+
+	struct hvo_tail_entry *entries = NULL;
+	size_t nr = 0;
+	for (uint64_t node = 0; node < nr_node_slots; node++) {
+		uint64_t pgdat;
+		err = hvo_dump_read_u64(prog->dump, HVO_VIRT, node_data + node * 8, &pgdat,
+					"node_data[] slot");
+		if (err)
+			goto err;
+		if (!pgdat)
+			continue;
+		/* v3: one array per node; merged: one per zone. */
+		uint64_t nr_arrays = v3 ? 1 : nr_zones;
+		for (uint64_t z = 0; z < nr_arrays; z++) {
+			uint64_t base = v3 ? pgdat + tails.offset :
+				pgdat + zones.offset + z * zone_size + tails.offset;
+			uint64_t slots[MAX_TAIL_SLOTS];
+			err = hvo_dump_read(prog->dump, HVO_VIRT, base, slots, tails.array_len * 8,
+					    "vmemmap_tails[]");
+			if (err)
+				goto err;
+			for (uint64_t i = 0; i < tails.array_len; i++) {
+				if (!slots[i])
+					continue;
+				uint64_t pfn;
+				if (v3) {
+					pfn = slots[i];
+				} else {
+					if (slots[i] < prog->vmemmap_base ||
+					    (slots[i] - prog->vmemmap_base) % prog->page.size) {
+						err = hvo_error_create(HVO_ERROR_INVALID,
+								       "vmemmap_tails[%" PRIu64 "] of node %" PRIu64
+								       " zone %" PRIu64 " is 0x%" PRIx64
+								       ", not a struct page address",
+								       i, node, z, slots[i]);
+						goto err;
+					}
+					pfn = (slots[i] - prog->vmemmap_base) / prog->page.size;
+				}
+				struct hvo_tail_entry entry = {
+					.node = node, .zone = z,
+					.order = HVO_VMEMMAP_TAIL_MIN_ORDER + i,
+					.frame = pfn * 4096, .entry_vaddr = base + i * 8,
+				};
+				if ((err = add_entry(&entries, &nr, &entry)))
+					goto err;
+			}
+		}
+	}
+	*entries_ret = entries;
+	*nr_ret = nr;
+	return NULL;
+err:
+	free(entries);
+	return err;
+}
