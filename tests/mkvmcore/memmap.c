@@ -35,7 +35,9 @@ static int vec_push(struct vec *v, uint64_t x)
 	return 0;
 }
 
-enum ext_kind { EXT_FOLIO, EXT_RESERVED, EXT_FREED };
+/* RESERVED: memblock (PG_reserved); FREED: back in the buddy allocator;
+ * ALLOCATED: taken from the buddy allocator at run time (HVO head and tail pages). */
+enum ext_kind { EXT_FOLIO, EXT_RESERVED, EXT_FREED, EXT_ALLOCATED };
 
 struct extent {
 	uint64_t start, end;
@@ -46,6 +48,7 @@ struct extent {
 struct ctx {
 	struct mkv_model *m;
 	struct vec freed;		/* vmemmap frames HVO gave back to the buddy allocator */
+	struct vec singles;		/* freed and run-time allocated frames: pfn << 2 | kind */
 	struct vec *buddy;		/* [node][zone][order]: head vaddrs of free blocks */
 	struct vec hp_free[2][64];	/* [hstate][node]: free hugetlb folio heads */
 	struct vec hp_active[2];
@@ -236,15 +239,21 @@ static int populate_sections(struct mkv_model *m)
 	return 0;
 }
 
-/* The shared tail frame for (node, zone, order), allocated on first use. */
-static uint64_t get_tail(struct mkv_model *m, int node, int zone, unsigned order)
+/*
+ * The shared tail frame for (node, zone, order), allocated on first use:
+ * from memblock at boot (@runtime NULL), else from the buddy allocator,
+ * recorded in @runtime.
+ */
+static uint64_t get_tail(struct mkv_model *m, int node, int zone, unsigned order,
+			 struct vec *runtime)
 {
 	unsigned idx = order - MKV_VMEMMAP_TAIL_MIN_ORDER;
 	uint64_t *slot = m->lay->tails_per_zone ? &m->nodes[node].zones[zone].tails_pfn[idx]
 						: &m->nodes[node].tails_pfn[idx];
 	if (!*slot) {
 		uint64_t pfn = mkv_model_alloc_pages(m, node, 1, 1);
-		if (!pfn || mkv_phys_touch(m->mem, pfn))
+		if (!pfn || mkv_phys_touch(m->mem, pfn) ||
+		    (runtime && vec_push(runtime, pfn << 2 | EXT_ALLOCATED)))
 			return 0;
 		*slot = pfn;
 	}
@@ -258,7 +267,7 @@ static uint64_t get_tail(struct mkv_model *m, int node, int zone, unsigned order
 /* vmemmap_populate_hvo(): head page RW, every other PTE to the shared tail, wrprotected. */
 static int populate_hvo(struct mkv_model *m, struct mkv_folio *f)
 {
-	uint64_t tail = get_tail(m, f->node, f->zone, f->order);
+	uint64_t tail = get_tail(m, f->node, f->zone, f->order, NULL);
 	uint64_t head = mkv_model_alloc_pages(m, f->node, 1, 1);
 	if (!tail || !head || mkv_phys_touch(m->mem, head))
 		return -1;
@@ -303,7 +312,8 @@ static int plan_runtime_hvo(struct ctx *c, size_t fi)
 			return -1;
 		if (k == 0)
 			c->orig_head_frame[fi] = w.paddr >> MKV_PAGE_SHIFT;
-		if (vec_push(&c->freed, w.paddr >> MKV_PAGE_SHIFT))
+		if (vec_push(&c->freed, w.paddr >> MKV_PAGE_SHIFT) ||
+		    vec_push(&c->singles, (w.paddr >> MKV_PAGE_SHIFT) << 2 | EXT_FREED))
 			return -1;
 		/* vmemmap_split_pmd(): same frames, now through a PTE table */
 		if (w.leaf_size == MKV_SIZE_2M &&
@@ -312,10 +322,10 @@ static int plan_runtime_hvo(struct ctx *c, size_t fi)
 	}
 	/* the new head page: alloc_pages_node() + copy_page() */
 	uint64_t head = mkv_model_alloc_pages(m, f->node, 1, 1);
-	if (!head)
+	if (!head || vec_push(&c->singles, head << 2 | EXT_ALLOCATED))
 		return -1;
 	f->head_vmemmap_pfn = head;
-	if (m->lay->compound_mask && !get_tail(m, f->node, f->zone, f->order))
+	if (m->lay->compound_mask && !get_tail(m, f->node, f->zone, f->order, &c->singles))
 		return -1;
 	/* memblock-allocated memmap pages are PageReserved: boot counter */
 	m->nr_memmap_boot_pages -= (int64_t)nr_vpages;
@@ -466,22 +476,22 @@ static int cmp_extent(const void *a, const void *b)
 static int node_extents(struct ctx *c, struct mkv_node *n, struct extent **ret, size_t *nr_ret)
 {
 	struct mkv_model *m = c->m;
-	size_t cap = 16 + m->nr_folios + c->freed.n * 2, nr = 0;
+	size_t cap = 16 + m->nr_folios + c->singles.n * 2, nr = 0;
 	struct extent *e = malloc(cap * sizeof(*e));
 	if (!e)
 		return -1;
 	uint64_t rs = n->id == 0 ? (m->text_paddr >> MKV_PAGE_SHIFT) : n->start_pfn + (64 << 8);
 	if (n->id == 0)
 		e[nr++] = (struct extent){ 1, 256, EXT_RESERVED, 0 };	/* BIOS, real mode */
-	/* the image (node 0) and the boot allocations, minus the freed frames */
+	/* the image (node 0) and the boot allocations, minus the single frames */
 	uint64_t cur = rs;
-	for (size_t i = 0; i < c->freed.n; i++) {
-		uint64_t p = c->freed.v[i];
+	for (size_t i = 0; i < c->singles.n; i++) {
+		uint64_t p = c->singles.v[i] >> 2;
 		if (p < rs || p >= n->alloc_pfn)
 			continue;
 		if (p > cur)
 			e[nr++] = (struct extent){ cur, p, EXT_RESERVED, 0 };
-		e[nr++] = (struct extent){ p, p + 1, EXT_FREED, 0 };
+		e[nr++] = (struct extent){ p, p + 1, (enum ext_kind)(c->singles.v[i] & 3), 0 };
 		cur = p + 1;
 	}
 	if (cur < n->alloc_pfn)
@@ -547,6 +557,8 @@ static int write_node_memmap(struct ctx *c, struct mkv_node *n)
 					folio_sp(m, &m->folios[x->folio], pfn - x->start, &s);
 				} else if (x && x->kind == EXT_RESERVED) {
 					s.flags |= UINT64_C(1) << MKV_PG_RESERVED;
+					s.refcount = 1;
+				} else if (x && x->kind == EXT_ALLOCATED) {
 					s.refcount = 1;
 				} else {
 					/* free: a buddy block head, or inside one */
@@ -749,15 +761,20 @@ int mkv_memmap_build(struct mkv_model *m)
 	c.buddy = calloc((size_t)m->nr_nodes * MKV_MAX_NR_ZONES * MKV_NR_PAGE_ORDERS, sizeof(*c.buddy));
 	if (!c.orig_head_frame || !c.buddy)
 		goto out;
-	for (size_t i = 0; i < m->nr_folios; i++) {
-		struct mkv_folio *f = &m->folios[i];
-		if (f->kind != MKV_FOLIO_HUGETLB || !f->hvo)
-			continue;
-		if (is_preinit(m, f) ? populate_hvo(m, f) : plan_runtime_hvo(&c, i))
-			goto out;
+	/* boot time (memblock) first, then what the running kernel optimised */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < m->nr_folios; i++) {
+			struct mkv_folio *f = &m->folios[i];
+			if (f->kind != MKV_FOLIO_HUGETLB || !f->hvo || is_preinit(m, f) != !pass)
+				continue;
+			if (pass ? plan_runtime_hvo(&c, i) : populate_hvo(m, f))
+				goto out;
+		}
 	}
 	if (c.freed.n)
 		qsort(c.freed.v, c.freed.n, sizeof(*c.freed.v), cmp_u64);
+	if (c.singles.n)
+		qsort(c.singles.v, c.singles.n, sizeof(*c.singles.v), cmp_u64);
 	for (unsigned n = 0; n < m->nr_nodes; n++)
 		if (write_node_memmap(&c, &m->nodes[n]))
 			goto out;
@@ -810,6 +827,7 @@ out:
 			free(c.hp_free[h][n].v);
 	}
 	free(c.freed.v);
+	free(c.singles.v);
 	free(c.orig_head_frame);
 	return ret;
 }
