@@ -13,6 +13,8 @@ Checks against the guest, never against hvoinspect's own earlier output:
 - hugetlb folios per node and size = the guest's per-node pools, and every
   head PFN = the heads the guest saw in /proc/kpageflags;
 - every folio optimised when hugetlb_optimize_vmemmap was 1, none when 0;
+- the kernel's nr_memmap_pages and nr_memmap_boot_pages, read from the dump,
+  equal /proc/vmstat in the guest, and match the vmemmap minus the savings;
 - no findings on these healthy kernels.
 """
 import json
@@ -69,6 +71,19 @@ def main(argv):
         if optimized else "not-optimized"
     if states != {want_state}:
         problems.append("folio states %s, expected all %s" % (sorted(states), want_state))
+
+    # The kernel's own counters, read from the dump through kallsyms, must be
+    # what the guest printed in /proc/vmstat, and agree with the vmemmap.
+    kc = report["savings"].get("kernel_counters")
+    if kc is None:
+        problems.append("kernel memmap counters not read from the dump: %s" % report["notes"])
+    else:
+        for key in ("nr_memmap_pages", "nr_memmap_boot_pages"):
+            if kc[key] != after["vmstat"][key]:
+                problems.append("dump's %s %d, guest /proc/vmstat %d"
+                                % (key, kc[key], after["vmstat"][key]))
+        if not kc["consistent"]:
+            problems.append("kernel counters and vmemmap disagree: %s" % kc)
 
     if report["findings"]:
         problems.append("findings on a healthy kernel: %s"
