@@ -614,6 +614,12 @@ int mkv_model_build(struct mkv_model *m, const struct mkv_params *params)
 		mkv_model_default_build_id(params->gen, m->build_id);
 	if (layout_nodes(m))
 		goto nomem;
+	if (m->max_pfn > (UINT64_C(1) << (m->max_physmem_bits - MKV_PAGE_SHIFT))) {
+		set_err(m, "%u nodes of %llu MiB end above MAX_PHYSMEM_BITS=%llu (use levels = 5)",
+			m->nr_nodes, (unsigned long long)(params->mem_per_node >> 20),
+			(unsigned long long)m->max_physmem_bits);
+		goto fail;
+	}
 	if (layout_kernel(m) || map_kernel_image(m) || write_pgdats(m) || write_globals(m) ||
 	    map_direct(m) || write_mem_sections(m))
 		goto fail;

@@ -64,6 +64,11 @@ test_expect_success 'shared-tail faults need a mask generation' '
 	grep -q "v3 or merged" err
 '
 
+test_expect_success 'more RAM than 4-level paging addresses needs levels 5' '
+	test_expect_code 1 mkvmcore --nodes 64 --mem-per-node 2T -o x 2>err &&
+	grep -q "MAX_PHYSMEM_BITS=46" err
+'
+
 test_expect_success 'no output file is an error' '
 	test_expect_code 1 mkvmcore --nodes 1 2>err &&
 	grep -q "no output file" err
