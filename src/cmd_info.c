@@ -14,7 +14,7 @@ struct fact {
 	const char *source;
 };
 
-#define MAX_FACTS 24
+#define MAX_FACTS 32
 
 struct facts {
 	struct fact items[MAX_FACTS];
@@ -107,6 +107,53 @@ static void collect_facts(struct hvo_program *prog, struct facts *facts)
 			 json_object_new_string(hvo_dump_fixup_note(dump)), "dump layer");
 }
 
+/* What the type providers say, each with the provider that answered. */
+static struct hvo_error *collect_type_facts(struct hvo_cmd_ctx *ctx, struct facts *facts)
+{
+	struct hvo_types *types;
+	struct hvo_error *err = hvo_cmd_types(ctx, &types);
+	if (err)
+		return err;
+	const struct hvo_program *prog = ctx->prog;
+	char buf[160];
+	/* Which array exists tells the merged series from the v3 posting. */
+	static const char *const holders[] = { "zone", "pglist_data" };
+	for (int i = 0; i < 2; i++) {
+		struct hvo_member member;
+		struct hvo_error *merr = hvo_types_member(types, holders[i], "vmemmap_tails", &member);
+		if (merr) {
+			hvo_error_destroy(merr);
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "offset %" PRIu64 ", %" PRIu64 " x %" PRIu64 " bytes",
+			 member.offset, member.array_len, member.elem_size);
+		add_fact(facts, i == 0 ? "zone_vmemmap_tails" : "pglist_data_vmemmap_tails",
+			 i == 0 ? "zone.vmemmap_tails" : "pglist_data.vmemmap_tails",
+			 json_object_new_string(buf), hvo_types_provider_name(member.provider));
+		enum hvo_generation says = i == 0 ? HVO_GEN_MERGED : HVO_GEN_V3;
+		snprintf(buf, sizeof(buf), "%s", says == prog->generation ? "confirmed" :
+			 "CONTRADICTS the release: the types say");
+		if (says != prog->generation)
+			snprintf(buf, sizeof(buf), "types say %s, VMCOREINFO says %s",
+				 hvo_generation_name(says), hvo_generation_name(prog->generation));
+		add_fact(facts, "generation_check", "generation check", json_object_new_string(buf),
+			 i == 0 ? "zone.vmemmap_tails exists (per-zone shared tails)" :
+			 "pglist_data.vmemmap_tails exists (per-node shared tails)");
+	}
+	uint64_t address;
+	enum hvo_types_provider provider;
+	struct hvo_error *serr = hvo_types_symbol(types, "nr_memmap_pages", &address, &provider);
+	if (!serr)
+		add_fact(facts, "nr_memmap_pages_symbol", "nr_memmap_pages at",
+			 hvo_json_hex(address), hvo_types_provider_name(provider));
+	hvo_error_destroy(serr);
+	const char *const *notes = hvo_types_notes(types);
+	for (size_t i = 0; notes && notes[i] && facts->nr < MAX_FACTS; i++)
+		add_fact(facts, "type_provider", "type information", json_object_new_string(notes[i]),
+			 "providers, in order: DWARF, BTF, VMCOREINFO");
+	return NULL;
+}
+
 static struct hvo_error *info_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 {
 	if (argc > 1)
@@ -114,6 +161,8 @@ static struct hvo_error *info_exec(struct hvo_cmd_ctx *ctx, int argc, char **arg
 	struct facts facts = { .nr = 0 };
 	struct hvo_error *err = NULL;
 	collect_facts(ctx->prog, &facts);
+	if ((err = collect_type_facts(ctx, &facts)))
+		goto out;
 	if (facts.nomem) {
 		err = &hvo_error_nomem;
 		goto out;
@@ -131,6 +180,8 @@ static struct hvo_error *info_exec(struct hvo_cmd_ctx *ctx, int argc, char **arg
 			goto out;
 		}
 		for (size_t i = 0; i < facts.nr; i++) {
+			if (!strcmp(facts.items[i].key, "type_provider"))
+				continue;	/* listed whole in "type_notes" below */
 			json_object *fact = json_object_new_object();
 			json_object_object_add(fact, "value", json_object_get(facts.items[i].value));
 			json_object_object_add(fact, "source",
@@ -145,6 +196,11 @@ static struct hvo_error *info_exec(struct hvo_cmd_ctx *ctx, int argc, char **arg
 				free(line);
 			}
 		}
+		json_object *type_notes = json_object_new_array();
+		const char *const *notes = ctx->types ? hvo_types_notes(ctx->types) : NULL;
+		for (size_t i = 0; notes && notes[i]; i++)
+			json_object_array_add(type_notes, json_object_new_string(notes[i]));
+		json_object_object_add(result, "type_notes", type_notes);
 		json_object_object_add(result, "facts", obj);
 		json_object_object_add(result, "warnings", warnings);
 		err = hvo_cmd_json_emit(ctx, result);
