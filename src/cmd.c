@@ -15,6 +15,8 @@ const struct hvo_cmd *const hvo_cmds[] = {
 	&hvo_cmd_decode,
 	&hvo_cmd_info,
 	&hvo_cmd_vmcoreinfo,
+	&hvo_cmd_pte,
+	&hvo_cmd_rd,
 	&hvo_cmd_slice,
 	NULL,
 };

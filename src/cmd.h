@@ -54,6 +54,8 @@ extern const struct hvo_cmd hvo_cmd_tails;
 extern const struct hvo_cmd hvo_cmd_folios;
 extern const struct hvo_cmd hvo_cmd_decode;
 extern const struct hvo_cmd hvo_cmd_slice;
+extern const struct hvo_cmd hvo_cmd_rd;
+extern const struct hvo_cmd hvo_cmd_pte;
 
 extern const struct hvo_cmd *const hvo_cmds[];
 
@@ -63,6 +65,9 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv);
 
 /* The analysis of ctx->prog, run once and kept for later commands. */
 struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_analysis **ret);
+/* A number (0x hex or decimal), a symbol, or symbol+offset. */
+struct hvo_error *hvo_cmd_parse_address(struct hvo_cmd_ctx *ctx, const char *text,
+					uint64_t *address_ret);
 /* Type information for ctx->prog, opened once with ctx->types_options. */
 struct hvo_error *hvo_cmd_types(struct hvo_cmd_ctx *ctx, struct hvo_types **ret);
 /* Fold findings and incompleteness of the analysis into ctx->status. */

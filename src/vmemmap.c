@@ -20,6 +20,7 @@
 #define MAX_TABLE_PAGES (UINT64_C(1) << 22)
 #define MAX_PROBLEMS 1000
 
+/* By level, 1 = PTE; the top level is always called pgd. */
 static const char *const level_names[] = { "", "pte", "pmd", "pud", "p4d", "pgd" };
 
 struct walk {
@@ -192,7 +193,8 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 		return add_problem(vm, table_vaddr, table_paddr,
 				   "%s page at physical 0x%" PRIx64 " is referenced again "
 				   "(for 0x%" PRIx64 "); not walked twice",
-				   level_names[level], table_paddr, table_vaddr);
+				   level == walk->levels ? "pgd" : level_names[level], table_paddr,
+				   table_vaddr);
 	if (!hvo_u64map_put(&walk->visited, table_paddr, level))
 		return &hvo_error_nomem;
 	if (vm->nr_table_pages >= MAX_TABLE_PAGES)
@@ -201,7 +203,8 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 					"page tables are corrupted", MAX_TABLE_PAGES);
 	vm->nr_table_pages++;
 	char what[32];
-	snprintf(what, sizeof(what), "%s page", level_names[level]);
+	snprintf(what, sizeof(what), "%s page",
+		 level == walk->levels ? "pgd" : level_names[level]);
 	err = hvo_dump_read(walk->prog->dump, HVO_PHYS, table_paddr, entries,
 			    sizeof(entries), what);
 	if (err) {

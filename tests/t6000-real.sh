@@ -24,6 +24,25 @@ test_expect_success 'the 7.2.13 sample is the merged generation, 6.12 legacy' '
 	grep "^generation  *legacy " out
 '
 
+test_expect_success 'rd of nr_memmap_pages by symbol reads what the guest printed' '
+	dir="$top_srcdir/vmcores/7.2.13-deb14-hvo-on" &&
+	hvoinspect --json -c "pte nr_memmap_pages; rd nr_memmap_pages 8" "$dir/vmcore.slice" >out &&
+	python3 -c "
+import json
+lines = [json.loads(l) for l in open(\"out\")]
+pte, rd = lines
+assert pte[\"mapped\"] and [s[\"level\"] for s in pte[\"steps\"]] == [\"pgd\", \"pud\", \"pmd\", \"pte\"], pte
+value = int.from_bytes(bytes.fromhex(rd[\"hex\"]), \"little\")
+truth = json.load(open(\"$dir/truth.json\"))[\"snapshots\"][\"after\"][\"vmstat\"]
+assert value == truth[\"nr_memmap_pages\"], (value, truth[\"nr_memmap_pages\"])
+"
+'
+
+test_expect_success 'rd of a page left out of the slice: error, exit 3, not zeros' '
+	test_expect_code 3 hvoinspect rd "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" init_uts_ns 2>err &&
+	grep "page not in the dump (filtered out)" err
+'
+
 test_expect_success 'decode a real tail: mask order 9, head agrees' '
 	hvoinspect --json folios "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" >f.json &&
 	head=$(python3 -c "
