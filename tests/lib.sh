@@ -1,6 +1,6 @@
 # tests/lib.sh - a small TAP test library for the shell tests, in the style
 # of git's t/test-lib.sh.  Source it, then call test_expect_success and
-# finish with test_done.  Exit 77 skips a whole script, 99 is a framework error.
+# finish with test_done.  test_require_prog skips a whole script.
 #
 #   test_expect_success 'what is checked' '
 #       hvoinspect info "$dump" >out &&
