@@ -923,6 +923,20 @@ static struct hvo_error *read_kernel_state(struct analyzer *az, struct hvo_types
 	if (err)
 		return err;
 
+	err = hvo_kstate_hstates(az->prog, types, &an->hstates, &an->nr_hstates);
+	if (!err) {
+		an->hstates_known = true;
+	} else if (err == &hvo_error_not_found) {
+		err = add_note(an, "hstates not read: no type information for struct hstate");
+	} else if (err->code == HVO_ERROR_NODATA || err->code == HVO_ERROR_INVALID ||
+		   err->code == HVO_ERROR_TRANSLATE) {
+		struct hvo_error *nerr = add_note(an, "hstates not read: %s", err->message);
+		hvo_error_destroy(err);
+		err = nerr;
+	}
+	if (err)
+		return err;
+
 	err = hvo_kstate_memmap_counters(az->prog, types, &an->counters);
 	if (!err) {
 		an->counters_known = true;
@@ -933,6 +947,62 @@ static struct hvo_error *read_kernel_state(struct analyzer *az, struct hvo_types
 		hvo_error_destroy(err);
 		err = nerr;
 	}
+	return err;
+}
+
+/* The kernel's hstate counts against the folios found by page type. */
+static struct hvo_error *check_hstates(struct analyzer *az)
+{
+	struct hvo_analysis *an = az->an;
+	if (!an->hstates_known)
+		return NULL;
+	struct hvo_u64map found;	/* (node << 8 | order) -> folios found */
+	struct hvo_error *err = NULL;
+	hvo_u64map_init(&found);
+	for (size_t f = 0; f < an->nr_folios; f++) {
+		uint64_t key = ((uint64_t)an->folios[f].node << 8) | an->folios[f].order;
+		size_t count = 0;
+		hvo_u64map_get(&found, key, &count);
+		if (!hvo_u64map_put(&found, key, count + 1)) {
+			err = &hvo_error_nomem;
+			goto out;
+		}
+	}
+	/* Every hstate count must be met, and every found group must have one. */
+	struct hvo_u64map counted;
+	hvo_u64map_init(&counted);
+	for (size_t i = 0; i < an->nr_hstates && !err; i++) {
+		const struct hvo_hstate_count *h = &an->hstates[i];
+		uint64_t key = ((uint64_t)h->node << 8) | h->order;
+		size_t count = 0;
+		hvo_u64map_get(&found, key, &count);
+		if (!hvo_u64map_put(&counted, key, 1))
+			err = &hvo_error_nomem;
+		else if (count != h->nr_huge_pages)
+			err = add_finding(az, "hstate-count-mismatch", HVO_SEV_WARNING, 0, NULL, NULL,
+					  "the kernel counts %" PRIu64 " order-%u huge pages on node %u "
+					  "(hstate nr_huge_pages_node), the memmap holds %zu hugetlb "
+					  "folios of that order there", h->nr_huge_pages, h->order,
+					  h->node, count);
+	}
+	for (size_t f = 0; f < an->nr_folios && !err; f++) {
+		uint64_t key = ((uint64_t)an->folios[f].node << 8) | an->folios[f].order;
+		size_t seen;
+		if (hvo_u64map_get(&counted, key, &seen))
+			continue;
+		size_t count = 0;
+		hvo_u64map_get(&found, key, &count);
+		if (!hvo_u64map_put(&counted, key, 1))
+			err = &hvo_error_nomem;
+		else
+			err = add_finding(az, "hstate-count-mismatch", HVO_SEV_WARNING, 0, NULL, NULL,
+					  "the memmap holds %zu order-%u hugetlb folios on node %u but "
+					  "no hstate counts any there", count, an->folios[f].order,
+					  an->folios[f].node);
+	}
+	hvo_u64map_deinit(&counted);
+out:
+	hvo_u64map_deinit(&found);
 	return err;
 }
 
@@ -1162,6 +1232,7 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 			goto err;
 	}
 	if ((err = check_shared_tails(&az)) || (err = check_tail_entries(&az)) ||
+	    (err = check_hstates(&az)) ||
 	    (err = check_memmap_alignment(&az)) || (err = count_savings(&az)))
 		goto err;
 	if (!an->deep && an->mask_mode &&
@@ -1208,6 +1279,7 @@ void hvo_analysis_free(struct hvo_analysis *an)
 	free(an->tails);
 	free(an->rows);
 	free(an->tail_entries);
+	free(an->hstates);
 	hvo_vmemmap_free(an->vmemmap);
 	free(an);
 }

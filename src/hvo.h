@@ -116,6 +116,9 @@ struct hvo_analysis {
 	struct hvo_tail_entry *tail_entries;	/* vmemmap_tails[] slots, if read */
 	size_t nr_tail_entries;
 	bool tail_entries_known;
+	struct hvo_hstate_count *hstates;	/* the kernel's own counts, if read */
+	size_t nr_hstates;
+	bool hstates_known;
 	uint64_t nr_compound_checked;	/* non-hugetlb compound heads whose tails were checked */
 	uint64_t nr_struct_page_frames_read;
 };

@@ -147,3 +147,71 @@ err:
 	free(entries);
 	return err;
 }
+
+/* HUGE_MAX_HSTATE is 2 on x86_64; bound what a corrupted dump can claim. */
+#define MAX_HSTATES 16
+
+struct hvo_error *hvo_kstate_hstates(struct hvo_program *prog, struct hvo_types *types,
+				     struct hvo_hstate_count **counts_ret, size_t *nr_ret)
+{
+	uint64_t hstates, max_hstate_addr, hstate_size;
+	struct hvo_member order, per_node;
+	struct hvo_error *err;
+	if ((err = hvo_types_symbol(types, "hstates", &hstates, NULL)) ||
+	    (err = hvo_types_symbol(types, "hugetlb_max_hstate", &max_hstate_addr, NULL)) ||
+	    (err = hvo_types_struct_size(types, "hstate", &hstate_size, NULL)) ||
+	    (err = hvo_types_member(types, "hstate", "order", &order)) ||
+	    (err = hvo_types_member(types, "hstate", "nr_huge_pages_node", &per_node)))
+		return err;
+	if (order.size != 4 || per_node.elem_size != 4 || !per_node.array_len ||
+	    per_node.array_len > MAX_NODES || hstate_size > (1 << 20) ||
+	    per_node.offset + per_node.array_len * 4 > hstate_size)
+		return hvo_error_create(HVO_ERROR_INVALID, "struct hstate layout is not plausible");
+	uint32_t max_hstate;
+	if ((err = hvo_dump_read(prog->dump, HVO_VIRT, max_hstate_addr, &max_hstate,
+				 sizeof(max_hstate), "hugetlb_max_hstate")))
+		return err;
+	if (max_hstate > MAX_HSTATES)
+		return hvo_error_create(HVO_ERROR_INVALID, "hugetlb_max_hstate is %u", max_hstate);
+
+	struct hvo_hstate_count *counts = NULL;
+	size_t nr = 0;
+	uint32_t *nodes = malloc(per_node.array_len * 4);
+	if (!nodes)
+		return &hvo_error_nomem;
+	for (uint32_t h = 0; h < max_hstate; h++) {
+		uint64_t base = hstates + h * hstate_size;
+		uint32_t hstate_order;
+		if ((err = hvo_dump_read(prog->dump, HVO_VIRT, base + order.offset, &hstate_order,
+					 4, "hstate.order")) ||
+		    (err = hvo_dump_read(prog->dump, HVO_VIRT, base + per_node.offset, nodes,
+					 per_node.array_len * 4, "hstate.nr_huge_pages_node")))
+			goto err;
+		if (hstate_order > HVO_MAX_FOLIO_ORDER) {
+			err = hvo_error_create(HVO_ERROR_INVALID, "hstates[%u].order is %u", h,
+					       hstate_order);
+			goto err;
+		}
+		for (uint64_t n = 0; n < per_node.array_len; n++) {
+			if (!nodes[n])
+				continue;
+			struct hvo_hstate_count *grown = realloc(counts, (nr + 1) * sizeof(*grown));
+			if (!grown) {
+				err = &hvo_error_nomem;
+				goto err;
+			}
+			counts = grown;
+			counts[nr++] = (struct hvo_hstate_count){
+				.node = n, .order = hstate_order, .nr_huge_pages = nodes[n],
+			};
+		}
+	}
+	free(nodes);
+	*counts_ret = counts;
+	*nr_ret = nr;
+	return NULL;
+err:
+	free(nodes);
+	free(counts);
+	return err;
+}

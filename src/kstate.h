@@ -43,4 +43,15 @@ struct hvo_error *hvo_kstate_vmemmap_tails(struct hvo_program *prog, struct hvo_
 					   struct hvo_tail_entry **entries_ret, size_t *nr_ret,
 					   enum hvo_types_provider *provider_ret);
 
+/* hstates[]: how many huge pages of an order the kernel counts on a node. */
+struct hvo_hstate_count {
+	unsigned int node;
+	unsigned int order;
+	uint64_t nr_huge_pages;		/* hstate.nr_huge_pages_node[node] */
+};
+
+/* Nonzero per-node counts of every hstate; the caller frees *counts_ret. */
+struct hvo_error *hvo_kstate_hstates(struct hvo_program *prog, struct hvo_types *types,
+				     struct hvo_hstate_count **counts_ret, size_t *nr_ret);
+
 #endif /* HVO_KSTATE_H */

@@ -163,6 +163,21 @@ json_object *hvo_report_json_folios(const struct hvo_analysis *an)
 	return list;
 }
 
+json_object *hvo_report_json_hstates(const struct hvo_analysis *an)
+{
+	if (!an->hstates_known)
+		return NULL;
+	json_object *list = json_object_new_array();
+	for (size_t i = 0; i < an->nr_hstates; i++) {
+		json_object *obj = json_object_new_object();
+		json_object_object_add(obj, "node", json_object_new_int(an->hstates[i].node));
+		json_object_object_add(obj, "order", json_object_new_int(an->hstates[i].order));
+		json_object_object_add(obj, "nr_huge_pages", hvo_json_u64(an->hstates[i].nr_huge_pages));
+		json_object_array_add(list, obj);
+	}
+	return list;
+}
+
 json_object *hvo_report_json_notes(const struct hvo_analysis *an)
 {
 	json_object *list = json_object_new_array();
@@ -184,6 +199,12 @@ void hvo_report_text_summary(FILE *out, const struct hvo_program *prog,
 		" HVO with shared tails, %" PRIu64 " HVO with fake heads, %" PRIu64 " broken\n",
 		an->nr_folios, by_state[HVO_FOLIO_NOT_OPTIMIZED], by_state[HVO_FOLIO_SHARED_TAIL],
 		by_state[HVO_FOLIO_FAKE_HEADS], by_state[HVO_FOLIO_BROKEN]);
+	if (an->hstates_known) {
+		uint64_t counted = 0;
+		for (size_t i = 0; i < an->nr_hstates; i++)
+			counted += an->hstates[i].nr_huge_pages;
+		fprintf(out, "hstates    %" PRIu64 " huge pages counted by the kernel (hstates)\n", counted);
+	}
 	fprintf(out, "vmemmap    %" PRIu64 " pages mapped, %" PRIu64 " page-table pages read, %"
 		PRIu64 " PTE tables, %" PRIu64 " leaf mappings\n",
 		an->vmemmap->nr_mapped_pages, an->vmemmap->nr_table_pages,

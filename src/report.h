@@ -22,6 +22,8 @@ json_object *hvo_report_json_findings(const struct hvo_analysis *an);
 json_object *hvo_report_json_tails(const struct hvo_analysis *an);
 json_object *hvo_report_json_folios(const struct hvo_analysis *an);
 json_object *hvo_report_json_notes(const struct hvo_analysis *an);
+/* The kernel's per-node hstate counts, or NULL when they were not read. */
+json_object *hvo_report_json_hstates(const struct hvo_analysis *an);
 
 void hvo_report_text_summary(FILE *out, const struct hvo_program *prog,
 			     const struct hvo_analysis *an);

@@ -10,7 +10,8 @@ Checks against the guest, never against hvoinspect's own earlier output:
 - pages saved = the memmap the RAM needs (memory sections in /proc/iomem x
   struct pages per section) minus the kernel's own nr_memmap_pages +
   nr_memmap_boot_pages;
-- hugetlb folios per node and size = the guest's per-node pools, and every
+- hugetlb folios per node and size = the guest's per-node pools (and so do
+  the hstates read from the dump), and every
   head PFN = the heads the guest saw in /proc/kpageflags;
 - every folio optimised when hugetlb_optimize_vmemmap was 1, none when 0;
 - the kernel's nr_memmap_pages and nr_memmap_boot_pages, read from the dump,
@@ -56,6 +57,15 @@ def main(argv):
         got_pools[key] = got_pools.get(key, 0) + 1
     if got_pools != pools:
         problems.append("folios per node/size %s, guest pools %s" % (got_pools, pools))
+
+    # The kernel's hstates, read from the dump, against the guest's pools.
+    hstates = next(o for o in objs if o["command"] == "folios").get("hstates")
+    if hstates is None:
+        problems.append("hstates not read from the dump")
+    else:
+        got_h = {"%d/%dkB" % (h["node"], 4 << h["order"]): h["nr_huge_pages"] for h in hstates}
+        if got_h != pools:
+            problems.append("dump's hstates %s, guest pools %s" % (got_h, pools))
 
     want_heads = sorted(h["pfn"] for h in truth["derived"]["hugetlb_heads_after"])
     got_heads = sorted(f["head_pfn"] for f in folios)
