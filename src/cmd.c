@@ -13,6 +13,7 @@ const struct hvo_cmd *const hvo_cmds[] = {
 	&hvo_cmd_tails,
 	&hvo_cmd_folios,
 	&hvo_cmd_decode,
+	&hvo_cmd_map,
 	&hvo_cmd_info,
 	&hvo_cmd_vmcoreinfo,
 	&hvo_cmd_pte,

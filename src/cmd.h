@@ -56,6 +56,7 @@ extern const struct hvo_cmd hvo_cmd_decode;
 extern const struct hvo_cmd hvo_cmd_slice;
 extern const struct hvo_cmd hvo_cmd_rd;
 extern const struct hvo_cmd hvo_cmd_pte;
+extern const struct hvo_cmd hvo_cmd_map;
 
 extern const struct hvo_cmd *const hvo_cmds[];
 

@@ -86,4 +86,20 @@ test_expect_success 'unterminated quote is a clear error' '
 	grep "unterminated \" quote" err
 '
 
+test_expect_success 'map draws one rectangle per folio and marks findings' '
+	mkvmcore --generation merged --nodes 2 --mem-per-node 2G --hugepages-2m 6 \
+		--faults tail-writable -o m.elf &&
+	hvoinspect map m.elf m.svg >out &&
+	grep "^wrote .m.svg." out &&
+	python3 -c "
+import xml.etree.ElementTree as ET
+ns = \"{http://www.w3.org/2000/svg}\"
+root = ET.parse(\"m.svg\").getroot()
+folios = [r for r in root.iter(ns + \"rect\") if r.find(ns + \"title\") is not None]
+marks = [p for p in root.iter(ns + \"path\") if p.find(ns + \"title\") is not None]
+assert len(folios) == 12, len(folios)
+assert len(marks) == 1 and \"tail-writable\" in marks[0].find(ns + \"title\").text, marks
+"
+'
+
 test_done
