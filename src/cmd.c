@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 
@@ -44,6 +45,23 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 	return cmd->exec(ctx, argc, argv);
 }
 
+/* A one-line bar on stderr, shown only once a step has run for a second. */
+static void draw_progress(void *arg, const char *what, double done)
+{
+	struct timespec *start = arg, now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double elapsed = (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+	if (elapsed < 1.0)
+		return;
+	if (done >= 1.0) {
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	int width = 30, filled = (int)(done * width);
+	fprintf(stderr, "\r%s [%.*s%*s] %3d%%", what, filled, "##############################",
+		width - filled, "", (int)(done * 100));
+}
+
 struct hvo_error *hvo_cmd_types(struct hvo_cmd_ctx *ctx, struct hvo_types **ret)
 {
 	if (!ctx->types) {
@@ -62,7 +80,12 @@ struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_ana
 		struct hvo_error *terr = hvo_cmd_types(ctx, &types);
 		if (terr)
 			return terr;
-		struct hvo_analyze_options options = { .deep = ctx->deep, .types = types };
+		struct timespec start;
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		struct hvo_analyze_options options = {
+			.deep = ctx->deep, .types = types,
+			.progress = ctx->progress ? draw_progress : NULL, .progress_arg = &start,
+		};
 		struct hvo_error *err = hvo_analyze(ctx->prog, &options, &ctx->analysis);
 		if (err)
 			return err;

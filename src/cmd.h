@@ -31,6 +31,7 @@ struct hvo_cmd_ctx {
 	bool deep;			/* --deep: read every struct page */
 	struct hvo_types_options types_options;	/* --vmlinux, --force, --no-dwarf, --no-btf */
 	struct hvo_types *types;	/* opened on first use */
+	bool progress;			/* draw a progress bar on stderr (a terminal) */
 	struct hvo_analysis *analysis;	/* computed on first use, then shared */
 	/* Worst outcome so far that is not an error: findings, incomplete. */
 	enum hvo_exit_status status;

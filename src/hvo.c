@@ -42,6 +42,7 @@ struct analyzer {
 	struct deviation *deviations;
 	size_t nr_deviations;
 	struct hvo_u64map entry_index;		/* shared tail frame -> vmemmap_tails[] entry */
+	const struct hvo_analyze_options *options;
 };
 
 const char *hvo_severity_name(enum hvo_severity severity)
@@ -612,6 +613,9 @@ static struct hvo_error *find_folios(struct analyzer *az)
 
 	for (size_t r = 0; r < az->vm->nr_runs; r++) {
 		const struct hvo_vmemmap_run *run = &az->vm->runs[r];
+		if (az->options && az->options->progress && (r & 1023) == 0)
+			az->options->progress(az->options->progress_arg, "scanning the memmap",
+					      (double)r / az->vm->nr_runs);
 		if (run->vaddr < az->prog->vmemmap_base)
 			continue;
 		uint64_t run_first_pfn = (run->vaddr - az->prog->vmemmap_base) / layout->size;
@@ -1181,7 +1185,7 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 					"encoding and no HVO", prog->page.size);
 
 	struct hvo_analysis *an = calloc(1, sizeof(*an));
-	struct analyzer az = { .prog = prog, .an = an, .layout = &prog->page };
+	struct analyzer az = { .prog = prog, .an = an, .layout = &prog->page, .options = options };
 	if (!an)
 		return &hvo_error_nomem;
 	an->generation = prog->generation;
@@ -1227,6 +1231,8 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 		goto err;
 	if ((err = find_folios(&az)))
 		goto err;
+	if (options && options->progress)
+		options->progress(options->progress_arg, "scanning the memmap", 1.0);
 	for (size_t f = 0; f < an->nr_folios; f++) {
 		if ((err = classify_folio(&az, f)))
 			goto err;

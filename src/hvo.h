@@ -135,6 +135,12 @@ struct hvo_analyze_options {
 	 * vmemmap_tails[] and the kernel's memmap counters.
 	 */
 	struct hvo_types *types;
+	/*
+	 * Called now and then during the scan with the share done (0..1), for
+	 * a progress bar; NULL for none.
+	 */
+	void (*progress)(void *arg, const char *what, double done);
+	void *progress_arg;
 };
 
 struct hvo_error *hvo_analyze(struct hvo_program *prog,

@@ -292,6 +292,8 @@ int main(int argc, char **argv)
 	const char *read_log = getenv("HVOINSPECT_READ_LOG");
 	if (read_log)
 		hvo_dump_track_reads(ctx.prog->dump, true);
+	/* Progress only for a person watching: stderr a terminal, no JSON. */
+	ctx.progress = isatty(STDERR_FILENO) && !ctx.json;
 	int status;
 	bool no_command = cmd_argv == default_cmd;
 	if (script_text || script_file) {
