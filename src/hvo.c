@@ -1171,6 +1171,17 @@ static struct hvo_error *check_memmap_alignment(struct analyzer *az)
 			   base, align, nr_bad);
 }
 
+/* The scratch state of one analysis; the result lives on in the analysis. */
+static void analyzer_deinit(struct analyzer *az)
+{
+	hvo_u64map_deinit(&az->tail_index);
+	hvo_u64map_deinit(&az->head_frames);
+	hvo_u64map_deinit(&az->findings_per_id);
+	hvo_u64map_deinit(&az->entry_index);
+	free(az->cache);
+	free(az->deviations);
+}
+
 struct hvo_error *hvo_analyze(struct hvo_program *prog,
 			      const struct hvo_analyze_options *options,
 			      struct hvo_analysis **ret)
@@ -1249,24 +1260,12 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 	    (err = add_note(an, "%" PRIu64 " more findings not listed (over %d of one kind)",
 			    az.nr_dropped_findings, MAX_FINDINGS_PER_ID)))
 		goto err;
-	an->total.vmemmap_pages_per_folio = 0;
-
-	hvo_u64map_deinit(&az.tail_index);
-	hvo_u64map_deinit(&az.head_frames);
-	hvo_u64map_deinit(&az.findings_per_id);
-	hvo_u64map_deinit(&az.entry_index);
-	free(az.cache);
-	free(az.deviations);
+	analyzer_deinit(&az);
 	*ret = an;
 	return NULL;
 
 err:
-	hvo_u64map_deinit(&az.tail_index);
-	hvo_u64map_deinit(&az.head_frames);
-	hvo_u64map_deinit(&az.findings_per_id);
-	hvo_u64map_deinit(&az.entry_index);
-	free(az.cache);
-	free(az.deviations);
+	analyzer_deinit(&az);
 	hvo_analysis_free(an);
 	return err;
 }
