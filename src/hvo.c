@@ -672,6 +672,13 @@ static struct hvo_error *find_folios(struct analyzer *az)
 							return err;
 						if (next_pfn > pfn + per_page)
 							break;
+					} else if (deep && hvo_page_zone(layout, &page) == HVO_ZONE_DEVICE) {
+						/*
+						 * ZONE_DEVICE (DAX) compound pages dedup their vmemmap
+						 * their own way: described, not checked.
+						 */
+						az->an->nr_device_compound++;
+						cur.end_pfn = 0;
 					} else if (deep && order >= 1 && order <= HVO_MAX_FOLIO_ORDER &&
 						   az->an->mask_mode) {
 						cur = (struct compound_cursor){
@@ -1255,6 +1262,10 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 	if (!an->deep && an->mask_mode &&
 	    (err = add_note(an, "tails of compound pages other than hugetlb folios were not "
 			    "checked (--deep reads every struct page)")))
+		goto err;
+	if (an->nr_device_compound &&
+	    (err = add_note(an, "%" PRIu64 " ZONE_DEVICE (DAX) compound pages keep their own "
+			    "vmemmap deduplication: counted, not checked", an->nr_device_compound)))
 		goto err;
 	if (az.nr_dropped_findings &&
 	    (err = add_note(an, "%" PRIu64 " more findings not listed (over %d of one kind)",

@@ -23,6 +23,8 @@
 #define HVO_MIN_HUGETLB_ORDER 9
 /* MAX_FOLIO_ORDER with hugetlb on 64-bit: ilog2(16G) - PAGE_SHIFT. */
 #define HVO_MAX_FOLIO_ORDER 22
+/* enum zone_type index of ZONE_DEVICE with DMA, DMA32, NORMAL, MOVABLE before it. */
+#define HVO_ZONE_DEVICE 4
 /* VMEMMAP_TAIL_MIN_ORDER: ilog2(2 * PAGE_SIZE / sizeof(struct page)). */
 #define HVO_VMEMMAP_TAIL_MIN_ORDER 7
 
@@ -120,6 +122,7 @@ struct hvo_analysis {
 	size_t nr_hstates;
 	bool hstates_known;
 	uint64_t nr_compound_checked;	/* non-hugetlb compound heads whose tails were checked */
+	uint64_t nr_device_compound;	/* ZONE_DEVICE compound heads seen (--deep) */
 	uint64_t nr_struct_page_frames_read;
 };
 
