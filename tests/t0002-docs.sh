@@ -12,7 +12,7 @@ test_expect_success 'every command in --help has a man page entry' '
 '
 
 test_expect_success 'every finding id the analysis can emit is documented' '
-	grep -ho "add_finding(az, \"[a-z-]*\"" "$top_srcdir"/src/*.c |
+	grep -ho "hvo_az_finding(az, \"[a-z-]*\"" "$top_srcdir"/src/*.c |
 		sed "s/.*\"\(.*\)\"/\1/" | sort -u >ids &&
 	test $(wc -l <ids) -ge 10 &&
 	while read -r id; do

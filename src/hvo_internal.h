@@ -1,0 +1,82 @@
+/*
+ * hvo_internal.h - the analysis' private state, shared by hvo.c (core,
+ * savings), hvo_folios.c (finding and classifying folios) and hvo_tails.c
+ * (shared tail pages, vmemmap_tails[], hstates).
+ */
+#ifndef HVO_HVO_INTERNAL_H
+#define HVO_HVO_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hvo.h"
+#include "u64map.h"
+
+#define PAGE_SIZE_4K UINT64_C(4096)
+#define FRAME_CACHE_SLOTS 1024
+/* Bound the findings of one kind; a note says when more were dropped. */
+#define MAX_FINDINGS_PER_ID 10000
+
+struct frame_cache_slot {
+	uint64_t frame;
+	bool valid;
+	unsigned char data[PAGE_SIZE_4K];
+};
+
+/* Tail PTEs of an optimised folio that map a frame other than its main tail. */
+struct deviation {
+	size_t folio_index;
+	uint64_t frame;
+	uint64_t vaddr;		/* first vmemmap page mapping it */
+	uint64_t nr_pages;
+};
+
+struct analyzer {
+	struct hvo_program *prog;
+	struct hvo_analysis *an;
+	const struct hvo_page_layout *layout;
+	struct hvo_vmemmap *vm;
+	struct frame_cache_slot *cache;		/* direct-mapped by frame number */
+	struct hvo_u64map tail_index;		/* tail frame -> index in an->tails */
+	struct hvo_u64map head_frames;		/* head frame -> folio index */
+	struct hvo_u64map findings_per_id;	/* id pointer -> count */
+	uint64_t nr_dropped_findings;
+	struct deviation *deviations;
+	size_t nr_deviations;
+	struct hvo_u64map entry_index;		/* shared tail frame -> vmemmap_tails[] entry */
+	const struct hvo_analyze_options *options;
+};
+
+static inline uint64_t hvo_az_pfn_vaddr(const struct analyzer *az, uint64_t pfn)
+{
+	return az->prog->vmemmap_base + pfn * az->layout->size;
+}
+
+struct hvo_error *hvo_az_note(struct hvo_analysis *an, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Record a finding; addresses come as parallel name and value arrays. */
+struct hvo_error *hvo_az_finding(struct analyzer *az, const char *id,
+				 enum hvo_severity severity, size_t nr_addresses,
+				 const char *const names[], const uint64_t values[],
+				 const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+/* The 4 KiB frame at frame, read once and cached. */
+struct hvo_error *hvo_az_read_frame(struct analyzer *az, uint64_t frame,
+				    const unsigned char **data_ret);
+/* Struct page image of pfn through the walked vmemmap mapping. */
+struct hvo_error *hvo_az_read_struct_page(struct analyzer *az, uint64_t pfn,
+					  const unsigned char **image_ret);
+/* NODATA becomes a note (the analysis is incomplete); other errors pass. */
+struct hvo_error *hvo_az_absorb_nodata(struct analyzer *az, struct hvo_error *err);
+struct hvo_error *hvo_az_record_shared_tail(struct analyzer *az, uint64_t frame,
+					    unsigned int zone, size_t *index_ret);
+
+/* The stages of hvo_analyze(), in order. */
+struct hvo_error *hvo_az_read_kernel_state(struct analyzer *az, struct hvo_types *types);
+struct hvo_error *hvo_az_find_folios(struct analyzer *az);
+struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index);
+struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az);
+struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az);
+struct hvo_error *hvo_az_check_hstates(struct analyzer *az);
+
+#endif /* HVO_HVO_INTERNAL_H */
