@@ -14,6 +14,7 @@ const struct hvo_cmd *const hvo_cmds[] = {
 	&hvo_cmd_tails,
 	&hvo_cmd_folios,
 	&hvo_cmd_decode,
+	&hvo_cmd_page,
 	&hvo_cmd_map,
 	&hvo_cmd_info,
 	&hvo_cmd_vmcoreinfo,

@@ -54,6 +54,7 @@ extern const struct hvo_cmd hvo_cmd_savings;
 extern const struct hvo_cmd hvo_cmd_tails;
 extern const struct hvo_cmd hvo_cmd_folios;
 extern const struct hvo_cmd hvo_cmd_decode;
+extern const struct hvo_cmd hvo_cmd_page;
 extern const struct hvo_cmd hvo_cmd_slice;
 extern const struct hvo_cmd hvo_cmd_rd;
 extern const struct hvo_cmd hvo_cmd_pte;

@@ -114,7 +114,7 @@ static const char *tail_kind_name(enum hvo_tail_kind kind)
 static struct hvo_error *decode_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 {
 	if (argc != 2)
-		return hvo_error_create(HVO_ERROR_USAGE, "decode: expects one ADDR or PFN");
+		return hvo_error_create(HVO_ERROR_USAGE, "%s: expects one ADDR or PFN", argv[0]);
 	uint64_t pfn = 0;
 	struct hvo_error *err = parse_target(ctx, argv[1], &pfn);
 	if (err)
@@ -210,6 +210,16 @@ const struct hvo_cmd hvo_cmd_decode = {
 		"or compound_head, whether it is a tail, the order a mask encodes, the head\n"
 		"it resolves to and whether that head agrees (PG_head set, folio order\n"
 		"equal to the mask's).  Legacy fake heads are recognised.",
+	.needs_dump = true,
+	.exec = decode_exec,
+};
+
+/* crash users type `page`; it is the same view. */
+const struct hvo_cmd hvo_cmd_page = {
+	.name = "page",
+	.args = "ADDR|PFN",
+	.summary = "alias of decode",
+	.help = "The same as decode: one struct page, its flags, tail encoding and head.",
 	.needs_dump = true,
 	.exec = decode_exec,
 };

@@ -232,6 +232,35 @@ struct hvo_error *hvo_kallsyms_lookup(const struct hvo_kallsyms *ks, const char 
 	return hvo_kallsyms_lookup_type(ks, name, address_ret, NULL);
 }
 
+const char *hvo_kallsyms_complete(const struct hvo_kallsyms *ks, const char *prefix,
+				  size_t *cursor)
+{
+	size_t len = strlen(prefix);
+	size_t i = *cursor;
+	if (i == 0) {
+		/* First name not below the prefix: entries are sorted by name. */
+		size_t lo = 0, hi = ks->nr_entries;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(ks->entries[mid].name, prefix) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = lo;
+	}
+	/* Skip duplicates of the name just returned. */
+	while (i < ks->nr_entries && i > 0 && *cursor &&
+	       !strcmp(ks->entries[i].name, ks->entries[i - 1].name))
+		i++;
+	if (i >= ks->nr_entries || strncmp(ks->entries[i].name, prefix, len)) {
+		*cursor = ks->nr_entries;
+		return NULL;
+	}
+	*cursor = i + 1;
+	return ks->entries[i].name;
+}
+
 size_t hvo_kallsyms_count(const struct hvo_kallsyms *ks)
 {
 	return ks->nr_entries;

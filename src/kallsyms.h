@@ -76,6 +76,12 @@ struct hvo_error *hvo_kallsyms_lookup_type(const struct hvo_kallsyms *ks, const 
 					   uint64_t *address_ret, char *type_ret);
 
 size_t hvo_kallsyms_count(const struct hvo_kallsyms *ks);
+/*
+ * Names starting with prefix, one per call, in order: start with *cursor
+ * 0; NULL when there are no more.
+ */
+const char *hvo_kallsyms_complete(const struct hvo_kallsyms *ks, const char *prefix,
+				  size_t *cursor);
 enum hvo_kallsyms_encoding hvo_kallsyms_encoding(const struct hvo_kallsyms *ks);
 
 #endif /* HVO_KALLSYMS_H */

@@ -272,6 +272,66 @@ static char *set_generator(const char *text, int state)
 	return NULL;
 }
 
+/* The shell's context, for completion of symbols; set while the shell runs. */
+static struct hvo_cmd_ctx *completion_ctx;
+
+#define RECENT_ADDRESSES 16
+static char *recent[RECENT_ADDRESSES];
+static size_t nr_recent;
+
+/* Remember the address arguments of decode, pte and rd, newest first. */
+static void remember_addresses(int argc, char **argv)
+{
+	if (strcmp(argv[0], "decode") && strcmp(argv[0], "pte") && strcmp(argv[0], "rd"))
+		return;
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		char *copy = strdup(argv[i]);
+		if (!copy)
+			return;
+		free(recent[RECENT_ADDRESSES - 1]);
+		memmove(recent + 1, recent, (RECENT_ADDRESSES - 1) * sizeof(recent[0]));
+		recent[0] = copy;
+		if (nr_recent < RECENT_ADDRESSES)
+			nr_recent++;
+		break;
+	}
+}
+
+/* Arguments: recent addresses, then kernel symbols from the dump. */
+static char *argument_generator(const char *text, int state)
+{
+	static size_t recent_index, cursor;
+	static bool symbols_done;
+	if (!state) {
+		recent_index = 0;
+		cursor = 0;
+		symbols_done = false;
+	}
+	size_t len = strlen(text);
+	while (recent_index < nr_recent) {
+		const char *word = recent[recent_index++];
+		if (!strncmp(word, text, len))
+			return strdup(word);
+	}
+	if (symbols_done || !len || !completion_ctx || text[0] == '0')
+		return NULL;
+	struct hvo_types *types;
+	struct hvo_error *err = hvo_cmd_types(completion_ctx, &types);
+	if (err) {
+		hvo_error_destroy(err);
+		symbols_done = true;
+		return NULL;
+	}
+	const char *name = hvo_types_complete_symbol(types, text, &cursor);
+	if (!name) {
+		symbols_done = true;
+		return NULL;
+	}
+	return strdup(name);
+}
+
 static char **complete(const char *text, int start, int end)
 {
 	(void)end;
@@ -286,7 +346,7 @@ static char **complete(const char *text, int start, int end)
 		return rl_completion_matches(text, command_generator);
 	if (!strncmp(rl_line_buffer + first, "set", 3))
 		return rl_completion_matches(text, set_generator);
-	return NULL;
+	return rl_completion_matches(text, argument_generator);
 }
 
 static char *history_path(void)
@@ -352,6 +412,7 @@ static void show_output(const char *text, size_t size)
 int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
 {
 	rl_readline_name = "hvoinspect";
+	completion_ctx = ctx;
 	rl_attempted_completion_function = complete;
 	char *hist = history_path();
 	if (hist)
@@ -392,6 +453,7 @@ int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
 			hvo_shell_free_argv(argc, argv);
 			continue;
 		}
+		remember_addresses(argc, argv);
 		/* Capture the output so long results can go through the pager. */
 		char *text = NULL;
 		size_t size = 0;
@@ -423,5 +485,9 @@ int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
 		write_history(hist);
 		free(hist);
 	}
+	for (size_t i = 0; i < nr_recent; i++)
+		free(recent[i]);
+	nr_recent = 0;
+	completion_ctx = NULL;
 	return HVO_EXIT_OK;
 }

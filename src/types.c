@@ -261,6 +261,14 @@ void hvo_types_close(struct hvo_types *types)
 	free(types);
 }
 
+const char *hvo_types_complete_symbol(const struct hvo_types *types, const char *prefix,
+				      size_t *cursor)
+{
+	if (!types->kallsyms)
+		return NULL;
+	return hvo_kallsyms_complete(types->kallsyms, prefix, cursor);
+}
+
 const char *const *hvo_types_notes(const struct hvo_types *types)
 {
 	return (const char *const *)types->notes;

@@ -95,6 +95,10 @@ struct hvo_error *hvo_types_symbol(struct hvo_types *types, const char *name,
 				   uint64_t *address_ret,
 				   enum hvo_types_provider *provider_ret);
 
+/* Symbol names from the dump's kallsyms starting with prefix (for completion). */
+const char *hvo_types_complete_symbol(const struct hvo_types *types, const char *prefix,
+				      size_t *cursor);
+
 /* Providers in use and why others are not, for `info`: NULL-terminated. */
 const char *const *hvo_types_notes(const struct hvo_types *types);
 

@@ -48,7 +48,7 @@ def send(text):
     os.write(fd, text.encode())
 
 
-prompt = b"> "
+prompt = b"-amd64> "   # the prompt names the release; "> " alone appears in output
 banner = read_until(prompt)
 assert "Type 'help'" in banner, banner
 assert b"hvo 7.2.13" in banner.encode() or "hvo 7.2.13" in banner, banner
@@ -75,6 +75,16 @@ read_until(prompt)
 send("folios\n")
 out = read_until(prompt)
 assert "PG:" not in out and out.count("hvo-shared-tail") == 180, out[-300:]
+
+send("pte nr_memmap_pag\t\n")   # completes a kernel symbol from the dump's kallsyms
+out = read_until(prompt)
+assert "-> physical" in out, out
+
+send("decode 0x141005\n")
+read_until(prompt)
+send("decode 0x141\t\n")       # completes a recent address
+out = read_until(prompt)
+assert "pfn 0x141005" in out, out
 
 send("bogus\n")
 out = read_until(prompt)
