@@ -1,0 +1,57 @@
+/*
+ * fuzz_btf.c - the BTF provider on a hostile blob: libbpf's parser behind
+ * hvo_btf_parse() (which bounds the size), then every query the analysis
+ * makes, plus a few paths through nested and qualified members.
+ */
+#include <stdint.h>
+
+#include "types_btf.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const structs[] = {
+	"page", "folio", "zone", "pglist_data", "hstate", "mem_section", "free_area",
+	"nodemask_t", "uts_namespace",
+};
+
+static const char *const members[][2] = {
+	{ "page", "flags" }, { "page", "flags.f" }, { "page", "compound_info" },
+	{ "page", "compound_head" }, { "page", "_refcount" }, { "page", "private" },
+	{ "folio", "_nr_pages" }, { "zone", "vmemmap_tails" }, { "zone", "spanned_pages" },
+	{ "pglist_data", "node_zones" }, { "pglist_data", "vmemmap_tails" },
+	{ "pglist_data", "name" }, { "pglist_data", "qualified" },
+	{ "hstate", "order" }, { "hstate", "nr_huge_pages_node" },
+	{ "hstate", "free_huge_pages_node" }, { "hstate", "hugepage_freelists" },
+	{ "hstate", "name" }, { "hstate", "order.x" },
+};
+
+static const char *const enumerators[] = {
+	"HPG_vmemmap_optimized", "HPG_restore_reserve", "NR_MEMMAP_PAGES",
+	"NR_MEMMAP_BOOT_PAGES", "PG_head", "PGTY_hugetlb", "ZONE_MOVABLE", "MAX_NR_ZONES",
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct hvo_btf *btf;
+	struct hvo_error *err = hvo_btf_parse(data, size, &btf);
+	if (err) {
+		hvo_error_destroy(err);
+		return 0;
+	}
+	(void)hvo_btf_nr_types(btf);
+	(void)hvo_btf_size(btf);
+	for (size_t i = 0; i < sizeof(structs) / sizeof(structs[0]); i++) {
+		uint64_t struct_size;
+		hvo_error_destroy(hvo_btf_struct_size(btf, structs[i], &struct_size));
+	}
+	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		struct hvo_member m;
+		hvo_error_destroy(hvo_btf_member(btf, members[i][0], members[i][1], &m));
+	}
+	for (size_t i = 0; i < sizeof(enumerators) / sizeof(enumerators[0]); i++) {
+		int64_t value;
+		hvo_error_destroy(hvo_btf_enum_value(btf, enumerators[i], &value));
+	}
+	hvo_btf_free(btf);
+	return 0;
+}
