@@ -68,6 +68,7 @@ struct hvo_folio {
 	enum hvo_folio_state state;
 	bool flag_optimized;		/* HPG_vmemmap_optimized in head->private */
 	uint64_t private;
+	uint64_t head_flags;		/* the head's page->flags, raw */
 	uint64_t head_frame;		/* frame backing the head's vmemmap page */
 	uint64_t tail_frame;		/* frame the tails map (shared tail or head) */
 	uint64_t nr_vmemmap_pages;

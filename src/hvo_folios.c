@@ -337,6 +337,7 @@ static struct hvo_error *add_hugetlb_head(struct analyzer *az, uint64_t pfn,
 		.node = hvo_page_node(layout, head),
 		.zone = hvo_page_zone(layout, head),
 		.private = head->private,
+		.head_flags = head->flags,
 		.flag_optimized = head->private & (UINT64_C(1) << HVO_HPG_VMEMMAP_OPTIMIZED_BIT),
 	};
 	*next_pfn_ret = pfn + (UINT64_C(1) << order);

@@ -215,3 +215,69 @@ err:
 	free(counts);
 	return err;
 }
+
+struct hvo_error *hvo_kstate_zone_spans(struct hvo_program *prog, struct hvo_types *types,
+					struct hvo_zone_span **spans_ret, size_t *nr_ret)
+{
+	struct hvo_member zones, start, spanned;
+	uint64_t zone_size, node_data, nr_node_slots;
+	struct hvo_error *err;
+	if ((err = hvo_types_member(types, "pglist_data", "node_zones", &zones)) ||
+	    (err = hvo_types_struct_size(types, "zone", &zone_size, NULL)) ||
+	    (err = hvo_types_member(types, "zone", "zone_start_pfn", &start)) ||
+	    (err = hvo_types_member(types, "zone", "spanned_pages", &spanned)))
+		return err;
+	err = hvo_vmcoreinfo_u64(prog->vmcoreinfo, "SYMBOL(node_data)", &node_data);
+	if (err == &hvo_error_not_found)
+		err = hvo_types_symbol(types, "node_data", &node_data, NULL);
+	if (err)
+		return err;
+	err = hvo_vmcoreinfo_u64(prog->vmcoreinfo, "LENGTH(node_data)", &nr_node_slots);
+	if (err == &hvo_error_not_found) {
+		nr_node_slots = MAX_NODES;
+		err = NULL;
+	}
+	if (err)
+		return err;
+	if (nr_node_slots > MAX_NODES)
+		nr_node_slots = MAX_NODES;
+	uint64_t nr_zones = zones.array_len ? zones.array_len : 1;
+	if (nr_zones > MAX_ZONES || start.size != 8 || spanned.size != 8 ||
+	    start.offset + 8 > zone_size || spanned.offset + 8 > zone_size)
+		return hvo_error_create(HVO_ERROR_INVALID, "struct zone layout is not plausible");
+	struct hvo_zone_span *spans = NULL;
+	size_t nr = 0;
+	for (uint64_t node = 0; node < nr_node_slots; node++) {
+		uint64_t pgdat;
+		if ((err = hvo_dump_read_u64(prog->dump, HVO_VIRT, node_data + node * 8, &pgdat,
+					     "node_data[] slot")))
+			goto err;
+		if (!pgdat)
+			continue;
+		for (uint64_t z = 0; z < nr_zones; z++) {
+			uint64_t zone = pgdat + zones.offset + z * zone_size, first, count;
+			if ((err = hvo_dump_read_u64(prog->dump, HVO_VIRT, zone + start.offset, &first,
+						     "zone.zone_start_pfn")) ||
+			    (err = hvo_dump_read_u64(prog->dump, HVO_VIRT, zone + spanned.offset, &count,
+						     "zone.spanned_pages")))
+				goto err;
+			if (!count)
+				continue;
+			struct hvo_zone_span *grown = realloc(spans, (nr + 1) * sizeof(*grown));
+			if (!grown) {
+				err = &hvo_error_nomem;
+				goto err;
+			}
+			spans = grown;
+			spans[nr++] = (struct hvo_zone_span){
+				.node = node, .zone = z, .start_pfn = first, .spanned_pages = count,
+			};
+		}
+	}
+	*spans_ret = spans;
+	*nr_ret = nr;
+	return NULL;
+err:
+	free(spans);
+	return err;
+}
