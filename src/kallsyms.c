@@ -17,10 +17,44 @@ struct kallsyms_entry {
 
 struct hvo_kallsyms {
 	char *pool;
-	struct kallsyms_entry *entries;	/* sorted by name, then index */
+	struct kallsyms_entry *entries;	/* in the kernel's (address) order */
 	size_t nr_entries;
 	enum hvo_kallsyms_encoding encoding;
+	/*
+	 * Lookups go through a hash of the names (a sort of 200k names cost a
+	 * third of a whole report); completion sorts a copy on first use.
+	 */
+	uint32_t *slots;		/* entry index + 1, 0 = empty; power-of-two size */
+	size_t nr_slots;
+	struct kallsyms_entry *sorted;	/* by name, then index; NULL until needed */
 };
+
+static uint64_t name_hash(const char *name)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);	/* FNV-1a */
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+static struct hvo_error *build_index(struct hvo_kallsyms *ks)
+{
+	size_t nr_slots = 16;
+	while (nr_slots < ks->nr_entries * 2)
+		nr_slots *= 2;
+	ks->slots = calloc(nr_slots, sizeof(*ks->slots));
+	if (!ks->slots)
+		return &hvo_error_nomem;
+	ks->nr_slots = nr_slots;
+	/* In index order, so the first match a probe meets is the lowest index. */
+	for (size_t i = 0; i < ks->nr_entries; i++) {
+		size_t slot = name_hash(ks->entries[i].name) & (nr_slots - 1);
+		while (ks->slots[slot])
+			slot = (slot + 1) & (nr_slots - 1);
+		ks->slots[slot] = (uint32_t)i + 1;
+	}
+	return NULL;
+}
 
 const char *hvo_kallsyms_encoding_name(enum hvo_kallsyms_encoding encoding)
 {
@@ -190,7 +224,8 @@ struct hvo_error *hvo_kallsyms_decode(const struct hvo_kallsyms_tables *t,
 	ks->nr_entries = t->num_syms;
 	for (size_t i = 0; i < ks->nr_entries; i++)
 		ks->entries[i].name = ks->pool + (uintptr_t)ks->entries[i].name;
-	qsort(ks->entries, ks->nr_entries, sizeof(*ks->entries), compare_entries);
+	if ((err = build_index(ks)))
+		goto err;
 	*ret = ks;
 	return NULL;
 err:
@@ -203,6 +238,8 @@ void hvo_kallsyms_free(struct hvo_kallsyms *ks)
 	if (!ks)
 		return;
 	free(ks->entries);
+	free(ks->sorted);
+	free(ks->slots);
 	free(ks->pool);
 	free(ks);
 }
@@ -210,20 +247,19 @@ void hvo_kallsyms_free(struct hvo_kallsyms *ks)
 struct hvo_error *hvo_kallsyms_lookup_type(const struct hvo_kallsyms *ks, const char *name,
 					   uint64_t *address_ret, char *type_ret)
 {
-	size_t lo = 0, hi = ks->nr_entries;
-	while (lo < hi) {	/* first entry >= name */
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(ks->entries[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == ks->nr_entries || strcmp(ks->entries[lo].name, name) != 0)
+	if (!ks->nr_slots)
 		return &hvo_error_not_found;
-	*address_ret = ks->entries[lo].address;
-	if (type_ret)
-		*type_ret = ks->entries[lo].type;
-	return NULL;
+	size_t slot = name_hash(name) & (ks->nr_slots - 1);
+	for (; ks->slots[slot]; slot = (slot + 1) & (ks->nr_slots - 1)) {
+		const struct kallsyms_entry *entry = &ks->entries[ks->slots[slot] - 1];
+		if (strcmp(entry->name, name))
+			continue;
+		*address_ret = entry->address;
+		if (type_ret)
+			*type_ret = entry->type;
+		return NULL;
+	}
+	return &hvo_error_not_found;
 }
 
 struct hvo_error *hvo_kallsyms_lookup(const struct hvo_kallsyms *ks, const char *name,
@@ -232,9 +268,19 @@ struct hvo_error *hvo_kallsyms_lookup(const struct hvo_kallsyms *ks, const char 
 	return hvo_kallsyms_lookup_type(ks, name, address_ret, NULL);
 }
 
-const char *hvo_kallsyms_complete(const struct hvo_kallsyms *ks, const char *prefix,
+const char *hvo_kallsyms_complete(const struct hvo_kallsyms *cks, const char *prefix,
 				  size_t *cursor)
 {
+	/* The sorted copy is a cache: logically const. */
+	struct hvo_kallsyms *ks = (struct hvo_kallsyms *)cks;
+	if (!ks->sorted) {
+		ks->sorted = malloc((ks->nr_entries ? ks->nr_entries : 1) * sizeof(*ks->sorted));
+		if (!ks->sorted)
+			return NULL;
+		memcpy(ks->sorted, ks->entries, ks->nr_entries * sizeof(*ks->sorted));
+		qsort(ks->sorted, ks->nr_entries, sizeof(*ks->sorted), compare_entries);
+	}
+	const struct kallsyms_entry *entries = ks->sorted;
 	size_t len = strlen(prefix);
 	size_t i = *cursor;
 	if (i == 0) {
@@ -242,7 +288,7 @@ const char *hvo_kallsyms_complete(const struct hvo_kallsyms *ks, const char *pre
 		size_t lo = 0, hi = ks->nr_entries;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
-			if (strcmp(ks->entries[mid].name, prefix) < 0)
+			if (strcmp(entries[mid].name, prefix) < 0)
 				lo = mid + 1;
 			else
 				hi = mid;
@@ -251,14 +297,14 @@ const char *hvo_kallsyms_complete(const struct hvo_kallsyms *ks, const char *pre
 	}
 	/* Skip duplicates of the name just returned. */
 	while (i < ks->nr_entries && i > 0 && *cursor &&
-	       !strcmp(ks->entries[i].name, ks->entries[i - 1].name))
+	       !strcmp(entries[i].name, entries[i - 1].name))
 		i++;
-	if (i >= ks->nr_entries || strncmp(ks->entries[i].name, prefix, len)) {
+	if (i >= ks->nr_entries || strncmp(entries[i].name, prefix, len)) {
 		*cursor = ks->nr_entries;
 		return NULL;
 	}
 	*cursor = i + 1;
-	return ks->entries[i].name;
+	return entries[i].name;
 }
 
 size_t hvo_kallsyms_count(const struct hvo_kallsyms *ks)
