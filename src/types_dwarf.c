@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gelf.h>
@@ -665,6 +666,35 @@ static struct hvo_error *elf_failure(struct hvo_dwarf *d, const char *what)
 				elf_errmsg(-1));
 }
 
+/*
+ * Every section with file contents lies inside the file.  libdwarf
+ * 20210528 allocates a section's sh_size before reading it, so a header
+ * claiming 40 GiB would otherwise be believed.
+ */
+static struct hvo_error *check_sections(struct hvo_dwarf *d)
+{
+	struct stat st;
+	if (fstat(d->fd, &st) < 0)
+		return hvo_error_errno(errno, "cannot stat '%s'", d->path);
+	uint64_t file_size = (uint64_t)st.st_size;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(d->elf, scn))) {
+		GElf_Shdr shdr;
+		if (!gelf_getshdr(scn, &shdr))
+			return elf_failure(d, "section header");
+		if (shdr.sh_type == SHT_NOBITS || shdr.sh_type == SHT_NULL)
+			continue;
+		if (shdr.sh_offset > file_size || shdr.sh_size > file_size - shdr.sh_offset)
+			return hvo_error_create(HVO_ERROR_FORMAT,
+						"'%s': ELF section %zu (%" PRIu64 " bytes at offset %"
+						PRIu64 ") extends past the end of the file (%" PRIu64
+						" bytes)", d->path, elf_ndxscn(scn),
+						(uint64_t)shdr.sh_size, (uint64_t)shdr.sh_offset,
+						file_size);
+	}
+	return NULL;
+}
+
 /* The GNU build id from the SHT_NOTE sections. */
 static struct hvo_error *read_build_id(struct hvo_dwarf *d)
 {
@@ -828,7 +858,7 @@ struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret)
 		err = hvo_error_create(HVO_ERROR_FORMAT, "'%s' is not an ELF file", path);
 		goto err;
 	}
-	if ((err = read_build_id(d)) || (err = read_symbols(d)))
+	if ((err = check_sections(d)) || (err = read_build_id(d)) || (err = read_symbols(d)))
 		goto err;
 
 	Dwarf_Error e = NULL;
