@@ -25,7 +25,8 @@ static struct hvo_error *read_exact(int fd, uint64_t offset, void *buf, size_t l
 {
 	size_t done = 0;
 	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, offset + done);
+		/* Offsets stay within the file or FLAT_MAX_OFFSET: they fit off_t. */
+		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(offset + done));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -52,7 +53,8 @@ static struct hvo_error *copy_record(int in_fd, uint64_t in_offset, int out_fd,
 			return err;
 		size_t done = 0;
 		while (done < chunk) {
-			ssize_t n = pwrite(out_fd, buf + done, chunk - done, out_offset + done);
+			ssize_t n = pwrite(out_fd, buf + done, chunk - done,
+					   (off_t)(out_offset + done));
 			if (n < 0) {
 				if (errno == EINTR)
 					continue;
@@ -81,7 +83,7 @@ struct hvo_error *hvo_flat_reassemble(int fd, int *data_fd_ret, bool *flattened_
 	if (n < 0)
 		return hvo_error_errno(errno, "reading the file header");
 	if ((size_t)n < sizeof(header) ||
-	    strncmp(header.signature, FLAT_SIGNATURE, sizeof(header.signature)))
+	    strncmp(header.signature, FLAT_SIGNATURE, sizeof(header.signature)) != 0)
 		return NULL;	/* not flattened: libkdumpfile reads it directly */
 	if (be64toh(header.type) != FLAT_TYPE || be64toh(header.version) != FLAT_VERSION)
 		return hvo_error_create(HVO_ERROR_FORMAT,

@@ -217,7 +217,7 @@ struct hvo_error *hvo_kallsyms_decode(const struct hvo_kallsyms_tables *t,
 			.name = (const char *)(uintptr_t)pool_len,	/* fixed up below */
 			.address = address,
 			.index = i,
-			.type = len ? buf[0] : '?',
+			.type = len ? buf[0] : (char)'?',
 		};
 		pool_len += name_len + 1;
 	}
@@ -252,7 +252,7 @@ struct hvo_error *hvo_kallsyms_lookup_type(const struct hvo_kallsyms *ks, const 
 	size_t slot = name_hash(name) & (ks->nr_slots - 1);
 	for (; ks->slots[slot]; slot = (slot + 1) & (ks->nr_slots - 1)) {
 		const struct kallsyms_entry *entry = &ks->entries[ks->slots[slot] - 1];
-		if (strcmp(entry->name, name))
+		if (strcmp(entry->name, name) != 0)
 			continue;
 		*address_ret = entry->address;
 		if (type_ret)

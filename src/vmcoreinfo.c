@@ -132,10 +132,10 @@ static void mark_duplicates(struct hvo_vmcoreinfo *vi)
 		struct hvo_vmcoreinfo_entry *a = &vi->entries[i];
 		for (size_t j = i + 1; j < vi->nr_entries; j++) {
 			struct hvo_vmcoreinfo_entry *b = &vi->entries[j];
-			if (strcmp(a->key, b->key))
+			if (strcmp(a->key, b->key) != 0)
 				continue;
 			a->nr_duplicates++;
-			if (strcmp(a->value, b->value))
+			if (strcmp(a->value, b->value) != 0)
 				a->conflicting = 1;
 		}
 	}
