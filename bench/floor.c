@@ -32,6 +32,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: %s\n", kdump_get_err(ctx));
 		return 2;
 	}
+	/* As hvoinspect does: x86_64 when the header names no architecture, then Linux. */
+	const char *arch;
+	if (kdump_get_string_attr(ctx, KDUMP_ATTR_ARCH_NAME, &arch) != KDUMP_OK)
+		kdump_set_string_attr(ctx, KDUMP_ATTR_ARCH_NAME, KDUMP_ARCH_X86_64);
+	if (kdump_set_string_attr(ctx, KDUMP_ATTR_OSTYPE, "linux") != KDUMP_OK) {
+		fprintf(stderr, "floor: %s\n", kdump_get_err(ctx));
+		return 2;
+	}
 	unsigned char page[4096];
 	uint64_t pfn, nr = 0, bad = 0;
 	while (fscanf(list, "%" SCNu64, &pfn) == 1) {
@@ -43,5 +51,6 @@ int main(int argc, char **argv)
 	printf("%" PRIu64 " pages read, %" PRIu64 " not in dump\n", nr, bad);
 	kdump_free(ctx);
 	fclose(list);
-	return 0;
+	/* A floor that did not read the pages measures nothing. */
+	return bad ? 1 : 0;
 }
