@@ -299,7 +299,7 @@ const char *hvo_kallsyms_complete(const struct hvo_kallsyms *cks, const char *pr
 	while (i < ks->nr_entries && i > 0 && *cursor &&
 	       !strcmp(entries[i].name, entries[i - 1].name))
 		i++;
-	if (i >= ks->nr_entries || strncmp(entries[i].name, prefix, len)) {
+	if (i >= ks->nr_entries || strncmp(entries[i].name, prefix, len) != 0) {
 		*cursor = ks->nr_entries;
 		return NULL;
 	}

@@ -326,15 +326,24 @@ const char *hvo_generation_name(enum hvo_generation gen)
 struct hvo_error *hvo_parse_release(const char *release, unsigned int *major_ret,
 				    unsigned int *minor_ret)
 {
-	unsigned int major, minor;
-	int consumed = 0;
-	if (!release || sscanf(release, "%3u.%3u%n", &major, &minor, &consumed) != 2 ||
-	    consumed == 0)
+	/* One to three digits each; sscanf's %u would also take a sign or spaces. */
+	unsigned int number[2] = { 0, 0 };
+	const char *p = release;
+	for (int i = 0; p && i < 2; i++) {
+		int digits = 0;
+		for (; digits < 3 && *p >= '0' && *p <= '9'; p++, digits++)
+			number[i] = number[i] * 10 + (unsigned int)(*p - '0');
+		if (digits == 0 || (i == 0 && *p != '.'))
+			p = NULL;
+		else if (i == 0)
+			p++;
+	}
+	if (!p)
 		return hvo_error_create(HVO_ERROR_INVALID,
 					"kernel release '%s' does not start with MAJOR.MINOR",
 					release ? release : "");
-	*major_ret = major;
-	*minor_ret = minor;
+	*major_ret = number[0];
+	*minor_ret = number[1];
 	return NULL;
 }
 
