@@ -677,20 +677,24 @@ static struct hvo_error *check_sections(struct hvo_dwarf *d)
 	if (fstat(d->fd, &st) < 0)
 		return hvo_error_errno(errno, "cannot stat '%s'", d->path);
 	uint64_t file_size = (uint64_t)st.st_size;
-	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(d->elf, scn))) {
+	size_t nr_sections;
+	if (elf_getshdrnum(d->elf, &nr_sections) != 0)
+		return elf_failure(d, "section count");
+	/* From section 0, which libdwarf loads too (elf_nextscn() skips it). */
+	for (size_t i = 0; i < nr_sections; i++) {
+		Elf_Scn *scn = elf_getscn(d->elf, i);
 		GElf_Shdr shdr;
-		if (!gelf_getshdr(scn, &shdr))
+		if (!scn || !gelf_getshdr(scn, &shdr))
 			return elf_failure(d, "section header");
-		if (shdr.sh_type == SHT_NOBITS || shdr.sh_type == SHT_NULL)
+		/* Section 0's size may hold the section count (extended numbering). */
+		if (shdr.sh_type == SHT_NOBITS || (i == 0 && shdr.sh_type == SHT_NULL))
 			continue;
 		if (shdr.sh_offset > file_size || shdr.sh_size > file_size - shdr.sh_offset)
 			return hvo_error_create(HVO_ERROR_FORMAT,
 						"'%s': ELF section %zu (%" PRIu64 " bytes at offset %"
 						PRIu64 ") extends past the end of the file (%" PRIu64
-						" bytes)", d->path, elf_ndxscn(scn),
-						(uint64_t)shdr.sh_size, (uint64_t)shdr.sh_offset,
-						file_size);
+						" bytes)", d->path, i, (uint64_t)shdr.sh_size,
+						(uint64_t)shdr.sh_offset, file_size);
 	}
 	return NULL;
 }
