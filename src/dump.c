@@ -16,6 +16,7 @@
 
 #include "dump.h"
 #include "flat.h"
+#include "kdump_check.h"
 
 /* libkdumpfile's page cache, in pages (measured: see the bench notes). */
 #define HVO_KDUMP_CACHE_PAGES 32
@@ -365,6 +366,15 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 	if (dump->data_fd < 0)
 		dump->data_fd = dump->fd;
 
+	/* libkdumpfile 0.5.1 trusts the tables of a kdump-compressed file. */
+	struct stat data_st;
+	if (fstat(dump->data_fd, &data_st)) {
+		err = hvo_error_errno(errno, "cannot stat the dump data");
+		goto err;
+	}
+	err = hvo_kdump_check(dump->data_fd, (uint64_t)data_st.st_size);
+	if (err)
+		goto err;
 	err = open_kdump(dump);
 	if (err)
 		goto err;

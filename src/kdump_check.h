@@ -1,0 +1,21 @@
+/*
+ * kdump_check.h - sanity checks of a kdump-compressed file's tables before
+ * libkdumpfile trusts them.
+ *
+ * libkdumpfile 0.5.1 allocates what the header says and reads a page
+ * descriptor's size into a block-sized buffer without checking it (found by
+ * fuzzing: a heap overflow and multi-GB allocations from a 100 KB file).
+ * Reading the format stays libkdumpfile's job; this only refuses files whose
+ * header or page descriptors point outside the file or exceed the block size.
+ */
+#ifndef HVO_KDUMP_CHECK_H
+#define HVO_KDUMP_CHECK_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+/* fd holds a "KDUMP   " file of file_size bytes: check it; else NULL. */
+struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size);
+
+#endif /* HVO_KDUMP_CHECK_H */
