@@ -394,8 +394,27 @@ static struct hvo_error *check_compound_tail(struct analyzer *az, const struct c
  * on mask-mode kernels every other compound page's tails are checked
  * against their head's order.
  */
+/* The first vmemmap frame a filter or a corrupted table left out: one note. */
+static struct hvo_error *note_missing(struct analyzer *az, uint64_t paddr)
+{
+	if (az->an->incomplete)
+		return NULL;
+	az->an->incomplete = true;
+	return hvo_az_note(az->an, "incomplete: the vmemmap frame at physical 0x%" PRIx64
+			   " (and maybe others) is not in the dump", paddr);
+}
+
+static struct hvo_error *note_unbacked(struct analyzer *az, const struct hvo_vmemmap_run *run)
+{
+	az->an->incomplete = true;
+	return hvo_az_note(az->an, "%" PRIu64 " vmemmap pages from 0x%" PRIx64 " map frames from "
+			   "physical 0x%" PRIx64 ", beyond the dump's memory: not read",
+			   run->nr_pages, run->vaddr, run->paddr);
+}
+
 struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 {
+	const uint64_t max_paddr = hvo_dump_max_pfn(az->prog->dump) * PAGE_SIZE_4K;
 	const struct hvo_page_layout *layout = az->layout;
 	const uint64_t per_page = PAGE_SIZE_4K / layout->size;
 	/*
@@ -416,6 +435,15 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 					      (double)r / az->vm->nr_runs);
 		if (run->vaddr < az->prog->vmemmap_base)
 			continue;
+		/*
+		 * A corrupted table can map vmemmap to frames the dump cannot hold:
+		 * skip such a run whole instead of failing one read per page.
+		 */
+		if (max_paddr && run->paddr >= max_paddr) {
+			if ((err = note_unbacked(az, run)))
+				return err;
+			continue;
+		}
 		uint64_t run_first_pfn = (run->vaddr - az->prog->vmemmap_base) / layout->size;
 		uint64_t run_end_pfn = run_first_pfn + run->nr_pages * per_page;
 		uint64_t pfn = run_first_pfn > next_pfn ? run_first_pfn : next_pfn;
@@ -429,6 +457,16 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 			if ((++nr_pages_scanned & 0xfff) == 0 && (err = hvo_interrupt_check()))
 				return err;
 			const unsigned char *image;
+			uint64_t paddr;
+			/* A frame the dump does not store: skip it without making an error. */
+			if (hvo_vmemmap_translate(az->vm, hvo_az_pfn_vaddr(az, pfn), &paddr, NULL) &&
+			    !hvo_dump_has_page(az->prog->dump, paddr)) {
+				if ((err = note_missing(az, paddr)))
+					return err;
+				cur.end_pfn = 0;
+				pfn += step;
+				continue;
+			}
 			err = hvo_az_read_struct_page(az, pfn, &image);
 			if (err) {
 				if ((err = hvo_az_absorb_nodata(az, err)))

@@ -51,11 +51,12 @@ static struct hvo_error *read_at(int fd, uint64_t offset, void *buf, size_t len)
 struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size)
 {
 	unsigned char header[DH_SIZE];
+	ssize_t got = pread(fd, header, 8, 0);
+	if (got != 8 || memcmp(header, "KDUMP   ", 8))
+		return NULL;	/* not kdump-compressed: nothing to check here */
 	struct hvo_error *err = read_at(fd, 0, header, sizeof(header));
 	if (err)
 		return err;
-	if (memcmp(header, "KDUMP   ", 8))
-		return NULL;
 	uint32_t block_size = get32(header + DH_BLOCK_SIZE);
 	uint32_t sub_hdr_blocks = get32(header + DH_SUB_HDR_SIZE);
 	uint32_t bitmap_blocks = get32(header + DH_BITMAP_BLOCKS);
