@@ -33,6 +33,26 @@ struct hvo_error *hvo_kstate_memmap_counters(struct hvo_program *prog,
 	return NULL;
 }
 
+/* node_data[] (struct pglist_data *[MAX_NUMNODES]): where, and how many slots. */
+static struct hvo_error *node_data_slots(struct hvo_program *prog, struct hvo_types *types,
+					 uint64_t *address_ret, uint64_t *nr_ret)
+{
+	struct hvo_error *err = hvo_vmcoreinfo_u64(prog->vmcoreinfo, "SYMBOL(node_data)",
+						   address_ret);
+	if (err == &hvo_error_not_found)
+		err = hvo_types_symbol(types, "node_data", address_ret, NULL);
+	if (err)
+		return err;
+	err = hvo_vmcoreinfo_u64(prog->vmcoreinfo, "LENGTH(node_data)", nr_ret);
+	if (err == &hvo_error_not_found) {
+		*nr_ret = MAX_NODES;
+		err = NULL;
+	}
+	if (!err && *nr_ret > MAX_NODES)
+		*nr_ret = MAX_NODES;
+	return err;
+}
+
 static struct hvo_error *add_entry(struct hvo_tail_entry **entries, size_t *nr,
 				   const struct hvo_tail_entry *entry)
 {
@@ -48,7 +68,6 @@ struct hvo_error *hvo_kstate_vmemmap_tails(struct hvo_program *prog, struct hvo_
 					   struct hvo_tail_entry **entries_ret, size_t *nr_ret,
 					   enum hvo_types_provider *provider_ret)
 {
-	const struct hvo_vmcoreinfo *vi = prog->vmcoreinfo;
 	bool v3 = prog->generation == HVO_GEN_V3;
 	struct hvo_member tails, zones;
 	uint64_t zone_size, node_data, nr_node_slots;
@@ -71,20 +90,8 @@ struct hvo_error *hvo_kstate_vmemmap_tails(struct hvo_program *prog, struct hvo_
 	if ((err = hvo_types_member(types, "pglist_data", "node_zones", &zones)) ||
 	    (err = hvo_types_struct_size(types, "zone", &zone_size, NULL)))
 		return err;
-	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(node_data)", &node_data);
-	if (err == &hvo_error_not_found)
-		err = hvo_types_symbol(types, "node_data", &node_data, NULL);
-	if (err)
+	if ((err = node_data_slots(prog, types, &node_data, &nr_node_slots)))
 		return err;
-	err = hvo_vmcoreinfo_u64(vi, "LENGTH(node_data)", &nr_node_slots);
-	if (err == &hvo_error_not_found) {
-		nr_node_slots = MAX_NODES;
-		err = NULL;
-	}
-	if (err)
-		return err;
-	if (nr_node_slots > MAX_NODES)
-		nr_node_slots = MAX_NODES;
 	uint64_t nr_zones = zones.array_len ? zones.array_len : 1;
 	if (nr_zones > MAX_ZONES || zone_size == 0 || zone_size > (1 << 20) ||
 	    tails.offset + tails.array_len * 8 > (v3 ? UINT64_MAX : zone_size))
@@ -227,20 +234,8 @@ struct hvo_error *hvo_kstate_zone_spans(struct hvo_program *prog, struct hvo_typ
 	    (err = hvo_types_member(types, "zone", "zone_start_pfn", &start)) ||
 	    (err = hvo_types_member(types, "zone", "spanned_pages", &spanned)))
 		return err;
-	err = hvo_vmcoreinfo_u64(prog->vmcoreinfo, "SYMBOL(node_data)", &node_data);
-	if (err == &hvo_error_not_found)
-		err = hvo_types_symbol(types, "node_data", &node_data, NULL);
-	if (err)
+	if ((err = node_data_slots(prog, types, &node_data, &nr_node_slots)))
 		return err;
-	err = hvo_vmcoreinfo_u64(prog->vmcoreinfo, "LENGTH(node_data)", &nr_node_slots);
-	if (err == &hvo_error_not_found) {
-		nr_node_slots = MAX_NODES;
-		err = NULL;
-	}
-	if (err)
-		return err;
-	if (nr_node_slots > MAX_NODES)
-		nr_node_slots = MAX_NODES;
 	uint64_t nr_zones = zones.array_len ? zones.array_len : 1;
 	if (nr_zones > MAX_ZONES || start.size != 8 || spanned.size != 8 ||
 	    start.offset + 8 > zone_size || spanned.offset + 8 > zone_size)
