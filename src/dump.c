@@ -61,17 +61,13 @@ static struct hvo_error *kdump_failure(struct hvo_dump *dump, kdump_status statu
 	case KDUMP_ERR_SYSTEM: code = HVO_ERROR_OS; break;
 	default: code = HVO_ERROR_FORMAT; break;
 	}
-	va_list ap;
-	char *what;
-	va_start(ap, fmt);
-	int n = vasprintf(&what, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return &hvo_error_nomem;
 	const char *why = kdump_get_err(dump->ctx);
-	struct hvo_error *err = hvo_error_create(code, "%s: %s", what,
-						 why && *why ? why : "libkdumpfile error");
-	free(what);
+	struct hvo_error *err = hvo_error_create(code, "%s", why && *why ? why :
+						 "libkdumpfile error");
+	va_list ap;
+	va_start(ap, fmt);
+	err = hvo_error_vprefix(err, fmt, ap);
+	va_end(ap);
 	return err;
 }
 

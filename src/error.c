@@ -46,31 +46,31 @@ struct hvo_error *hvo_error_create(enum hvo_error_code code, const char *fmt, ..
 
 struct hvo_error *hvo_error_errno(int errnum, const char *fmt, ...)
 {
-	va_list ap;
-	char *what;
-	va_start(ap, fmt);
-	int n = vasprintf(&what, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return &hvo_error_nomem;
-	struct hvo_error *err = hvo_error_create(HVO_ERROR_OS, "%s: %s", what,
-						 strerror(errnum));
-	free(what);
+	struct hvo_error *err = hvo_error_create(HVO_ERROR_OS, "%s", strerror(errnum));
 	if (err != &hvo_error_nomem)
 		err->errnum = errnum;
+	va_list ap;
+	va_start(ap, fmt);
+	err = hvo_error_vprefix(err, fmt, ap);
+	va_end(ap);
 	return err;
 }
 
 struct hvo_error *hvo_error_prefix(struct hvo_error *err, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
+	err = hvo_error_vprefix(err, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+struct hvo_error *hvo_error_vprefix(struct hvo_error *err, const char *fmt, va_list ap)
+{
 	if (!err || err == &hvo_error_nomem)
 		return err;
-	va_list ap;
 	char *context;
-	va_start(ap, fmt);
-	int n = vasprintf(&context, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vasprintf(&context, fmt, ap) < 0)
 		return err;	/* keep the inner error rather than lose it */
 	char *message;
 	if (asprintf(&message, "%s: %s", context, err->message) < 0) {

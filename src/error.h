@@ -10,6 +10,7 @@
 #ifndef HVO_ERROR_H
 #define HVO_ERROR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 
 enum hvo_error_code {
@@ -56,6 +57,8 @@ struct hvo_error *hvo_error_errno(int errnum, const char *fmt, ...)
  */
 struct hvo_error *hvo_error_prefix(struct hvo_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+struct hvo_error *hvo_error_vprefix(struct hvo_error *err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void hvo_error_destroy(struct hvo_error *err);
 const char *hvo_error_code_name(enum hvo_error_code code);
 /* Exit status for a command that failed with err. */
