@@ -8,52 +8,67 @@
 #include "kallsyms.h"
 #include "vmcoreinfo.h"
 
+/*
+ * Lookups must not expand every name: that was a third of a whole report
+ * (200k names, 3 MiB).  Names hash with a polynomial hash, which composes
+ * over tokens: hash(a b) = hash(a) * B^len(b) + hash(b), so one multiply-add
+ * per token gives each name's hash from per-token constants.  Symbols are
+ * bucketed by hash with a counting sort (linear however the hashes collide),
+ * and a lookup expands only the candidates whose hash matches.  Completion
+ * needs every name, sorted: that copy is made on first use.
+ */
+#define HASH_BASE UINT64_C(0x100000001b3)
+
 struct kallsyms_entry {
 	const char *name;	/* into pool */
-	uint64_t address;
 	uint32_t index;		/* position in the kernel's table (address order) */
-	char type;
 };
 
 struct hvo_kallsyms {
-	char *pool;
-	struct kallsyms_entry *entries;	/* in the kernel's (address) order */
-	size_t nr_entries;
+	/* The tables, owned. */
+	uint8_t *names;
+	size_t names_size;
+	uint8_t *offsets;		/* num_syms little-endian s32 */
+	uint64_t offsets_vaddr;
+	uint64_t relative_base;
+	uint32_t num_syms;
 	enum hvo_kallsyms_encoding encoding;
-	/*
-	 * Lookups go through a hash of the names (a sort of 200k names cost a
-	 * third of a whole report); completion sorts a copy on first use.
-	 */
-	uint32_t *slots;		/* entry index + 1, 0 = empty; power-of-two size */
-	size_t nr_slots;
-	struct kallsyms_entry *sorted;	/* by name, then index; NULL until needed */
+	char *token_chars;		/* the token table */
+	uint16_t token_start[256];
+	uint16_t token_len[256];
+	uint64_t token_hash[256], token_mul[256];		/* whole token */
+	uint64_t token_hash_tail[256], token_mul_tail[256];	/* without its first char */
+
+	uint32_t *name_offsets;		/* per symbol: its length byte in names */
+	/* Buckets by hash: symbols of bucket b are bucket_syms[bucket_start[b]..[b+1]). */
+	uint32_t nr_buckets;		/* power of two */
+	uint32_t *bucket_start;
+	uint32_t *bucket_syms;		/* in index order within a bucket */
+	uint64_t *bucket_hashes;	/* the hash of each bucket_syms entry */
+
+	/* Completion: every name, sorted by name then index; NULL until needed. */
+	char *pool;
+	struct kallsyms_entry *sorted;
 };
 
-static uint64_t name_hash(const char *name)
+static uint64_t hash_chars(const char *s, size_t len, uint64_t *mul_ret)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);	/* FNV-1a */
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * UINT64_C(0x100000001b3);
+	uint64_t h = 0, mul = 1;
+	for (size_t i = 0; i < len; i++) {
+		h = h * HASH_BASE + (unsigned char)s[i];
+		mul *= HASH_BASE;
+	}
+	if (mul_ret)
+		*mul_ret = mul;
 	return h;
 }
 
-static struct hvo_error *build_index(struct hvo_kallsyms *ks)
+static uint32_t bucket_of(const struct hvo_kallsyms *ks, uint64_t hash)
 {
-	size_t nr_slots = 16;
-	while (nr_slots < ks->nr_entries * 2)
-		nr_slots *= 2;
-	ks->slots = calloc(nr_slots, sizeof(*ks->slots));
-	if (!ks->slots)
-		return &hvo_error_nomem;
-	ks->nr_slots = nr_slots;
-	/* In index order, so the first match a probe meets is the lowest index. */
-	for (size_t i = 0; i < ks->nr_entries; i++) {
-		size_t slot = name_hash(ks->entries[i].name) & (nr_slots - 1);
-		while (ks->slots[slot])
-			slot = (slot + 1) & (nr_slots - 1);
-		ks->slots[slot] = (uint32_t)i + 1;
-	}
-	return NULL;
+	/* Mix: the low bits of a polynomial hash are weak. */
+	hash ^= hash >> 31;
+	hash *= UINT64_C(0x9e3779b97f4a7c15);
+	return (uint32_t)(hash >> 32) & (ks->nr_buckets - 1);
 }
 
 const char *hvo_kallsyms_encoding_name(enum hvo_kallsyms_encoding encoding)
@@ -89,174 +104,299 @@ static int compare_entries(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Every token index points inside the table at a NUL-terminated token. */
-static struct hvo_error *check_tokens(const struct hvo_kallsyms_tables *t)
+/*
+ * Every token index points inside the table at a NUL-terminated token;
+ * record each token's place, length and hash constants.
+ */
+static struct hvo_error *load_tokens(struct hvo_kallsyms *ks, const uint8_t *token_table,
+				     size_t token_table_size, const uint8_t *token_index)
 {
-	if (!t->token_table_size)
+	if (!token_table_size)
 		return hvo_error_create(HVO_ERROR_FORMAT, "kallsyms_token_table is empty");
 	for (unsigned int i = 0; i < 256; i++) {
-		uint16_t idx = get_le16(t->token_index + 2 * i);
-		if (idx >= t->token_table_size ||
-		    !memchr(t->token_table + idx, '\0', t->token_table_size - idx))
+		uint16_t idx = get_le16(token_index + 2 * i);
+		const uint8_t *nul = idx < token_table_size ?
+			memchr(token_table + idx, '\0', token_table_size - idx) : NULL;
+		if (!nul)
 			return hvo_error_create(HVO_ERROR_FORMAT,
 						"kallsyms_token_index[%u]=%u is outside "
 						"kallsyms_token_table (%zu bytes)",
-						i, idx, t->token_table_size);
+						i, idx, token_table_size);
+		/* < 64 KiB: the table size is bounded by the caller. */
+		size_t len = (size_t)(nul - (token_table + idx));
+		const char *tok = (const char *)token_table + idx;
+		ks->token_start[i] = idx;
+		ks->token_len[i] = (uint16_t)len;
+		ks->token_hash[i] = hash_chars(tok, len, &ks->token_mul[i]);
+		ks->token_hash_tail[i] = len ? hash_chars(tok + 1, len - 1, &ks->token_mul_tail[i]) : 0;
+		if (!len)
+			ks->token_mul_tail[i] = 1;
 	}
+	ks->token_chars = malloc(token_table_size);
+	if (!ks->token_chars)
+		return &hvo_error_nomem;
+	memcpy(ks->token_chars, token_table, token_table_size);
 	return NULL;
 }
 
-/* Expand the symbol at *off into buf (type char first); advance *off. */
-static struct hvo_error *expand_symbol(const struct hvo_kallsyms_tables *t, uint32_t i,
-				       size_t *off, char *buf, size_t *len_ret)
+/* The symbol at *off: its token bytes and their count; advance *off. */
+static struct hvo_error *symbol_tokens(const struct hvo_kallsyms *ks, uint32_t i, size_t *off,
+				       const uint8_t **tokens_ret, size_t *nr_tokens_ret)
 {
 	size_t pos = *off;
-	if (pos >= t->names_size)
+	if (pos >= ks->names_size)
 		goto truncated;
-	size_t len = t->names[pos++];
+	size_t len = ks->names[pos++];
 	if (len & 0x80) {
-		if (pos >= t->names_size)
+		if (pos >= ks->names_size)
 			goto truncated;
-		len = (len & 0x7f) | ((size_t)t->names[pos++] << 7);
+		len = (len & 0x7f) | ((size_t)ks->names[pos++] << 7);
 	}
-	if (len > t->names_size - pos)
+	if (len > ks->names_size - pos)
 		goto truncated;
-	size_t out = 0;
-	for (size_t k = 0; k < len; k++) {
-		const char *tok = (const char *)t->token_table +
-			get_le16(t->token_index + 2 * t->names[pos + k]);
-		size_t tlen = strlen(tok);	/* NUL checked by check_tokens */
-		if (tlen > HVO_KALLSYMS_NAME_MAX - out)
-			return hvo_error_create(HVO_ERROR_FORMAT,
-						"kallsyms symbol %" PRIu32
-						" expands past %d characters", i,
-						HVO_KALLSYMS_NAME_MAX);
-		memcpy(buf + out, tok, tlen);
-		out += tlen;
-	}
-	buf[out] = '\0';
+	*tokens_ret = ks->names + pos;
+	*nr_tokens_ret = len;
 	*off = pos + len;
-	*len_ret = out;
 	return NULL;
 truncated:
 	return hvo_error_create(HVO_ERROR_FORMAT,
 				"kallsyms_names ends inside symbol %" PRIu32 " (%zu bytes)", i,
-				t->names_size);
+				ks->names_size);
 }
 
-struct hvo_error *hvo_kallsyms_decode(const struct hvo_kallsyms_tables *t,
-				      struct hvo_kallsyms **ret)
+static struct hvo_error *too_long(uint32_t i)
 {
-	struct hvo_error *err;
-	if (t->num_syms > HVO_KALLSYMS_MAX_SYMS)
-		return hvo_error_create(HVO_ERROR_FORMAT,
-					"kallsyms_num_syms=%" PRIu32 " is not plausible (max %u)",
-					t->num_syms, HVO_KALLSYMS_MAX_SYMS);
-	if ((err = check_tokens(t)))
-		return err;
+	return hvo_error_create(HVO_ERROR_FORMAT,
+				"kallsyms symbol %" PRIu32 " expands past %d characters", i,
+				HVO_KALLSYMS_NAME_MAX);
+}
 
-	struct hvo_kallsyms *ks = calloc(1, sizeof(*ks));
-	if (!ks)
-		return &hvo_error_nomem;
-	ks->entries = calloc(t->num_syms ? t->num_syms : 1, sizeof(*ks->entries));
-	size_t pool_cap = 1 << 16, pool_len = 0;
-	ks->pool = malloc(pool_cap);
-	if (!ks->entries || !ks->pool) {
-		err = &hvo_error_nomem;
-		goto err;
+/*
+ * Expand symbol i into buf (HVO_KALLSYMS_NAME_MAX + 1 bytes): the type
+ * character first, then the name.  Lengths were checked by index_names().
+ */
+static size_t expand_symbol(const struct hvo_kallsyms *ks, uint32_t i, char *buf)
+{
+	size_t off = ks->name_offsets[i], nr_tokens, out = 0;
+	const uint8_t *tokens;
+	struct hvo_error *err = symbol_tokens(ks, i, &off, &tokens, &nr_tokens);
+	if (err) {	/* cannot happen after index_names(); stay bounded anyway */
+		hvo_error_destroy(err);
+		buf[0] = '\0';
+		return 0;
 	}
+	for (size_t k = 0; k < nr_tokens; k++) {
+		size_t tlen = ks->token_len[tokens[k]];
+		if (tlen > HVO_KALLSYMS_NAME_MAX - out)
+			break;
+		memcpy(buf + out, ks->token_chars + ks->token_start[tokens[k]], tlen);
+		out += tlen;
+	}
+	buf[out] = '\0';
+	return out;
+}
 
+/* The name of an expansion of length len (the type character dropped). */
+static const char *name_of(const char *buf, size_t len)
+{
+	return len ? buf + 1 : buf;
+}
+
+static uint64_t address_of(const struct hvo_kallsyms *ks, uint32_t i)
+{
+	int32_t raw = get_le32s(ks->offsets + 4 * (size_t)i);
+	switch (ks->encoding) {
+	case HVO_KALLSYMS_PC_RELATIVE:
+		return ks->offsets_vaddr + 4 * (uint64_t)i + (uint64_t)(int64_t)raw;
+	case HVO_KALLSYMS_BASE_RELATIVE:
+		return ks->relative_base + (uint32_t)raw;
+	default:
+		return raw >= 0 ? (uint64_t)raw : ks->relative_base - 1 - (uint64_t)(int64_t)raw;
+	}
+}
+
+/*
+ * One pass over the names: check every symbol's bounds, record where it
+ * starts and hash its name (without the type character) token by token.
+ */
+static struct hvo_error *index_names(struct hvo_kallsyms *ks, uint64_t *hashes)
+{
+	size_t off = 0;
+	for (uint32_t i = 0; i < ks->num_syms; i++) {
+		ks->name_offsets[i] = (uint32_t)off;	/* names_size < 4 GiB */
+		const uint8_t *tokens;
+		size_t nr_tokens;
+		struct hvo_error *err = symbol_tokens(ks, i, &off, &tokens, &nr_tokens);
+		if (err)
+			return err;
+		uint64_t h = 0;
+		size_t out = 0;
+		for (size_t k = 0; k < nr_tokens; k++) {
+			uint8_t tok = tokens[k];
+			size_t tlen = ks->token_len[tok];
+			if (tlen > HVO_KALLSYMS_NAME_MAX - out)
+				return too_long(i);
+			/* The first character of the expansion is the type. */
+			if (out)
+				h = h * ks->token_mul[tok] + ks->token_hash[tok];
+			else if (tlen)
+				h = h * ks->token_mul_tail[tok] + ks->token_hash_tail[tok];
+			out += tlen;
+		}
+		hashes[i] = h;
+	}
+	return NULL;
+}
+
+/* Bucket the symbols by hash, keeping index order within each bucket. */
+static struct hvo_error *build_buckets(struct hvo_kallsyms *ks, const uint64_t *hashes)
+{
+	uint32_t nr_buckets = 16;
+	while (nr_buckets < ks->num_syms)
+		nr_buckets *= 2;
+	ks->nr_buckets = nr_buckets;
+	ks->bucket_start = calloc((size_t)nr_buckets + 1, sizeof(*ks->bucket_start));
+	ks->bucket_syms = malloc((ks->num_syms ? ks->num_syms : 1) * sizeof(*ks->bucket_syms));
+	ks->bucket_hashes = malloc((ks->num_syms ? ks->num_syms : 1) *
+				   sizeof(*ks->bucket_hashes));
+	if (!ks->bucket_start || !ks->bucket_syms || !ks->bucket_hashes)
+		return &hvo_error_nomem;
+	for (uint32_t i = 0; i < ks->num_syms; i++)
+		ks->bucket_start[bucket_of(ks, hashes[i]) + 1]++;
+	for (uint32_t b = 0; b < nr_buckets; b++)
+		ks->bucket_start[b + 1] += ks->bucket_start[b];
+	/* bucket_start[b] is used as the fill cursor, then restored. */
+	for (uint32_t i = 0; i < ks->num_syms; i++) {
+		uint32_t slot = ks->bucket_start[bucket_of(ks, hashes[i])]++;
+		ks->bucket_syms[slot] = i;
+		ks->bucket_hashes[slot] = hashes[i];
+	}
+	for (uint32_t b = nr_buckets; b > 0; b--)
+		ks->bucket_start[b] = ks->bucket_start[b - 1];
+	ks->bucket_start[0] = 0;
+	return NULL;
+}
+
+/* Index the tables ks already holds. */
+static struct hvo_error *index_tables(struct hvo_kallsyms *ks)
+{
 	/* Base-relative tables with negative entries use the absolute-percpu scheme. */
-	ks->encoding = HVO_KALLSYMS_PC_RELATIVE;
-	if (t->has_relative_base) {
-		ks->encoding = HVO_KALLSYMS_BASE_RELATIVE;
-		for (uint32_t i = 0; i < t->num_syms; i++) {
-			if (get_le32s(t->offsets + 4 * (size_t)i) < 0) {
+	if (ks->encoding == HVO_KALLSYMS_BASE_RELATIVE) {
+		for (uint32_t i = 0; i < ks->num_syms; i++) {
+			if (get_le32s(ks->offsets + 4 * (size_t)i) < 0) {
 				ks->encoding = HVO_KALLSYMS_ABSOLUTE_PERCPU;
 				break;
 			}
 		}
 	}
+	ks->name_offsets = malloc((ks->num_syms ? ks->num_syms : 1) * sizeof(*ks->name_offsets));
+	uint64_t *hashes = malloc((ks->num_syms ? ks->num_syms : 1) * sizeof(*hashes));
+	struct hvo_error *err = &hvo_error_nomem;
+	if (ks->name_offsets && hashes && !(err = index_names(ks, hashes)))
+		err = build_buckets(ks, hashes);
+	free(hashes);
+	return err;
+}
 
-	char buf[HVO_KALLSYMS_NAME_MAX + 1];
-	size_t off = 0;
-	for (uint32_t i = 0; i < t->num_syms; i++) {
-		size_t len = 0;
-		if ((err = expand_symbol(t, i, &off, buf, &len)))
-			goto err;
-		/* Type character first, then the name (may be empty for a 0-length entry). */
-		const char *name = len ? buf + 1 : buf;
-		size_t name_len = len ? len - 1 : 0;
-		if (pool_cap - pool_len < name_len + 1) {
-			while (pool_cap - pool_len < name_len + 1)
-				pool_cap *= 2;
-			char *pool = realloc(ks->pool, pool_cap);
-			if (!pool) {
-				err = &hvo_error_nomem;
-				goto err;
-			}
-			ks->pool = pool;
-		}
-		memcpy(ks->pool + pool_len, name, name_len + 1);
-
-		int32_t raw = get_le32s(t->offsets + 4 * (size_t)i);
-		uint64_t address;
-		switch (ks->encoding) {
-		case HVO_KALLSYMS_PC_RELATIVE:
-			address = t->offsets_vaddr + 4 * (uint64_t)i + (uint64_t)(int64_t)raw;
-			break;
-		case HVO_KALLSYMS_BASE_RELATIVE:
-			address = t->relative_base + (uint32_t)raw;
-			break;
-		default:
-			address = raw >= 0 ? (uint64_t)raw :
-				t->relative_base - 1 - (uint64_t)(int64_t)raw;
-			break;
-		}
-		ks->entries[i] = (struct kallsyms_entry){
-			.name = (const char *)(uintptr_t)pool_len,	/* fixed up below */
-			.address = address,
-			.index = i,
-			.type = len ? buf[0] : (char)'?',
-		};
-		pool_len += name_len + 1;
+/* Check the untrusted sizes and set up ks's scalar fields and tokens. */
+static struct hvo_error *kallsyms_create(const struct hvo_kallsyms_tables *t,
+					 struct hvo_kallsyms **ret)
+{
+	if (t->num_syms > HVO_KALLSYMS_MAX_SYMS)
+		return hvo_error_create(HVO_ERROR_FORMAT,
+					"kallsyms_num_syms=%" PRIu32 " is not plausible (max %u)",
+					t->num_syms, HVO_KALLSYMS_MAX_SYMS);
+	if (t->names_size > HVO_KALLSYMS_MAX_NAMES_SIZE)
+		return hvo_error_create(HVO_ERROR_FORMAT,
+					"kallsyms_names of %zu bytes is not plausible (max %u)",
+					t->names_size, HVO_KALLSYMS_MAX_NAMES_SIZE);
+	if (t->token_table_size > HVO_KALLSYMS_TOKEN_TABLE_MAX_SIZE)
+		return hvo_error_create(HVO_ERROR_FORMAT,
+					"kallsyms_token_table of %zu bytes is not plausible (max %u)",
+					t->token_table_size, HVO_KALLSYMS_TOKEN_TABLE_MAX_SIZE);
+	struct hvo_kallsyms *ks = calloc(1, sizeof(*ks));
+	if (!ks)
+		return &hvo_error_nomem;
+	ks->num_syms = t->num_syms;
+	ks->names_size = t->names_size;
+	ks->offsets_vaddr = t->offsets_vaddr;
+	ks->relative_base = t->relative_base;
+	ks->encoding = t->has_relative_base ? HVO_KALLSYMS_BASE_RELATIVE :
+		HVO_KALLSYMS_PC_RELATIVE;
+	struct hvo_error *err = load_tokens(ks, t->token_table, t->token_table_size,
+					    t->token_index);
+	if (err) {
+		hvo_kallsyms_free(ks);
+		return err;
 	}
-	ks->nr_entries = t->num_syms;
-	for (size_t i = 0; i < ks->nr_entries; i++)
-		ks->entries[i].name = ks->pool + (uintptr_t)ks->entries[i].name;
-	if ((err = build_index(ks)))
-		goto err;
 	*ret = ks;
 	return NULL;
-err:
-	hvo_kallsyms_free(ks);
-	return err;
+}
+
+static uint8_t *memdup(const uint8_t *p, size_t n)
+{
+	uint8_t *copy = malloc(n ? n : 1);
+	if (copy && n)
+		memcpy(copy, p, n);
+	return copy;
+}
+
+struct hvo_error *hvo_kallsyms_decode(const struct hvo_kallsyms_tables *t,
+				      struct hvo_kallsyms **ret)
+{
+	struct hvo_kallsyms *ks;
+	struct hvo_error *err = kallsyms_create(t, &ks);
+	if (err)
+		return err;
+	ks->names = memdup(t->names, t->names_size);
+	ks->offsets = memdup(t->offsets, 4 * (size_t)t->num_syms);
+	err = ks->names && ks->offsets ? index_tables(ks) : &hvo_error_nomem;
+	if (err) {
+		hvo_kallsyms_free(ks);
+		return err;
+	}
+	*ret = ks;
+	return NULL;
 }
 
 void hvo_kallsyms_free(struct hvo_kallsyms *ks)
 {
 	if (!ks)
 		return;
-	free(ks->entries);
 	free(ks->sorted);
-	free(ks->slots);
 	free(ks->pool);
+	free(ks->bucket_hashes);
+	free(ks->bucket_syms);
+	free(ks->bucket_start);
+	free(ks->name_offsets);
+	free(ks->token_chars);
+	free(ks->offsets);
+	free(ks->names);
 	free(ks);
 }
 
 struct hvo_error *hvo_kallsyms_lookup_type(const struct hvo_kallsyms *ks, const char *name,
 					   uint64_t *address_ret, char *type_ret)
 {
-	if (!ks->nr_slots)
+	if (!ks->nr_buckets)
 		return &hvo_error_not_found;
-	size_t slot = name_hash(name) & (ks->nr_slots - 1);
-	for (; ks->slots[slot]; slot = (slot + 1) & (ks->nr_slots - 1)) {
-		const struct kallsyms_entry *entry = &ks->entries[ks->slots[slot] - 1];
-		if (strcmp(entry->name, name) != 0)
+	size_t len = strlen(name);
+	if (len > HVO_KALLSYMS_NAME_MAX)
+		return &hvo_error_not_found;
+	uint64_t hash = hash_chars(name, len, NULL);
+	uint32_t b = bucket_of(ks, hash);
+	char buf[HVO_KALLSYMS_NAME_MAX + 1];
+	/* Within a bucket symbols are in index order: the first match is the lowest index. */
+	for (uint32_t slot = ks->bucket_start[b]; slot < ks->bucket_start[b + 1]; slot++) {
+		if (ks->bucket_hashes[slot] != hash)
 			continue;
-		*address_ret = entry->address;
+		uint32_t i = ks->bucket_syms[slot];
+		size_t n = expand_symbol(ks, i, buf);
+		if (strcmp(name_of(buf, n), name) != 0)
+			continue;
+		*address_ret = address_of(ks, i);
 		if (type_ret)
-			*type_ret = entry->type;
+			*type_ret = n ? buf[0] : '?';
 		return NULL;
 	}
 	return &hvo_error_not_found;
@@ -268,24 +408,60 @@ struct hvo_error *hvo_kallsyms_lookup(const struct hvo_kallsyms *ks, const char 
 	return hvo_kallsyms_lookup_type(ks, name, address_ret, NULL);
 }
 
+/* Expand every name into a pool and sort them: only completion needs it. */
+static int build_sorted(struct hvo_kallsyms *ks)
+{
+	size_t pool_cap = 1 << 16, pool_len = 0;
+	ks->pool = malloc(pool_cap);
+	ks->sorted = malloc((ks->num_syms ? ks->num_syms : 1) * sizeof(*ks->sorted));
+	if (!ks->pool || !ks->sorted)
+		goto nomem;
+	char buf[HVO_KALLSYMS_NAME_MAX + 1];
+	for (uint32_t i = 0; i < ks->num_syms; i++) {
+		size_t n = expand_symbol(ks, i, buf);
+		const char *name = name_of(buf, n);
+		size_t name_len = strlen(name);
+		if (pool_cap - pool_len < name_len + 1) {
+			while (pool_cap - pool_len < name_len + 1)
+				pool_cap *= 2;
+			char *pool = realloc(ks->pool, pool_cap);
+			if (!pool)
+				goto nomem;
+			ks->pool = pool;
+		}
+		memcpy(ks->pool + pool_len, name, name_len + 1);
+		ks->sorted[i] = (struct kallsyms_entry){
+			.name = (const char *)(uintptr_t)pool_len,	/* fixed up below */
+			.index = i,
+		};
+		pool_len += name_len + 1;
+	}
+	for (uint32_t i = 0; i < ks->num_syms; i++)
+		ks->sorted[i].name = ks->pool + (uintptr_t)ks->sorted[i].name;
+	qsort(ks->sorted, ks->num_syms, sizeof(*ks->sorted), compare_entries);
+	return 0;
+nomem:
+	free(ks->sorted);
+	free(ks->pool);
+	ks->sorted = NULL;
+	ks->pool = NULL;
+	return -1;
+}
+
 const char *hvo_kallsyms_complete(const struct hvo_kallsyms *cks, const char *prefix,
 				  size_t *cursor)
 {
 	/* The sorted copy is a cache: logically const. */
 	struct hvo_kallsyms *ks = (struct hvo_kallsyms *)cks;
-	if (!ks->sorted) {
-		ks->sorted = malloc((ks->nr_entries ? ks->nr_entries : 1) * sizeof(*ks->sorted));
-		if (!ks->sorted)
-			return NULL;
-		memcpy(ks->sorted, ks->entries, ks->nr_entries * sizeof(*ks->sorted));
-		qsort(ks->sorted, ks->nr_entries, sizeof(*ks->sorted), compare_entries);
-	}
+	if (!ks->sorted && build_sorted(ks))
+		return NULL;
 	const struct kallsyms_entry *entries = ks->sorted;
+	size_t nr_entries = ks->num_syms;
 	size_t len = strlen(prefix);
 	size_t i = *cursor;
 	if (i == 0) {
 		/* First name not below the prefix: entries are sorted by name. */
-		size_t lo = 0, hi = ks->nr_entries;
+		size_t lo = 0, hi = nr_entries;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 			if (strcmp(entries[mid].name, prefix) < 0)
@@ -296,11 +472,11 @@ const char *hvo_kallsyms_complete(const struct hvo_kallsyms *cks, const char *pr
 		i = lo;
 	}
 	/* Skip duplicates of the name just returned. */
-	while (i < ks->nr_entries && i > 0 && *cursor &&
+	while (i < nr_entries && i > 0 && *cursor &&
 	       !strcmp(entries[i].name, entries[i - 1].name))
 		i++;
-	if (i >= ks->nr_entries || strncmp(entries[i].name, prefix, len) != 0) {
-		*cursor = ks->nr_entries;
+	if (i >= nr_entries || strncmp(entries[i].name, prefix, len) != 0) {
+		*cursor = nr_entries;
 		return NULL;
 	}
 	*cursor = i + 1;
@@ -309,13 +485,14 @@ const char *hvo_kallsyms_complete(const struct hvo_kallsyms *cks, const char *pr
 
 size_t hvo_kallsyms_count(const struct hvo_kallsyms *ks)
 {
-	return ks->nr_entries;
+	return ks->num_syms;
 }
 
 enum hvo_kallsyms_encoding hvo_kallsyms_encoding(const struct hvo_kallsyms *ks)
 {
 	return ks->encoding;
 }
+
 
 /* A SYMBOL(kallsyms_*) address; missing is FORMAT once the first one was found. */
 static struct hvo_error *table_address(const struct hvo_vmcoreinfo *vi, const char *name,
@@ -419,7 +596,19 @@ struct hvo_error *hvo_kallsyms_read(struct hvo_dump *dump, const struct hvo_vmco
 	t.token_index = token_index;
 	t.offsets = offsets;
 	t.offsets_vaddr = offsets_addr;
-	err = hvo_kallsyms_decode(&t, ret);
+	struct hvo_kallsyms *ks;
+	if ((err = kallsyms_create(&t, &ks)))
+		goto out;
+	/* The index keeps the 3 MiB of names and the offsets: no copy. */
+	ks->names = names;
+	ks->offsets = offsets;
+	names = NULL;
+	offsets = NULL;
+	if ((err = index_tables(ks))) {
+		hvo_kallsyms_free(ks);
+		goto out;
+	}
+	*ret = ks;
 out:
 	free(offsets);
 	free(token_index);

@@ -100,6 +100,11 @@ for dir in "$HVO_REAL_VMCORES"/*/; do
 				test_cmp b a &&
 				grep -c " DWARF$" dwarf
 			'
+			test_expect_success "$what: every kallsyms name resolves to its nm address" '
+				"$QUERY" --no-dwarf --no-btf '"$dump"' allsyms >allsyms &&
+				nm '"$root/lib/modules/$release/vmlinux"' >nm.out &&
+				python3 "$top_srcdir/tests/nmcmp.py" allsyms nm.out
+			'
 		else
 			test_skip "$what: DWARF of the -dbg vmlinux" \
 				"no $root/lib/modules/$release/vmlinux (HVO_DEBUGINFO_FETCH=yes fetches it)"

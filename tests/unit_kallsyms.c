@@ -11,7 +11,10 @@
 
 #include "kallsyms.h"
 
-/* A table builder: token b is the one-character string b, except 0xff = "_start". */
+/*
+ * A table builder: token b is the one-character string b, except 0 = ""
+ * (empty), 0xfe = "Tfo" and 0xff = "_start".
+ */
 struct builder {
 	uint8_t token_table[1024];
 	size_t token_table_size;
@@ -31,6 +34,10 @@ static void builder_init(struct builder *b)
 		if (i == 0xff) {
 			memcpy(b->token_table + b->token_table_size, "_start", 7);
 			b->token_table_size += 7;
+		} else if (i == 0xfe) {
+			/* A token carrying the type character and the name's start. */
+			memcpy(b->token_table + b->token_table_size, "Tfo", 4);
+			b->token_table_size += 4;
 		} else {
 			if (i)
 				b->token_table[b->token_table_size++] = (uint8_t)i;
@@ -40,9 +47,8 @@ static void builder_init(struct builder *b)
 }
 
 /* Append a symbol "type + name" (0xff bytes in name stand for the "_start" token). */
-static void builder_add(struct builder *b, const char *typed_name, int32_t offset)
+static void builder_add_n(struct builder *b, const char *typed_name, size_t len, int32_t offset)
 {
-	size_t len = strlen(typed_name);
 	if (len >= 0x80) {
 		b->names[b->names_size++] = (uint8_t)((len & 0x7f) | 0x80);
 		b->names[b->names_size++] = (uint8_t)(len >> 7);
@@ -55,6 +61,11 @@ static void builder_add(struct builder *b, const char *typed_name, int32_t offse
 	for (int k = 0; k < 4; k++)
 		b->offsets[4 * b->num_syms + k] = (uint8_t)(u >> (8 * k));
 	b->num_syms++;
+}
+
+static void builder_add(struct builder *b, const char *typed_name, int32_t offset)
+{
+	builder_add_n(b, typed_name, strlen(typed_name), offset);
 }
 
 static struct hvo_kallsyms_tables builder_tables(const struct builder *b)
@@ -202,6 +213,44 @@ static void test_hostile(void **state)
 	expect_format_error(&t, "expands past");
 }
 
+/* Names hash across token boundaries: the type may share a token with the name. */
+static void test_token_boundaries(void **state)
+{
+	struct builder b;
+	builder_init(&b);
+	builder_add(&b, "\xfeo", 0x10);		/* "Tfo" "o": T foo */
+	builder_add_n(&b, "\0Tbar", 5, 0x20);	/* "" "T" "bar": the empty token is no type */
+	builder_add(&b, "tfoo", 0x30);		/* the same name in other tokens: a duplicate */
+	builder_add(&b, "D\xfe", 0x40);		/* "D" "Tfo": D Tfo */
+	struct hvo_kallsyms_tables t = builder_tables(&b);
+	struct hvo_kallsyms *ks;
+	assert_null(hvo_kallsyms_decode(&t, &ks));
+	uint64_t addr;
+	char type;
+	assert_null(hvo_kallsyms_lookup_type(ks, "foo", &addr, &type));
+	assert_int_equal(addr, UINT64_C(0xffffffff82000000) + 0x10);
+	assert_int_equal(type, 'T');
+	assert_null(hvo_kallsyms_lookup_type(ks, "bar", &addr, &type));
+	assert_int_equal(addr, UINT64_C(0xffffffff82000004) + 0x20);
+	assert_int_equal(type, 'T');
+	assert_null(hvo_kallsyms_lookup_type(ks, "Tfo", &addr, &type));
+	assert_int_equal(addr, UINT64_C(0xffffffff8200000c) + 0x40);
+	assert_int_equal(type, 'D');
+	assert_ptr_equal(hvo_kallsyms_lookup(ks, "fo", &addr), &hvo_error_not_found);
+	assert_ptr_equal(hvo_kallsyms_lookup(ks, "Tfoo", &addr), &hvo_error_not_found);
+
+	/* Completion: each name once, sorted, only those with the prefix. */
+	size_t cursor = 0;
+	assert_string_equal(hvo_kallsyms_complete(ks, "", &cursor), "Tfo");
+	assert_string_equal(hvo_kallsyms_complete(ks, "", &cursor), "bar");
+	assert_string_equal(hvo_kallsyms_complete(ks, "", &cursor), "foo");
+	assert_null(hvo_kallsyms_complete(ks, "", &cursor));
+	cursor = 0;
+	assert_string_equal(hvo_kallsyms_complete(ks, "f", &cursor), "foo");
+	assert_null(hvo_kallsyms_complete(ks, "f", &cursor));
+	hvo_kallsyms_free(ks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_base_relative),
 		cmocka_unit_test(test_absolute_percpu),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_token_boundaries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

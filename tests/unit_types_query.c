@@ -4,10 +4,10 @@
  *
  *   unit_types_query [--vmlinux F] [--force] [--no-dwarf] [--no-btf]
  *                    [--debug-root D] DUMP QUERY...
- *   QUERY: size:STRUCT  member:STRUCT.PATH  enum:NAME  sym:NAME  notes
+ *   QUERY: size:STRUCT  member:STRUCT.PATH  enum:NAME  sym:NAME  notes  allsyms
  * One line per query: "size zone 1856 BTF", "member zone.vmemmap_tails
  * offset=1680 size=128 len=16 elem=8 BTF", "enum X 4 BTF", "sym X 0x... kallsyms",
- * or "... not found"; exit 1 on an error, with the message on stderr.
+ * or "... not found"; allsyms: "NAME 0x..." for every kallsyms name; exit 1 on an error, with the message on stderr.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -54,6 +54,21 @@ static int query(struct hvo_types *types, const char *q)
 		if (!err)
 			printf("sym %s 0x%" PRIx64 " %s\n", q + 4, address,
 			       hvo_types_provider_name(provider));
+	} else if (strcmp(q, "allsyms") == 0) {
+		/* Every kallsyms name, each looked up: the index against nm(1). */
+		size_t cursor = 0;
+		const char *name;
+		while ((name = hvo_types_complete_symbol(types, "", &cursor))) {
+			uint64_t address;
+			err = hvo_types_symbol(types, name, &address, &provider);
+			if (err)
+				break;
+			printf("%s 0x%" PRIx64 "\n", name, address);
+		}
+		if (err == &hvo_error_not_found) {
+			fprintf(stderr, "error: %s: listed but not found\n", name);
+			return 1;
+		}
 	} else if (strcmp(q, "notes") == 0) {
 		for (const char *const *n = hvo_types_notes(types); *n; n++)
 			printf("note %s\n", *n);
