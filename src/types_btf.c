@@ -14,9 +14,21 @@
 #include "kallsyms.h"
 #include "types_btf.h"
 
+/*
+ * libbpf finds a type by name with a linear scan of ~130k types; the
+ * analysis asks about a handful of structs many times, so remember them.
+ */
+#define BTF_MEMO_SLOTS 32
+#define BTF_MEMO_NAME_MAX 64
+
 struct hvo_btf {
 	struct btf *btf;
 	size_t size;
+	struct {
+		char name[BTF_MEMO_NAME_MAX];
+		int64_t id;		/* < 0: no such struct, union or typedef */
+	} memo[BTF_MEMO_SLOTS];
+	unsigned int nr_memo;
 };
 
 /* libbpf prints its own diagnostics; ours carry the context instead. */
@@ -132,8 +144,8 @@ static struct hvo_error *type_size(const struct btf *btf, uint32_t id, uint64_t 
 }
 
 /* The named struct, union or typedef of one; libbpf's lookup skips forward declarations. */
-static struct hvo_error *find_composite(const struct btf *btf, const char *name,
-					uint32_t *id_ret, const struct btf_type **t_ret)
+static struct hvo_error *find_composite_uncached(const struct btf *btf, const char *name,
+						 uint32_t *id_ret, const struct btf_type **t_ret)
 {
 	int32_t id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
 	if (id < 0)
@@ -153,12 +165,36 @@ static struct hvo_error *find_composite(const struct btf *btf, const char *name,
 	return btf_is_composite(*t_ret) ? NULL : &hvo_error_not_found;
 }
 
+static struct hvo_error *find_composite(const struct hvo_btf *chb, const char *name,
+					uint32_t *id_ret, const struct btf_type **t_ret)
+{
+	/* The memo is a cache: logically const. */
+	struct hvo_btf *hb = (struct hvo_btf *)chb;
+	for (unsigned int i = 0; i < hb->nr_memo; i++) {
+		if (strcmp(hb->memo[i].name, name) != 0)
+			continue;
+		if (hb->memo[i].id < 0)
+			return &hvo_error_not_found;
+		*id_ret = (uint32_t)hb->memo[i].id;
+		*t_ret = btf__type_by_id(hb->btf, *id_ret);
+		return NULL;
+	}
+	struct hvo_error *err = find_composite_uncached(hb->btf, name, id_ret, t_ret);
+	if ((!err || err == &hvo_error_not_found) && hb->nr_memo < BTF_MEMO_SLOTS &&
+	    strlen(name) < BTF_MEMO_NAME_MAX) {
+		strcpy(hb->memo[hb->nr_memo].name, name);
+		hb->memo[hb->nr_memo].id = err ? -1 : (int64_t)*id_ret;
+		hb->nr_memo++;
+	}
+	return err;
+}
+
 struct hvo_error *hvo_btf_struct_size(const struct hvo_btf *hb, const char *name,
 				      uint64_t *size_ret)
 {
 	uint32_t id;
 	const struct btf_type *t;
-	struct hvo_error *err = find_composite(hb->btf, name, &id, &t);
+	struct hvo_error *err = find_composite(hb, name, &id, &t);
 	if (err)
 		return err;
 	*size_ret = t->size;
@@ -215,7 +251,7 @@ struct hvo_error *hvo_btf_member(const struct hvo_btf *hb, const char *name,
 	const struct btf *btf = hb->btf;
 	uint32_t id;
 	const struct btf_type *t;
-	struct hvo_error *err = find_composite(btf, name, &id, &t);
+	struct hvo_error *err = find_composite(hb, name, &id, &t);
 	if (err)
 		return err;
 	uint64_t offset = 0;
