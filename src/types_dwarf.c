@@ -24,10 +24,13 @@
 #include <libdwarf.h>
 
 #include "types_dwarf.h"
+#include "u64map.h"
 
 /* Bounds on untrusted DWARF and ELF. */
 #define MAX_UNITS (1U << 20)
 #define MAX_SIBLINGS (1U << 24)
+/* DIE nesting we follow when checking DW_AT_sibling links (die_next_at). */
+#define MAX_DIE_DEPTH 256U
 #define MAX_SYMBOLS (1U << 24)
 #define MAX_TYPE_SIZE (UINT64_C(1) << 40)
 
@@ -45,6 +48,7 @@ struct hvo_dwarf {
 	bool has_build_id;
 	Dwarf_Off *units;	/* offsets of the CU DIEs */
 	size_t nr_units;
+	struct hvo_u64map shortcuts;	/* abbreviation offset -> die_has_shortcut() */
 	struct elf_symbol *symbols;	/* sorted by name */
 	size_t nr_symbols;
 	char *strings;
@@ -217,11 +221,90 @@ static struct hvo_error *die_child(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Die
 	return NULL;
 }
 
-/* Next sibling; refuses a sibling that does not move forward (a loop). */
-static struct hvo_error *die_next(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Die *ret)
+/*
+ * Whether dwarf_siblingof_b() takes die's DW_AT_sibling as a shortcut
+ * (libdwarf ignores a DW_FORM_ref_addr one) rather than step through the
+ * children.  That is up to the abbreviation unless the form is
+ * DW_FORM_indirect, so the answer is kept per abbreviation: one walk asks
+ * for millions of DIEs.
+ */
+static struct hvo_error *die_has_shortcut(struct hvo_dwarf *d, Dwarf_Die die, bool *ret)
 {
 	Dwarf_Error e = NULL;
+	Dwarf_Off abbrev;
+	Dwarf_Unsigned nr_attrs;
+	size_t known;
+	if (dwarf_die_abbrev_global_offset(die, &abbrev, &nr_attrs, &e) != DW_DLV_OK)
+		return dw_error(d, e, "DIE abbreviation");
+	if (hvo_u64map_get(&d->shortcuts, abbrev, &known)) {
+		*ret = known;
+		return NULL;
+	}
+	*ret = false;
+	Dwarf_Attribute attr;
+	int r = dwarf_attr(die, DW_AT_sibling, &attr, &e);
+	if (r == DW_DLV_ERROR)
+		return dw_error(d, e, "DW_AT_sibling");
+	if (r == DW_DLV_OK) {
+		Dwarf_Half form = 0, direct = 0;
+		r = dwarf_whatform(attr, &form, &e);
+		if (r == DW_DLV_OK)
+			r = dwarf_whatform_direct(attr, &direct, &e);
+		dwarf_dealloc(d->dbg, attr, DW_DLA_ATTR);
+		if (r != DW_DLV_OK)
+			return dw_error(d, e, "DW_AT_sibling form");
+		*ret = form != DW_FORM_ref_addr;
+		if (direct == DW_FORM_indirect)
+			return NULL;	/* the form is in the DIE */
+	}
+	if (!hvo_u64map_put(&d->shortcuts, abbrev, *ret))
+		return &hvo_error_nomem;
+	return NULL;
+}
+
+static struct hvo_error *die_next_at(struct hvo_dwarf *d, Dwarf_Die die, unsigned int depth,
+				     Dwarf_Die *ret);
+
+/* Walk the children of die as dwarf_siblingof_b() will step through them. */
+static struct hvo_error *check_children(struct hvo_dwarf *d, Dwarf_Die die, unsigned int depth)
+{
+	Dwarf_Die c;
+	struct hvo_error *err = die_child(d, die, &c);
+	for (unsigned int i = 0; !err && c && i < MAX_SIBLINGS; i++) {
+		Dwarf_Die next = NULL;
+		err = die_next_at(d, c, depth + 1, &next);
+		die_free(d, c);
+		c = next;
+	}
+	die_free(d, c);
+	return err;
+}
+
+/*
+ * Next sibling (NULL at the end).  libdwarf 20210528 finds it in one step
+ * through DW_AT_sibling or else steps through the subtree, taking every
+ * DW_AT_sibling it meets there as a shortcut.  It refuses a shortcut that
+ * points backwards but not one that points at its own DIE, and then never
+ * leaves that DIE.  So before libdwarf steps through a subtree, walk it
+ * here with the same calls, where such a shortcut is a step that does not
+ * move forward, and refuse it.
+ */
+static struct hvo_error *die_next_at(struct hvo_dwarf *d, Dwarf_Die die, unsigned int depth,
+				     Dwarf_Die *ret)
+{
 	*ret = NULL;
+	if (depth >= MAX_DIE_DEPTH)
+		return dw_error(d, NULL, "DIEs nested too deep");
+	Dwarf_Half has_children = 0;
+	bool has_shortcut = false;
+	struct hvo_error *err;
+	if (dwarf_die_abbrev_children_flag(die, &has_children) != DW_DLV_OK)
+		return dw_error(d, NULL, "DIE abbreviation");
+	if (has_children && ((err = die_has_shortcut(d, die, &has_shortcut)) ||
+			     (!has_shortcut && (err = check_children(d, die, depth)))))
+		return err;
+
+	Dwarf_Error e = NULL;
 	int r = dwarf_siblingof_b(d->dbg, die, true, ret, &e);
 	if (r == DW_DLV_ERROR)
 		return dw_error(d, e, "DIE sibling");
@@ -230,18 +313,25 @@ static struct hvo_error *die_next(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Die 
 		return NULL;
 	}
 	Dwarf_Off a, b;
-	struct hvo_error *err;
 	if ((err = die_offset(d, die, &a)) || (err = die_offset(d, *ret, &b))) {
 		die_free(d, *ret);
 		*ret = NULL;
 		return err;
 	}
 	if (b <= a) {
+		char what[80];
+		snprintf(what, sizeof(what), "the sibling of the DIE at 0x%" PRIx64
+			 " is at 0x%" PRIx64 ", not after it", (uint64_t)a, (uint64_t)b);
 		die_free(d, *ret);
 		*ret = NULL;
-		return dw_error(d, NULL, "DIE sibling chain goes backwards");
+		return dw_error(d, NULL, what);
 	}
 	return NULL;
+}
+
+static struct hvo_error *die_next(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Die *ret)
+{
+	return die_next_at(d, die, 0, ret);
 }
 
 static bool is_modifier(Dwarf_Half tag)
@@ -846,6 +936,7 @@ struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret)
 	if (!d)
 		return &hvo_error_nomem;
 	d->fd = -1;
+	hvo_u64map_init(&d->shortcuts);
 	d->path = strdup(path);
 	if (!d->path) {
 		err = &hvo_error_nomem;
@@ -911,6 +1002,7 @@ void hvo_dwarf_close(struct hvo_dwarf *d)
 	if (d->fd >= 0)
 		close(d->fd);
 	free(d->units);
+	hvo_u64map_deinit(&d->shortcuts);
 	free(d->symbols);
 	free(d->strings);
 	free(d->path);

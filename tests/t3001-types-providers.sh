@@ -70,6 +70,16 @@ test_expect_success 'the generation-specific members are where they belong' '
 	grep "^member:page.compound_info not found$" out
 '
 
+# A fuzzed input (tests/fuzz/corpus/dwarf): a DW_AT_sibling that points at
+# its own DIE, inside a subtree libdwarf 20210528 steps through, where it
+# used to spin forever.
+test_expect_success 'DWARF: a sibling link to its own DIE is an error naming the file' '
+	test_expect_code 1 timeout 60 "$QUERY" --debug-root "$TEST_TMP/empty-root" --force \
+		--no-btf --vmlinux "$top_srcdir/tests/fuzz/corpus/dwarf/timeout-sibling-self.rel" \
+		merged.elf member:page.compound_info 2>err &&
+	grep "DWARF of .*/timeout-sibling-self.rel.: the sibling of the DIE at 0x1c2 is at 0x1c2, not after it" err
+'
+
 test_expect_success 'vmlinux symbols are dropped when _stext + KERNELOFFSET disagrees with kallsyms' '
 	hvoinspect vmcoreinfo merged.elf | sed "s/^KERNELOFFSET=.*/KERNELOFFSET=2000000/" >vi &&
 	mkvmcore --generation merged --vmcoreinfo vi -o wrong-offset.elf &&
