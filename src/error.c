@@ -35,7 +35,8 @@ static struct hvo_error *error_vcreate(enum hvo_error_code code, int errnum,
 	return err;
 }
 
-struct hvo_error *hvo_error_create(enum hvo_error_code code, const char *fmt, ...)
+/* The names in parentheses: error.h may define them as macros (make tidy). */
+struct hvo_error *(hvo_error_create)(enum hvo_error_code code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -44,7 +45,7 @@ struct hvo_error *hvo_error_create(enum hvo_error_code code, const char *fmt, ..
 	return err;
 }
 
-struct hvo_error *hvo_error_errno(int errnum, const char *fmt, ...)
+struct hvo_error *(hvo_error_errno)(int errnum, const char *fmt, ...)
 {
 	struct hvo_error *err = hvo_error_create(HVO_ERROR_OS, "%s", strerror(errnum));
 	if (err != &hvo_error_nomem)

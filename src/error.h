@@ -46,11 +46,26 @@ enum hvo_exit_status {
 extern struct hvo_error hvo_error_nomem;
 extern struct hvo_error hvo_error_not_found;
 
+/* The constructors never return NULL: &hvo_error_nomem when out of memory. */
 struct hvo_error *hvo_error_create(enum hvo_error_code code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3), returns_nonnull));
 /* An HVO_ERROR_OS error whose message ends with strerror(errnum). */
 struct hvo_error *hvo_error_errno(int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3), returns_nonnull));
+#ifdef __clang_analyzer__
+/*
+ * clang 14's analyzer (make tidy) ignores returns_nonnull and follows a NULL
+ * "error" as success, with the out-parameters unset; show it the promise.
+ */
+static inline struct hvo_error *hvo_error_nonnull(struct hvo_error *err)
+{
+	if (!err)
+		__builtin_unreachable();
+	return err;
+}
+#define hvo_error_create(...) hvo_error_nonnull(hvo_error_create(__VA_ARGS__))
+#define hvo_error_errno(...) hvo_error_nonnull(hvo_error_errno(__VA_ARGS__))
+#endif
 /*
  * Prefix the message with context: "context: message".  Consumes err and
  * returns the error to pass on (a static error is copied first).
