@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 		perror("floor");
 		return 2;
 	}
-	kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+	kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_TRY);
 	kdump_set_number_attr(ctx, "cache.size", 32);
 	if (kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_FD, fd) != KDUMP_OK) {
 		fprintf(stderr, "floor: %s\n", kdump_get_err(ctx));

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,29 +171,52 @@ static const char *sniff_format(int fd)
 	return NULL;
 }
 
+/* Whether [offset, offset + size) lies within a file of file_size bytes. */
+static bool within(uint64_t offset, uint64_t size, uint64_t file_size)
+{
+	return offset <= file_size && size <= file_size - offset;
+}
+
 /*
  * An ELF dump cut short still opens: its headers are intact, its last
- * segments are not.  Compare what the program headers describe with the
- * file's size, so a truncated file is refused up front instead of
- * producing a partial answer.
+ * segments are not.  Check everything libkdumpfile will read (program and
+ * section header tables, sections, segments) against the file's size
+ * before it reads any of it: a truncated file is refused up front instead
+ * of producing a partial answer, and no read through the mapped file
+ * (see open_kdump) can reach past its end.
  */
-static struct hvo_error *check_elf_extent(struct hvo_dump *dump)
+static struct hvo_error *check_elf_extent(int fd, uint64_t file_size)
 {
-	struct stat st;
-	if (fstat(dump->data_fd, &st))
-		return hvo_error_errno(errno, "stat");
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return hvo_error_create(HVO_ERROR_INTERNAL, "libelf: %s", elf_errmsg(-1));
-	Elf *elf = elf_begin(dump->data_fd, ELF_C_READ, NULL);
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf)
 		return hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump (%s)", elf_errmsg(-1));
 	struct hvo_error *err = NULL;
-	size_t nr_phdrs;
+	GElf_Ehdr ehdr;
+	size_t nr_phdrs, nr_shdrs;
 	uint64_t extent = 0;
-	if (elf_getphdrnum(elf, &nr_phdrs)) {
+	if (!gelf_getehdr(elf, &ehdr)) {
 		err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump (%s)", elf_errmsg(-1));
 		goto out;
 	}
+	/*
+	 * The tables' sizes before libelf reads them (section 0 holds the
+	 * counts that overflow e_phnum/e_shnum); < 2^32 entries of < 2^16
+	 * bytes: no overflow.
+	 */
+	if ((ehdr.e_shoff && !within(ehdr.e_shoff, ehdr.e_shentsize, file_size)) ||
+	    (ehdr.e_phnum != PN_XNUM &&
+	     !within(ehdr.e_phoff, (uint64_t)ehdr.e_phnum * ehdr.e_phentsize, file_size)))
+		goto truncated;
+	if (elf_getphdrnum(elf, &nr_phdrs) || elf_getshdrnum(elf, &nr_shdrs)) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump (%s)", elf_errmsg(-1));
+		goto out;
+	}
+	if (!within(ehdr.e_phoff, (uint64_t)nr_phdrs * ehdr.e_phentsize, file_size) ||
+	    (ehdr.e_shoff && !within(ehdr.e_shoff, (uint64_t)nr_shdrs * ehdr.e_shentsize,
+				     file_size)))
+		goto truncated;
 	for (size_t i = 0; i < nr_phdrs; i++) {
 		GElf_Phdr phdr;
 		if (!gelf_getphdr(elf, i, &phdr)) {
@@ -210,14 +234,37 @@ static struct hvo_error *check_elf_extent(struct hvo_dump *dump)
 		if (phdr.p_offset + phdr.p_filesz > extent)
 			extent = phdr.p_offset + phdr.p_filesz;
 	}
-	if (extent > (uint64_t)st.st_size)
+	if (extent > file_size) {
 		err = hvo_error_create(HVO_ERROR_FORMAT,
 				       "truncated ELF dump: its segments need %" PRIu64
-				       " bytes, the file has %" PRIu64,
-				       extent, (uint64_t)st.st_size);
+				       " bytes, the file has %" PRIu64, extent, file_size);
+		goto out;
+	}
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr shdr;
+		if (!gelf_getshdr(scn, &shdr)) {
+			err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump: section header (%s)",
+					       elf_errmsg(-1));
+			goto out;
+		}
+		if (shdr.sh_type != SHT_NOBITS && !within(shdr.sh_offset, shdr.sh_size, file_size)) {
+			err = hvo_error_create(HVO_ERROR_FORMAT,
+					       "truncated ELF dump: section %zu (%" PRIu64
+					       " bytes at %" PRIu64 ") ends past the end of the file "
+					       "(%" PRIu64 " bytes)", elf_ndxscn(scn),
+					       (uint64_t)shdr.sh_size, (uint64_t)shdr.sh_offset,
+					       file_size);
+			goto out;
+		}
+	}
 out:
 	elf_end(elf);
 	return err;
+truncated:
+	err = hvo_error_create(HVO_ERROR_FORMAT,
+			       "truncated ELF dump: its header tables end past the end of the "
+			       "file (%" PRIu64 " bytes)", file_size);
+	goto out;
 }
 
 static struct hvo_error *open_kdump(struct hvo_dump *dump)
@@ -229,10 +276,14 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	if (!dump->ctx)
 		return &hvo_error_nomem;
 	/*
-	 * Never mmap the dump: a file truncated or shrunk under us turns an
-	 * mmap'ed read past its end into SIGBUS; read(2) returns a short count.
+	 * Map the dump: with read(2), libkdumpfile 0.5.1 searches 1024 cached
+	 * file blocks linearly on every miss, which made reading half of a
+	 * report.  A mapped read past the end of the file is a SIGBUS, not a
+	 * short count: hvo_kdump_check() and check_elf_extent() have checked
+	 * everything libkdumpfile reads against the file's size, and the
+	 * SIGBUS guard turns a file shrinking under us into a clear error.
 	 */
-	ks = kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+	ks = kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_TRY);
 	if (ks != KDUMP_OK)
 		return kdump_failure(dump, ks, "setting the read policy");
 	/*
@@ -264,8 +315,6 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 		return err;
 	if (!dump->format)
 		return hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (unknown format)");
-	if (!strcmp(dump->format, "elf") && (err = check_elf_extent(dump)))
-		return err;
 
 	/*
 	 * The raw note blob exists as soon as the file is opened; the parsed
@@ -324,6 +373,32 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	return NULL;
 }
 
+/*
+ * The message for a SIGBUS, prepared while opening: the handler may only
+ * write(2) and _exit(2).  One dump at a time is read by the front ends;
+ * the last one opened is named.
+ */
+static char sigbus_message[512];
+static size_t sigbus_message_len;
+
+static void on_sigbus(int sig)
+{
+	(void)!write(STDERR_FILENO, sigbus_message, sigbus_message_len);
+	_exit(HVO_EXIT_ERROR);
+}
+
+static void guard_sigbus(const char *path)
+{
+	int n = snprintf(sigbus_message, sizeof(sigbus_message),
+			 "hvoinspect: '%s': the file ended under a read (truncated or "
+			 "changed while open)\n", path);
+	sigbus_message_len = n < 0 ? 0 : (size_t)n < sizeof(sigbus_message) ?
+		(size_t)n : sizeof(sigbus_message) - 1;
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
 struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 {
 	struct hvo_error *err;
@@ -371,6 +446,11 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 	err = hvo_kdump_check(dump->data_fd, (uint64_t)data_st.st_size);
 	if (err)
 		goto err;
+	unsigned char magic[SELFMAG];
+	if (pread(dump->data_fd, magic, SELFMAG, 0) == SELFMAG && !memcmp(magic, ELFMAG, SELFMAG) &&
+	    (err = check_elf_extent(dump->data_fd, (uint64_t)data_st.st_size)))
+		goto err;
+	guard_sigbus(path);
 	err = open_kdump(dump);
 	if (err)
 		goto err;

@@ -12,6 +12,12 @@
 #define DH_SUB_HDR_SIZE 432
 #define DH_BITMAP_BLOCKS 436
 #define DH_SIZE 464
+#define DH_HEADER_VERSION 8
+/* struct kdump_sub_header, 64-bit layout, at the second block; each offset
+ * is followed by its u64 size. */
+#define SH_SIZE 112
+#define SH_OFFSET_VMCOREINFO 32
+#define SH_OFFSET_NOTE 48
 #define PD_SIZE 24		/* offset u64, size u32, flags u32, page_flags u64 */
 #define PD_CHUNK 4096		/* descriptors read at a time */
 #define BITMAP_CHUNK (1u << 20)
@@ -71,6 +77,26 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size)
 					" sub-header and %" PRIu32 " bitmap blocks of %" PRIu32
 					" bytes need %" PRIu64 " bytes, the file has %" PRIu64,
 					sub_hdr_blocks, bitmap_blocks, block_size, pd_offset, file_size);
+	/*
+	 * What libkdumpfile reads of the sub-header: the ELF notes (version 4
+	 * on) or VMCOREINFO (version 3); the dump file is mapped, so a note
+	 * running past the end would fault instead of failing a read.
+	 */
+	int32_t version = (int32_t)get32(header + DH_HEADER_VERSION);
+	if (version >= 1) {
+		unsigned char sub[SH_SIZE];
+		if ((err = read_at(fd, block_size, sub, sizeof(sub))))
+			return err;
+		unsigned int at = version >= 4 ? SH_OFFSET_NOTE : SH_OFFSET_VMCOREINFO;
+		uint64_t offset = get64(sub + at), size = get64(sub + at + 8);
+		if (version >= 3 && (offset > file_size || size > file_size - offset))
+			return hvo_error_create(HVO_ERROR_FORMAT,
+						"corrupt or truncated kdump-compressed dump: its %s "
+						"(%" PRIu64 " bytes at %" PRIu64 ") end past the end of "
+						"the file (%" PRIu64 " bytes)",
+						version >= 4 ? "ELF notes" : "VMCOREINFO", size, offset,
+						file_size);
+	}
 	/* One descriptor per page set in the second bitmap (pages dumped). */
 	uint64_t half = (uint64_t)bitmap_blocks / 2 * block_size;
 	uint64_t bitmap2 = (UINT64_C(1) + sub_hdr_blocks) * block_size + half;
