@@ -46,21 +46,30 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 	return cmd->exec(ctx, argc, argv);
 }
 
+struct progress {
+	struct timespec start;
+	bool drawn;	/* the bar is on the screen and must be wiped */
+};
+
 /* A one-line bar on stderr, shown only once a step has run for a second. */
 static void draw_progress(void *arg, const char *what, double done)
 {
-	struct timespec *start = arg, now;
+	struct progress *progress = arg;
+	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	double elapsed = (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+	double elapsed = (now.tv_sec - progress->start.tv_sec) +
+		(now.tv_nsec - progress->start.tv_nsec) / 1e9;
 	if (elapsed < 1.0)
 		return;
 	if (done >= 1.0) {
 		fprintf(stderr, "\r\033[K");
+		progress->drawn = false;
 		return;
 	}
 	int width = 30, filled = (int)(done * width);
 	fprintf(stderr, "\r%s [%.*s%*s] %3d%%", what, filled, "##############################",
 		width - filled, "", (int)(done * 100));
+	progress->drawn = true;
 }
 
 struct hvo_error *hvo_cmd_types(struct hvo_cmd_ctx *ctx, struct hvo_types **ret)
@@ -81,13 +90,16 @@ struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_ana
 		struct hvo_error *terr = hvo_cmd_types(ctx, &types);
 		if (terr)
 			return terr;
-		struct timespec start;
-		clock_gettime(CLOCK_MONOTONIC, &start);
+		struct progress progress = { .drawn = false };
+		clock_gettime(CLOCK_MONOTONIC, &progress.start);
 		struct hvo_analyze_options options = {
 			.deep = ctx->deep, .types = types,
-			.progress = ctx->progress ? draw_progress : NULL, .progress_arg = &start,
+			.progress = ctx->progress ? draw_progress : NULL, .progress_arg = &progress,
 		};
 		struct hvo_error *err = hvo_analyze(ctx->prog, &options, &ctx->analysis);
+		/* Stopped half way (Ctrl-C): the message goes where the bar was. */
+		if (progress.drawn)
+			fprintf(stderr, "\r\033[K");
 		if (err)
 			return err;
 	}

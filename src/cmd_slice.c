@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "diskdump_write.h"
+#include "interrupt.h"
 #include "vmemmap.h"
 
 struct slice_source {
@@ -25,8 +26,12 @@ static struct hvo_error *slice_get_page(void *arg, uint64_t pfn, const void **da
 					uint64_t *content_id_ret)
 {
 	struct slice_source *src = arg;
-	struct hvo_error *err = hvo_dump_read(src->dump, HVO_PHYS, pfn * HVO_DISKDUMP_PAGE_SIZE,
-					      src->page, sizeof(src->page), "page to slice");
+	/* Compressing a big slice takes seconds; Ctrl-C unlinks the partial file. */
+	struct hvo_error *err = hvo_interrupt_check();
+	if (err)
+		return err;
+	err = hvo_dump_read(src->dump, HVO_PHYS, pfn * HVO_DISKDUMP_PAGE_SIZE,
+			    src->page, sizeof(src->page), "page to slice");
 	if (err)
 		return err;
 	static const unsigned char zero[HVO_DISKDUMP_PAGE_SIZE];
@@ -45,16 +50,20 @@ static struct hvo_error *collect_pages(struct hvo_cmd_ctx *ctx)
 	/* Types afresh, so kallsyms and BTF pages are read (and kept) too. */
 	struct hvo_types *types = NULL;
 	err = hvo_types_open(prog, &ctx->types_options, &types);
-	if (err)
-		return hvo_error_prefix(err, "reading type information before slicing");
+	if (err) {
+		err = hvo_error_prefix(err, "reading type information before slicing");
+		goto out;
+	}
 	/* Deep, so the slice holds what every check of every command reads. */
 	struct hvo_analysis *an = NULL;
 	struct hvo_analyze_options options = { .deep = true, .types = types };
 	err = hvo_analyze(prog, &options, &an);
 	hvo_analysis_free(an);
 	hvo_types_close(types);
-	if (err)
-		return hvo_error_prefix(err, "analysing before slicing");
+	if (err) {
+		err = hvo_error_prefix(err, "analysing before slicing");
+		goto out;
+	}
 	/* Every kernel page table, so any kernel virtual address still translates. */
 	uint64_t kernel_half = prog->pgtable_levels == 5 ? UINT64_C(0xff00000000000000) :
 		UINT64_C(0xffff800000000000);
@@ -62,7 +71,13 @@ static struct hvo_error *collect_pages(struct hvo_cmd_ctx *ctx)
 	err = hvo_vmemmap_walk(prog, kernel_half, UINT64_MAX, &tables);
 	hvo_vmemmap_free(tables);
 	if (err)
-		return hvo_error_prefix(err, "walking the kernel page tables");
+		err = hvo_error_prefix(err, "walking the kernel page tables");
+out:
+	/* Stop recording also on failure (Ctrl-C): later commands run in this shell. */
+	if (err) {
+		hvo_error_destroy(hvo_dump_track_reads(prog->dump, false));
+		return err;
+	}
 	return hvo_dump_track_reads(prog->dump, false);
 }
 

@@ -17,6 +17,7 @@ void hvo_interrupt_install(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
+	/* No SA_RESTART: a write blocked on a full pager pipe returns EINTR. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 }

@@ -1,8 +1,10 @@
 /* shell.c - readline shell with history, completion and pager; batch mode. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -385,28 +387,105 @@ static unsigned int terminal_rows(void)
 	return 24;
 }
 
+/*
+ * Write all of text to fd, in pieces, so that Ctrl-C stops a long output:
+ * SIGINT interrupts a write blocked on a full pipe or terminal (EINTR).
+ */
+static void write_all(int fd, const char *text, size_t size)
+{
+	while (size && !hvo_interrupt_pending()) {
+		ssize_t n = write(fd, text, size < 65536 ? size : 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* the pager quit (EPIPE) or the terminal went away */
+		text += n;
+		size -= (size_t)n;
+	}
+}
+
 /* Show text through $PAGER (default "less -FRX") when it is taller than the screen. */
 static void show_output(const char *text, size_t size)
 {
 	unsigned int lines = 0;
 	for (size_t i = 0; i < size; i++)
 		lines += text[i] == '\n';
+	fflush(stdout);
 	if (!pager_enabled || lines + 1 < terminal_rows()) {
-		fwrite(text, 1, size, stdout);
-		fflush(stdout);
+		write_all(STDOUT_FILENO, text, size);
 		return;
 	}
 	const char *pager = getenv("PAGER");
 	if (!pager || !*pager)
 		pager = "less -FRX";
-	fflush(stdout);
 	FILE *pipe = popen(pager, "w");
 	if (!pipe) {
-		fwrite(text, 1, size, stdout);
+		write_all(STDOUT_FILENO, text, size);
 		return;
 	}
-	fwrite(text, 1, size, pipe);
+	/*
+	 * A pager quit before the end (q in less) must not kill the shell with
+	 * SIGPIPE.  Ignored only after popen, so the pager keeps the default.
+	 */
+	struct sigaction ignore = { .sa_handler = SIG_IGN }, saved;
+	sigemptyset(&ignore.sa_mask);
+	sigaction(SIGPIPE, &ignore, &saved);
+	write_all(fileno(pipe), text, size);
 	pclose(pipe);
+	sigaction(SIGPIPE, &saved, NULL);
+}
+
+static char *line_read;
+static bool line_done;
+
+static void on_line(char *line)
+{
+	line_read = line;
+	line_done = true;
+	rl_callback_handler_remove();
+}
+
+/*
+ * readline(), driven through its callback interface so that Ctrl-C at the
+ * prompt is seen wherever it lands: SIGINT stays blocked but in pselect(),
+ * whose EINTR then drops the line and starts a fresh one below it, as bash
+ * does.  NULL at end of input.
+ */
+static char *read_line(const char *prompt)
+{
+	sigset_t block, unblocked;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &unblocked);
+	sigdelset(&unblocked, SIGINT);
+	line_read = NULL;
+	line_done = false;
+	rl_callback_handler_install(prompt, on_line);
+	while (!line_done) {
+		fd_set fds;
+		FD_ZERO(&fds);
+		FD_SET(STDIN_FILENO, &fds);
+		int n = pselect(STDIN_FILENO + 1, &fds, NULL, NULL, NULL, &unblocked);
+		if (hvo_interrupt_pending()) {
+			hvo_interrupt_clear();
+			rl_echo_signal_char(SIGINT);
+			rl_callback_sigcleanup();
+			rl_free_line_state();
+			rl_replace_line("", 0);
+			rl_crlf();
+			rl_on_new_line();
+			rl_redisplay();
+			continue;
+		}
+		if (n < 0 && errno != EINTR) {
+			rl_callback_handler_remove();
+			break;
+		}
+		if (n > 0)
+			rl_callback_read_char();
+	}
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	return line_read;
 }
 
 int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
@@ -414,6 +493,7 @@ int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
 	rl_readline_name = "hvoinspect";
 	completion_ctx = ctx;
 	rl_attempted_completion_function = complete;
+	rl_catch_signals = 0;	/* SIGINT is ours, also at the prompt: see read_line() */
 	char *hist = history_path();
 	if (hist)
 		read_history(hist);
@@ -428,7 +508,7 @@ int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
 
 	for (;;) {
 		hvo_interrupt_clear();
-		char *line = readline(prompt);
+		char *line = read_line(prompt);
 		if (!line) {
 			putchar('\n');
 			break;
@@ -471,15 +551,14 @@ int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
 			show_output(text, size);
 			free(text);
 		}
-		if (quit) {
-			hvo_shell_free_argv(argc, argv);
-			break;
-		}
-		hvo_shell_free_argv(argc, argv);
-		if (err) {
+		if (err && err->code == HVO_ERROR_INTERRUPTED)
+			fprintf(stderr, "hvoinspect: %s: interrupted\n", argv[0]);
+		else if (err)
 			fprintf(stderr, "hvoinspect: %s\n", err->message);
-			hvo_error_destroy(err);
-		}
+		hvo_error_destroy(err);
+		hvo_shell_free_argv(argc, argv);
+		if (quit)
+			break;
 	}
 	if (hist) {
 		write_history(hist);

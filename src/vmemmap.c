@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "u64map.h"
 #include "vmemmap.h"
 
@@ -202,6 +203,9 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 					"vmemmap page tables exceed %" PRIu64 " pages; the dump's "
 					"page tables are corrupted", MAX_TABLE_PAGES);
 	vm->nr_table_pages++;
+	/* A dump of many TiB has hundreds of thousands of tables: let Ctrl-C in. */
+	if ((err = hvo_interrupt_check()))
+		return err;
 	char what[32];
 	snprintf(what, sizeof(what), "%s page",
 		 level == walk->levels ? "pgd" : level_names[level]);

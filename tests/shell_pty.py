@@ -1,98 +1,174 @@
 #!/usr/bin/env python3
 """Drive the interactive shell through a real pseudo-terminal.
 
-Usage: shell_pty.py HVOINSPECT DUMP STATE_DIR
-Checks the prompt (with the dump's release), help, tab completion of a
-command, that Ctrl-C at the prompt and during a command leaves the shell
-alive, the pager for long output, quit, and the history file.
+Usage: shell_pty.py basic HVOINSPECT DUMP STATE_DIR
+       shell_pty.py interrupt HVOINSPECT BIG_DUMP STATE_DIR
+
+basic (the 7.2.13 sample slice): the prompt (with the dump's release),
+help, tab completion of commands, options, option values, settings and
+symbols, Ctrl-C at the prompt, the pager for long output, quit, and the
+history file.
+
+interrupt (a dump of many TiB, where commands take seconds): Ctrl-C at the
+prompt does not stop the next command; Ctrl-C stops the analysis and a
+slice being written (its file removed), prints "CMD: interrupted" and the
+prompt comes back; Ctrl-C in a pager and a pager that quits early leave the
+shell alive; later commands give their normal output.
 """
 import os
 import pty
 import select
+import signal
 import sys
 import time
 
-hvo, dump, state = sys.argv[1:4]
-env = dict(os.environ, XDG_STATE_HOME=state, TERM="xterm", PAGER="sed s/^/PG:/", LINES="24",
-           COLUMNS="100")
-pid, fd = pty.fork()
-if pid == 0:
-    os.execve(hvo, [hvo, dump], env)
-
-buf = b""
+mode, hvo, dump, state = sys.argv[1:5]
 
 
-def read_until(token, timeout=20.0):
-    global buf
-    end = time.time() + timeout
-    while token not in buf:
-        left = end - time.time()
-        if left <= 0:
-            raise SystemExit("timed out waiting for %r; got:\n%s" % (token, buf.decode(errors="replace")))
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            buf += chunk
-    if token not in buf:
-        raise SystemExit("shell ended before %r:\n%s" % (token, buf.decode(errors="replace")))
-    out, buf = buf.split(token, 1)
-    return out.decode(errors="replace")
+class Shell:
+    prompt = b"-amd64> "   # the prompt names the release; "> " alone appears in output
+
+    def __init__(self, pager):
+        env = dict(os.environ, XDG_STATE_HOME=state, TERM="xterm", PAGER=pager, LINES="24",
+                   COLUMNS="100")
+        self.buf = b""
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            # Python ignores SIGPIPE and exec keeps that; a login shell does not.
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            os.execve(hvo, [hvo, dump], env)
+
+    def read_until(self, token, timeout=30.0):
+        end = time.time() + timeout
+        while token not in self.buf:
+            left = end - time.time()
+            if left <= 0:
+                raise SystemExit("timed out waiting for %r; got:\n%s"
+                                 % (token, self.buf.decode(errors="replace")))
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                self.buf += chunk
+        if token not in self.buf:
+            raise SystemExit("shell ended before %r:\n%s" % (token, self.buf.decode(errors="replace")))
+        out, self.buf = self.buf.split(token, 1)
+        return out.decode(errors="replace")
+
+    def send(self, text):
+        os.write(self.fd, text.encode())
+
+    def run(self, line, timeout=30.0):
+        """Send a command line, return what it printed up to the next prompt."""
+        self.send(line + "\n")
+        return self.read_until(self.prompt, timeout)
+
+    def quit(self):
+        self.send("quit\n")
+        _, status = os.waitpid(self.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        assert code == 0, "shell exit status %d:\n%s" % (code, self.buf.decode(errors="replace"))
 
 
-def send(text):
-    os.write(fd, text.encode())
+def basic():
+    sh = Shell("sed s/^/PG:/")
+    banner = sh.read_until(sh.prompt)
+    assert "Type 'help'" in banner, banner
+    assert "hvo 7.2.13" in banner, banner
+
+    out = sh.run("help")
+    assert "report" in out and "decode" in out and "quit" in out, out
+
+    out = sh.run("sav\t")       # completes to 'savings'
+    assert "savings" in out and "pages_saved" in out, out
+
+    sh.send("\x03")             # Ctrl-C at the prompt: a fresh prompt, the shell goes on
+    sh.read_until(sh.prompt)
+    out = sh.run("info")        # short: straight to the terminal
+    assert "generation" in out and "PG:" not in out, out
+
+    out = sh.run("folios")      # 180 lines, taller than 24: through $PAGER
+    assert out.count("PG:") >= 180 and out.count("hvo-shared-tail") == 180, out[-300:]
+
+    sh.run("set pager off")
+    out = sh.run("folios")
+    assert "PG:" not in out and out.count("hvo-shared-tail") == 180, out[-300:]
+
+    out = sh.run("pte nr_memmap_pag\t")  # completes a kernel symbol from the dump's kallsyms
+    assert "-> physical" in out, out
+
+    sh.run("decode 0x141005")
+    out = sh.run("decode 0x141\t")       # completes a recent address
+    assert "pfn 0x141005" in out, out
+
+    out = sh.run("bogus")
+    assert "unknown command" in out, out
+
+    sh.quit()
+    hist = open(os.path.join(state, "hvoinspect", "history")).read()
+    assert "savings" in hist and "info" in hist, hist
 
 
-prompt = b"-amd64> "   # the prompt names the release; "> " alone appears in output
-banner = read_until(prompt)
-assert "Type 'help'" in banner, banner
-assert b"hvo 7.2.13" in banner.encode() or "hvo 7.2.13" in banner, banner
+def interrupt():
+    # A pager that shows three lines, then per pager-mode waits (for Ctrl-C)
+    # or quits at once, before the shell has written everything.
+    mode_file = os.path.join(state, "pager-mode")
+    pager = os.path.join(state, "pager")
+    with open(pager, "w") as f:
+        f.write("#!/bin/sh\nhead -n 3 | sed s/^/PG:/\n"
+                "[ \"$(cat '%s')\" = wait ] && exec sleep 60\nexit 0\n" % mode_file)
+    os.chmod(pager, 0o755)
+    sh = Shell(pager)
+    sh.read_until(sh.prompt, 120)
 
-send("help\n")
-out = read_until(prompt)
-assert "report" in out and "decode" in out and "quit" in out, out
+    # Ctrl-C at the prompt is not held against the next command.
+    sh.send("abc\x03")
+    sh.read_until(sh.prompt)
+    out = sh.run("savings", 120)
+    assert "HVO freed" in out and "interrupted" not in out, out
 
-send("sav\t\n")            # completes to 'savings'
-out = read_until(prompt)
-assert "savings" in out and "pages_saved" in out, out
+    # Ctrl-C while slice writes its file (seconds of compression): the
+    # partial file is removed.
+    sliced = os.path.abspath("sliced.kdump")
+    start = time.time()
+    sh.send("slice %s\n" % sliced)
+    while not os.path.exists(sliced):
+        assert time.time() - start < 120, "slice never created %s" % sliced
+        time.sleep(0.02)
+    ran = time.time() - start
+    sh.send("\x03")
+    out = sh.read_until(sh.prompt, 30)
+    assert "hvoinspect: slice: interrupted" in out and "wrote" not in out, out
+    assert not os.path.exists(sliced), "interrupted slice left %s" % sliced
+    assert ran > 1.0, "slice reached its output after only %.2f s" % ran
 
-send("\x03")               # Ctrl-C at the prompt: readline keeps going
-send("info\n")             # short: straight to the terminal
-out = read_until(prompt)
-assert "generation" in out and "PG:" not in out, out
+    out = sh.run("info", 60)
+    assert "generation" in out and "merged" in out, out
 
-send("folios\n")           # 180 lines, taller than 24: through $PAGER
-out = read_until(prompt)
-assert out.count("PG:") >= 180 and out.count("hvo-shared-tail") == 180, out[-300:]
+    # Ctrl-C while the pager shows a long output: the shell stops writing.
+    with open(mode_file, "w") as f:
+        f.write("wait\n")
+    sh.send("folios\n")
+    sh.read_until(b"PG:", 120)
+    sh.read_until(b"PG:")
+    sh.read_until(b"PG:")
+    sh.send("\x03")
+    sh.read_until(sh.prompt, 30)
 
-send("set pager off\n")
-read_until(prompt)
-send("folios\n")
-out = read_until(prompt)
-assert "PG:" not in out and out.count("hvo-shared-tail") == 180, out[-300:]
+    # A pager that quits early (q in less) must not kill the shell (SIGPIPE).
+    with open(mode_file, "w") as f:
+        f.write("quit\n")
+    out = sh.run("folios", 120)
+    assert out.count("PG:") == 3, out[-300:]
 
-send("pte nr_memmap_pag\t\n")   # completes a kernel symbol from the dump's kallsyms
-out = read_until(prompt)
-assert "-> physical" in out, out
+    out = sh.run("report", 60)
+    assert "HVO freed" in out and "were not checked" in out, out
+    sh.quit()
 
-send("decode 0x141005\n")
-read_until(prompt)
-send("decode 0x141\t\n")       # completes a recent address
-out = read_until(prompt)
-assert "pfn 0x141005" in out, out
 
-send("bogus\n")
-out = read_until(prompt)
-assert "unknown command" in out, out
-
-send("quit\n")
-_, status = os.waitpid(pid, 0)
-assert os.waitstatus_to_exitcode(status) == 0, status
-hist = open(os.path.join(state, "hvoinspect", "history")).read()
-assert "savings" in hist and "info" in hist, hist
-print("shell OK")
+{"basic": basic, "interrupt": interrupt}[mode]()
+print("shell %s OK" % mode)
