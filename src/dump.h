@@ -47,6 +47,13 @@ const char *hvo_dump_arch_source(const struct hvo_dump *dump);
 uint64_t hvo_dump_page_size(const struct hvo_dump *dump);
 bool hvo_dump_is_flattened(const struct hvo_dump *dump);
 uint64_t hvo_dump_file_size(const struct hvo_dump *dump);
+/*
+ * A kdump-compressed file is read with read(2), which comes back short
+ * (libkdumpfile fills zeros) when the file shrank since it was opened:
+ * an error when the size changed.  (Mapped ELF dumps fault instead, and
+ * the SIGBUS guard exits with a message.)
+ */
+struct hvo_error *hvo_dump_check_unchanged(struct hvo_dump *dump);
 const struct hvo_vmcoreinfo *hvo_dump_vmcoreinfo(const struct hvo_dump *dump);
 /* A note on something the dump layer corrected (e.g. QEMU's phys_base); NULL if none. */
 const char *hvo_dump_fixup_note(const struct hvo_dump *dump);
