@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,6 +34,127 @@ const struct hvo_cmd *hvo_cmd_find(const char *name)
 	return NULL;
 }
 
+void hvo_cmd_synopsis(const struct hvo_cmd *cmd, bool long_options, char *buf, size_t size)
+{
+	size_t len = (size_t)snprintf(buf, size, "%s", cmd->name);
+	for (const struct hvo_cmd_option *o = cmd->options; o && o->name && len < size; o++) {
+		if (!long_options && o->name[1] == '-')
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, " [%s%s%s]", o->name,
+					o->arg ? " " : "", o->arg ? o->arg : "");
+	}
+	if (*cmd->args && len < size)
+		snprintf(buf + len, size - len, " %s", cmd->args);
+}
+
+static const struct hvo_cmd_option *find_option(const struct hvo_cmd *cmd, const char *word,
+						size_t len)
+{
+	for (const struct hvo_cmd_option *o = cmd->options; o && o->name; o++) {
+		if (strlen(o->name) == len && !strncmp(o->name, word, len))
+			return o;
+	}
+	return NULL;
+}
+
+/* "info, warning, error, critical" */
+static void list_values(const char *const *values, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; values[i] && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", values[i]);
+}
+
+static struct hvo_error *apply_option(const struct hvo_cmd *cmd, struct hvo_cmd_ctx *ctx,
+				      const struct hvo_cmd_option *o, const char *value)
+{
+	if (o->values && value) {
+		size_t i = 0;
+		while (o->values[i] && strcmp(o->values[i], value) != 0)
+			i++;
+		if (!o->values[i]) {
+			char list[128];
+			list_values(o->values, list, sizeof(list));
+			return hvo_error_create(HVO_ERROR_USAGE, "%s: %s: '%s' is not one of %s",
+						cmd->name, o->name, value, list);
+		}
+	}
+	ctx->given |= 1u << o->opt;
+	switch (o->opt) {
+	case HVO_CMD_OPT_JSON:
+		ctx->json = true;
+		break;
+	case HVO_CMD_OPT_DEEP:
+		ctx->deep = true;
+		break;
+	case HVO_CMD_OPT_FAIL_ON:
+		hvo_severity_parse(value, &ctx->fail_on);	/* checked against values */
+		break;
+	case HVO_CMD_OPT_PHYSICAL:
+		break;	/* the command asks hvo_cmd_given() */
+	}
+	return NULL;
+}
+
+/*
+ * Take cmd's options out of argv into ctx; the operands go to *argv_ret in
+ * order.  "--opt VALUE" and "--opt=VALUE" both work; "--" ends the options.
+ */
+static struct hvo_error *parse_options(const struct hvo_cmd *cmd, struct hvo_cmd_ctx *ctx,
+				       int argc, char **argv, int *argc_ret, char ***argv_ret)
+{
+	char **operands = calloc((size_t)argc + 1, sizeof(*operands));
+	if (!operands)
+		return &hvo_error_nomem;
+	int nr = 0;
+	operands[nr++] = argv[0];
+	bool options_done = false;
+	struct hvo_error *err = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *word = argv[i];
+		if (options_done || word[0] != '-' || !word[1]) {
+			operands[nr++] = argv[i];
+			continue;
+		}
+		if (!strcmp(word, "--")) {
+			options_done = true;
+			continue;
+		}
+		const char *equals = strchr(word, '=');
+		size_t len = equals ? (size_t)(equals - word) : strlen(word);
+		const struct hvo_cmd_option *o = find_option(cmd, word, len);
+		if (!o) {
+			err = hvo_error_create(HVO_ERROR_USAGE, "%s: unknown option '%.*s' (try 'help %s')",
+					       cmd->name, (int)len, word, cmd->name);
+			goto err;
+		}
+		const char *value = NULL;
+		if (o->arg && equals) {
+			value = equals + 1;
+		} else if (o->arg) {
+			if (i + 1 == argc) {
+				err = hvo_error_create(HVO_ERROR_USAGE, "%s: %s needs a %s", cmd->name,
+						       o->name, o->arg);
+				goto err;
+			}
+			value = argv[++i];
+		} else if (equals) {
+			err = hvo_error_create(HVO_ERROR_USAGE, "%s: %s takes no value", cmd->name,
+					       o->name);
+			goto err;
+		}
+		if ((err = apply_option(cmd, ctx, o, value)))
+			goto err;
+	}
+	*argc_ret = nr;
+	*argv_ret = operands;
+	return NULL;
+err:
+	free(operands);
+	return err;
+}
+
 struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 {
 	if (argc < 1)
@@ -41,9 +163,22 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 	if (!cmd)
 		return hvo_error_create(HVO_ERROR_USAGE,
 					"unknown command '%s' (try 'help')", argv[0]);
-	if (cmd->needs_dump && !ctx->prog)
-		return hvo_error_create(HVO_ERROR_USAGE, "%s: no dump is open", cmd->name);
-	return cmd->exec(ctx, argc, argv);
+	/* Options hold for this one command: the settings come back after it. */
+	bool json = ctx->json, deep = ctx->deep;
+	enum hvo_severity fail_on = ctx->fail_on;
+	int nr_operands = 0;
+	char **operands = NULL;
+	struct hvo_error *err = parse_options(cmd, ctx, argc, argv, &nr_operands, &operands);
+	if (!err && cmd->needs_dump && !ctx->prog)
+		err = hvo_error_create(HVO_ERROR_USAGE, "%s: no dump is open", cmd->name);
+	else if (!err)
+		err = cmd->exec(ctx, nr_operands, operands);
+	free(operands);
+	ctx->json = json;
+	ctx->deep = deep;
+	ctx->fail_on = fail_on;
+	ctx->given = 0;
+	return err;
 }
 
 struct progress {
@@ -85,23 +220,27 @@ struct hvo_error *hvo_cmd_types(struct hvo_cmd_ctx *ctx, struct hvo_types **ret)
 
 struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_analysis **ret)
 {
-	if (!ctx->analysis) {
+	/* A deep analysis checks more than a shallow one: once made, later commands use it. */
+	if (!ctx->analysis || (ctx->deep && !ctx->analysis->deep)) {
 		struct hvo_types *types;
-		struct hvo_error *terr = hvo_cmd_types(ctx, &types);
-		if (terr)
-			return terr;
+		struct hvo_error *err = hvo_cmd_types(ctx, &types);
+		if (err)
+			return err;
 		struct progress progress = { .drawn = false };
 		clock_gettime(CLOCK_MONOTONIC, &progress.start);
 		struct hvo_analyze_options options = {
 			.deep = ctx->deep, .types = types,
 			.progress = ctx->progress ? draw_progress : NULL, .progress_arg = &progress,
 		};
-		struct hvo_error *err = hvo_analyze(ctx->prog, &options, &ctx->analysis);
+		struct hvo_analysis *an;
+		err = hvo_analyze(ctx->prog, &options, &an);
 		/* Stopped half way (Ctrl-C): the message goes where the bar was. */
 		if (progress.drawn)
 			fprintf(stderr, "\r\033[K");
 		if (err)
-			return err;
+			return err;	/* and the analysis kept so far stays */
+		hvo_analysis_free(ctx->analysis);
+		ctx->analysis = an;
 	}
 	*ret = ctx->analysis;
 	return NULL;

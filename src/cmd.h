@@ -5,7 +5,9 @@
  * To add a command: write src/cmd_NAME.c defining a const struct hvo_cmd
  * (name, argument synopsis, one-line summary, help text, exec), declare it
  * below, list it in hvo_cmds[] in cmd.c, add it to src/local.am and give it
- * a section in man/hvoinspect.1.  `help` and completion come from the table.
+ * a section in man/hvoinspect.1.  Its options go in its options[] (the
+ * HVO_CMD_OPTION_* entries, or a new enum hvo_cmd_opt): hvo_cmd_run parses
+ * them, and `help`, usage errors and shell completion all read the table.
  */
 #ifndef HVO_CMD_H
 #define HVO_CMD_H
@@ -35,13 +37,41 @@ struct hvo_cmd_ctx {
 	struct hvo_analysis *analysis;	/* computed on first use, then shared */
 	/* Worst outcome so far that is not an error: findings, incomplete. */
 	enum hvo_exit_status status;
+	unsigned int given;		/* 1 << enum hvo_cmd_opt, for the running command */
 };
+
+/* What an option does.  The first three set ctx for the one command. */
+enum hvo_cmd_opt {
+	HVO_CMD_OPT_JSON,	/* ctx->json */
+	HVO_CMD_OPT_DEEP,	/* ctx->deep: an analysis reading every struct page */
+	HVO_CMD_OPT_FAIL_ON,	/* ctx->fail_on */
+	HVO_CMD_OPT_PHYSICAL,	/* rd -p */
+};
+
+struct hvo_cmd_option {
+	const char *name;		/* "--deep", "-p" */
+	enum hvo_cmd_opt opt;
+	const char *arg;		/* name of its value ("SEVERITY"), NULL for a flag */
+	const char *const *values;	/* the values it takes, NULL-terminated; NULL: any */
+	const char *help;		/* one line for `help CMD` */
+};
+
+#define HVO_CMD_OPTION_JSON \
+	{ "--json", HVO_CMD_OPT_JSON, NULL, NULL, "print this result as JSON" }
+#define HVO_CMD_OPTION_DEEP \
+	{ "--deep", HVO_CMD_OPT_DEEP, NULL, NULL, \
+	  "read every struct page (also checks THP and slab tails); kept for later commands" }
+#define HVO_CMD_OPTION_FAIL_ON \
+	{ "--fail-on", HVO_CMD_OPT_FAIL_ON, "SEVERITY", hvo_severity_names, \
+	  "findings at or above SEVERITY set exit status 1" }
+#define HVO_CMD_OPTION_END { NULL, 0, NULL, NULL, NULL }
 
 struct hvo_cmd {
 	const char *name;
 	const char *args;	/* synopsis of the arguments, "" if none */
 	const char *summary;	/* one line for `help` */
 	const char *help;	/* paragraph for `help CMD` */
+	const struct hvo_cmd_option *options;	/* ends with HVO_CMD_OPTION_END; NULL: none */
 	bool needs_dump;
 	struct hvo_error *(*exec)(struct hvo_cmd_ctx *ctx, int argc, char **argv);
 };
@@ -63,8 +93,21 @@ extern const struct hvo_cmd hvo_cmd_map;
 extern const struct hvo_cmd *const hvo_cmds[];
 
 const struct hvo_cmd *hvo_cmd_find(const char *name);
-/* Run one command line (already split into argv) against ctx. */
+/*
+ * Run one command line (already split into argv) against ctx: its options,
+ * anywhere before a "--", apply to this command only; exec sees the rest.
+ */
 struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv);
+/* Whether the running command was given an option. */
+static inline bool hvo_cmd_given(const struct hvo_cmd_ctx *ctx, enum hvo_cmd_opt opt)
+{
+	return ctx->given & (1u << opt);
+}
+/*
+ * "rd [-p] ADDR [BYTES]": the name, its options and its arguments; long
+ * options only when long_options (they make the `help` list too wide).
+ */
+void hvo_cmd_synopsis(const struct hvo_cmd *cmd, bool long_options, char *buf, size_t size);
 
 /* The analysis of ctx->prog, run once and kept for later commands. */
 struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_analysis **ret);

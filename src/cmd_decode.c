@@ -6,6 +6,11 @@
 
 #include "cmd.h"
 
+static const struct hvo_cmd_option json_option[] = {
+	HVO_CMD_OPTION_JSON,
+	HVO_CMD_OPTION_END,
+};
+
 struct decoded {
 	uint64_t pfn, vaddr;
 	struct hvo_page page;
@@ -52,6 +57,8 @@ static struct hvo_error *read_page(struct hvo_cmd_ctx *ctx, uint64_t vaddr,
 	const struct hvo_page_layout *layout = &ctx->prog->page;
 	struct hvo_error *err = hvo_dump_read(ctx->prog->dump, HVO_VIRT, vaddr, image,
 					      layout->size, what);
+	if (!err)
+		err = hvo_dump_check_unchanged(ctx->prog->dump);
 	if (err)
 		return err;
 	hvo_page_parse(layout, image, ret);
@@ -211,6 +218,7 @@ const struct hvo_cmd hvo_cmd_decode = {
 		"it resolves to and whether that head agrees (PG_head set, folio order\n"
 		"equal to the mask's).  Legacy fake heads are recognised.",
 	.needs_dump = true,
+	.options = json_option,
 	.exec = decode_exec,
 };
 
@@ -221,5 +229,6 @@ const struct hvo_cmd hvo_cmd_page = {
 	.summary = "alias of decode",
 	.help = "The same as decode: one struct page, its flags, tail encoding and head.",
 	.needs_dump = true,
+	.options = json_option,
 	.exec = decode_exec,
 };

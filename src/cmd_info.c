@@ -6,6 +6,11 @@
 
 #include "cmd.h"
 
+static const struct hvo_cmd_option json_option[] = {
+	HVO_CMD_OPTION_JSON,
+	HVO_CMD_OPTION_END,
+};
+
 struct fact {
 	const char *key;	/* JSON key */
 	const char *label;	/* text label */
@@ -225,6 +230,7 @@ const struct hvo_cmd hvo_cmd_info = {
 		"generation (legacy, v3 or merged), sizeof(struct page) and the vmemmap\n"
 		"layout, each with the source it came from.",
 	.needs_dump = true,
+	.options = json_option,
 	.exec = info_exec,
 };
 
@@ -265,5 +271,6 @@ const struct hvo_cmd hvo_cmd_vmcoreinfo = {
 	.help = "Prints the VMCOREINFO note exactly as the kernel wrote it; with --json,\n"
 		"also as a list of key/value entries.",
 	.needs_dump = true,
+	.options = json_option,
 	.exec = vmcoreinfo_exec,
 };

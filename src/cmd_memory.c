@@ -53,16 +53,21 @@ struct hvo_error *hvo_cmd_parse_address(struct hvo_cmd_ctx *ctx, const char *tex
 	return NULL;
 }
 
+static const struct hvo_cmd_option rd_options[] = {
+	{ "-p", HVO_CMD_OPT_PHYSICAL, NULL, NULL, "ADDR is a physical address" },
+	HVO_CMD_OPTION_JSON,
+	HVO_CMD_OPTION_END,
+};
+
 static struct hvo_error *rd_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 {
-	bool physical = false;
+	bool physical = hvo_cmd_given(ctx, HVO_CMD_OPT_PHYSICAL);
 	int arg = 1;
-	if (arg < argc && !strcmp(argv[arg], "-p")) {
-		physical = true;
-		arg++;
+	if (argc - arg < 1 || argc - arg > 2) {
+		char synopsis[96];
+		hvo_cmd_synopsis(&hvo_cmd_rd, false, synopsis, sizeof(synopsis));
+		return hvo_error_create(HVO_ERROR_USAGE, "rd: usage: %s", synopsis);
 	}
-	if (argc - arg < 1 || argc - arg > 2)
-		return hvo_error_create(HVO_ERROR_USAGE, "rd: usage: rd [-p] ADDR [BYTES]");
 	uint64_t address, count = 64;
 	struct hvo_error *err = hvo_cmd_parse_address(ctx, argv[arg], &address);
 	if (err)
@@ -79,6 +84,8 @@ static struct hvo_error *rd_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 		return &hvo_error_nomem;
 	err = hvo_dump_read(ctx->prog->dump, physical ? HVO_PHYS : HVO_VIRT, address, buf, count,
 			    "memory");
+	if (!err)
+		err = hvo_dump_check_unchanged(ctx->prog->dump);
 	if (err) {
 		free(buf);
 		return err;
@@ -124,12 +131,13 @@ static struct hvo_error *rd_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 
 const struct hvo_cmd hvo_cmd_rd = {
 	.name = "rd",
-	.args = "[-p] ADDR [BYTES]",
+	.args = "ADDR [BYTES]",
 	.summary = "dump memory at a kernel virtual (or -p physical) address",
 	.help = "Prints BYTES (default 64, at most 1 MiB) from ADDR as 64-bit words and\n"
 		"characters.  ADDR is a number (0x for hex), a symbol or symbol+offset;\n"
 		"-p reads physical memory.  Pages left out of the dump are an error.",
 	.needs_dump = true,
+	.options = rd_options,
 	.exec = rd_exec,
 };
 
@@ -139,6 +147,11 @@ const struct hvo_cmd hvo_cmd_rd = {
 #define PTE_PSE UINT64_C(0x80)
 #define PTE_NX (UINT64_C(1) << 63)
 #define PTE_ADDR UINT64_C(0x000ffffffffff000)
+
+static const struct hvo_cmd_option json_option[] = {
+	HVO_CMD_OPTION_JSON,
+	HVO_CMD_OPTION_END,
+};
 
 static struct hvo_error *pte_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 {
@@ -225,5 +238,6 @@ const struct hvo_cmd hvo_cmd_pte = {
 		"and the physical address ADDR maps to, read from the dump's own page\n"
 		"tables starting at the kernel's top-level table.",
 	.needs_dump = true,
+	.options = json_option,
 	.exec = pte_exec,
 };

@@ -12,6 +12,21 @@ enum section {
 	SECTION_FOLIOS = 1 << 4,
 };
 
+/* Every view can be JSON and can ask for a deep analysis. */
+static const struct hvo_cmd_option view_options[] = {
+	HVO_CMD_OPTION_JSON,
+	HVO_CMD_OPTION_DEEP,
+	HVO_CMD_OPTION_END,
+};
+
+/* Those that count findings in the exit status also take --fail-on. */
+static const struct hvo_cmd_option findings_options[] = {
+	HVO_CMD_OPTION_JSON,
+	HVO_CMD_OPTION_DEEP,
+	HVO_CMD_OPTION_FAIL_ON,
+	HVO_CMD_OPTION_END,
+};
+
 static struct hvo_error *render(struct hvo_cmd_ctx *ctx, const char *name, int argc,
 				unsigned int sections, bool findings_count)
 {
@@ -82,6 +97,7 @@ const struct hvo_cmd hvo_cmd_report = {
 		"the shared tail pages and prints the savings per node, zone and huge page\n"
 		"size, then every finding.  Exits 1 when a finding is at or above --fail-on.",
 	.needs_dump = true,
+	.options = findings_options,
 	.exec = report_exec,
 };
 
@@ -97,6 +113,7 @@ const struct hvo_cmd hvo_cmd_check = {
 	.help = "Runs every check and prints only the findings, each with a stable id,\n"
 		"a severity, the addresses involved and its consequence.",
 	.needs_dump = true,
+	.options = findings_options,
 	.exec = check_exec,
 };
 
@@ -113,6 +130,7 @@ const struct hvo_cmd hvo_cmd_savings = {
 		"pages per folio, pages freed, pages spent on shared tails and net bytes\n"
 		"saved, then totals.",
 	.needs_dump = true,
+	.options = view_options,
 	.exec = savings_exec,
 };
 
@@ -130,6 +148,7 @@ const struct hvo_cmd hvo_cmd_tails = {
 		"whether that content is what init_compound_tail() writes, and how many\n"
 		"folios map it.",
 	.needs_dump = true,
+	.options = view_options,
 	.exec = tails_exec,
 };
 
@@ -146,5 +165,6 @@ const struct hvo_cmd hvo_cmd_folios = {
 		"node, zone, vmemmap state, HPG_vmemmap_optimized flag and the frames\n"
 		"its head and tails map.",
 	.needs_dump = true,
+	.options = view_options,
 	.exec = folios_exec,
 };

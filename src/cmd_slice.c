@@ -17,6 +17,11 @@
 #include "interrupt.h"
 #include "vmemmap.h"
 
+static const struct hvo_cmd_option json_option[] = {
+	HVO_CMD_OPTION_JSON,
+	HVO_CMD_OPTION_END,
+};
+
 struct slice_source {
 	struct hvo_dump *dump;
 	unsigned char page[HVO_DISKDUMP_PAGE_SIZE];
@@ -208,5 +213,6 @@ const struct hvo_cmd hvo_cmd_slice = {
 		"the analysis of the full dump; the slice carries no user memory, so it\n"
 		"can go into a bug report.",
 	.needs_dump = true,
+	.options = json_option,
 	.exec = slice_exec,
 };

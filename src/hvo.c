@@ -9,15 +9,19 @@
 #include "interrupt.h"
 #include "report.h"
 
+const char *const hvo_severity_names[] = {
+	[HVO_SEV_INFO] = "info",
+	[HVO_SEV_WARNING] = "warning",
+	[HVO_SEV_ERROR] = "error",
+	[HVO_SEV_CRITICAL] = "critical",
+	[HVO_SEV_CRITICAL + 1] = NULL,
+};
+
 const char *hvo_severity_name(enum hvo_severity severity)
 {
-	switch (severity) {
-	case HVO_SEV_INFO: return "info";
-	case HVO_SEV_WARNING: return "warning";
-	case HVO_SEV_ERROR: return "error";
-	case HVO_SEV_CRITICAL: return "critical";
-	}
-	return "unknown";
+	if ((unsigned int)severity > HVO_SEV_CRITICAL)
+		return "unknown";
+	return hvo_severity_names[severity];
 }
 
 bool hvo_severity_parse(const char *name, enum hvo_severity *ret)
@@ -361,6 +365,9 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 	if (az.nr_dropped_findings &&
 	    (err = hvo_az_note(an, "%" PRIu64 " more findings not listed (over %d of one kind)",
 			    az.nr_dropped_findings, MAX_FINDINGS_PER_ID)))
+		goto err;
+	/* Zeros read from a file that shrank under us must not become an answer. */
+	if ((err = hvo_dump_check_unchanged(prog->dump)))
 		goto err;
 	analyzer_deinit(&az);
 	*ret = an;

@@ -35,6 +35,8 @@ enum hvo_severity {
 	HVO_SEV_CRITICAL,
 };
 
+/* "info", "warning", "error", "critical", by enum hvo_severity; NULL-terminated. */
+extern const char *const hvo_severity_names[];
 const char *hvo_severity_name(enum hvo_severity severity);
 /* Parse "info", "warning", "error", "critical"; false if unknown. */
 bool hvo_severity_parse(const char *name, enum hvo_severity *ret);

@@ -82,19 +82,55 @@ void hvo_shell_free_argv(int argc, char **argv)
 
 static bool pager_enabled = true;
 
+static const char *const on_off[] = { "on", "off", NULL };
+
+/* The shell's settings: `set`, its usage, `help` and completion read this. */
+static const struct setting {
+	const char *name;
+	const char *const *values;
+	const char *shown;	/* the values in usage messages */
+} settings[] = {
+	{ "pager", on_off, "on|off" },
+	{ "json", on_off, "on|off" },
+	{ "fail-on", hvo_severity_names, "SEVERITY" },
+	{ NULL, NULL, NULL },
+};
+
+static const char *setting_value(const struct hvo_cmd_ctx *ctx, const char *name)
+{
+	if (!strcmp(name, "pager"))
+		return pager_enabled ? "on" : "off";
+	if (!strcmp(name, "json"))
+		return ctx->json ? "on" : "off";
+	return hvo_severity_name(ctx->fail_on);
+}
+
+/* "pager on|off, json on|off, fail-on SEVERITY" */
+static void settings_synopsis(char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; settings[i].name && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s %s", i ? ", " : "",
+					settings[i].name, settings[i].shown);
+}
+
 static struct hvo_error *set_command(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 {
 	if (argc == 1) {
-		fprintf(ctx->out, "pager   %s\njson    %s\nfail-on %s\n", pager_enabled ? "on" : "off",
-		       ctx->json ? "on" : "off", hvo_severity_name(ctx->fail_on));
+		for (size_t i = 0; settings[i].name; i++)
+			fprintf(ctx->out, "%-7s %s\n", settings[i].name,
+				setting_value(ctx, settings[i].name));
 		return NULL;
 	}
-	if (argc != 3)
-		return hvo_error_create(HVO_ERROR_USAGE, "set: usage: set pager|json on|off, "
-					"set fail-on SEVERITY");
+	if (argc != 3) {
+		char synopsis[96];
+		settings_synopsis(synopsis, sizeof(synopsis));
+		return hvo_error_create(HVO_ERROR_USAGE, "set: usage: set %s", synopsis);
+	}
 	bool on = !strcmp(argv[2], "on");
 	if (!strcmp(argv[1], "pager") || !strcmp(argv[1], "json")) {
-		if (!on && strcmp(argv[2], "off"))
+		if (!on && strcmp(argv[2], "off") != 0)
 			return hvo_error_create(HVO_ERROR_USAGE, "set %s: on or off", argv[1]);
 		if (!strcmp(argv[1], "pager"))
 			pager_enabled = on;
@@ -121,13 +157,24 @@ static struct hvo_error *help_json(struct hvo_cmd_ctx *ctx, int argc, char **arg
 		return &hvo_error_nomem;
 	}
 	for (size_t i = 0; hvo_cmds[i]; i++) {
-		if (argc >= 2 && strcmp(argv[1], hvo_cmds[i]->name))
+		const struct hvo_cmd *c = hvo_cmds[i];
+		if (argc >= 2 && strcmp(argv[1], c->name) != 0)
 			continue;
 		json_object *cmd = json_object_new_object();
-		json_object_object_add(cmd, "name", json_object_new_string(hvo_cmds[i]->name));
-		json_object_object_add(cmd, "args", json_object_new_string(hvo_cmds[i]->args));
-		json_object_object_add(cmd, "summary", json_object_new_string(hvo_cmds[i]->summary));
-		json_object_object_add(cmd, "help", json_object_new_string(hvo_cmds[i]->help));
+		json_object *options = json_object_new_array();
+		for (const struct hvo_cmd_option *o = c->options; o && o->name; o++) {
+			json_object *option = json_object_new_object();
+			json_object_object_add(option, "name", json_object_new_string(o->name));
+			if (o->arg)
+				json_object_object_add(option, "arg", json_object_new_string(o->arg));
+			json_object_object_add(option, "help", json_object_new_string(o->help));
+			json_object_array_add(options, option);
+		}
+		json_object_object_add(cmd, "name", json_object_new_string(c->name));
+		json_object_object_add(cmd, "args", json_object_new_string(c->args));
+		json_object_object_add(cmd, "options", options);
+		json_object_object_add(cmd, "summary", json_object_new_string(c->summary));
+		json_object_object_add(cmd, "help", json_object_new_string(c->help));
 		json_object_array_add(list, cmd);
 	}
 	json_object_object_add(result, "commands", list);
@@ -136,20 +183,35 @@ static struct hvo_error *help_json(struct hvo_cmd_ctx *ctx, int argc, char **arg
 
 static void help_command(FILE *out, int argc, char **argv)
 {
+	char synopsis[160];
 	if (argc >= 2) {
 		const struct hvo_cmd *cmd = hvo_cmd_find(argv[1]);
 		if (!cmd) {
 			fprintf(out, "no command '%s'\n", argv[1]);
 			return;
 		}
-		fprintf(out, "%s %s\n    %s\n\n%s\n", cmd->name, cmd->args, cmd->summary, cmd->help);
+		hvo_cmd_synopsis(cmd, true, synopsis, sizeof(synopsis));
+		fprintf(out, "%s\n    %s\n\n%s\n", synopsis, cmd->summary, cmd->help);
+		if (cmd->options && cmd->options[0].name)
+			fprintf(out, "\nOptions:\n");
+		for (const struct hvo_cmd_option *o = cmd->options; o && o->name; o++) {
+			char name[32];
+			snprintf(name, sizeof(name), "%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+			fprintf(out, "  %-18s %s\n", name, o->help);
+		}
 		return;
 	}
 	fprintf(out, "Commands:\n");
-	for (size_t i = 0; hvo_cmds[i]; i++)
-		fprintf(out, "  %-12s %-10s %s\n", hvo_cmds[i]->name, hvo_cmds[i]->args,
-		       hvo_cmds[i]->summary);
-	fprintf(out, "  %-12s %-10s %s\n", "set", "[K V]", "pager on|off, json on|off, fail-on SEVERITY");
+	for (size_t i = 0; hvo_cmds[i]; i++) {
+		/* Short options and arguments; `help CMD` has the long options. */
+		hvo_cmd_synopsis(hvo_cmds[i], false, synopsis, sizeof(synopsis));
+		const char *args = synopsis + strlen(hvo_cmds[i]->name);
+		fprintf(out, "  %-12s %-10s %s\n", hvo_cmds[i]->name, *args ? args + 1 : "",
+			hvo_cmds[i]->summary);
+	}
+	settings_synopsis(synopsis, sizeof(synopsis));
+	fprintf(out, "  %-12s %-10s %s\n", "set", "[K V]", synopsis);
 	fprintf(out, "  %-12s %-10s %s\n", "help", "[CMD]", "this list, or one command's help");
 	fprintf(out, "  %-12s %-10s %s\n", "quit", "", "leave the shell");
 }
@@ -258,18 +320,36 @@ static char *command_generator(const char *text, int state)
 	return NULL;
 }
 
-static char *set_generator(const char *text, int state)
+/* The words to complete from, set by complete() for list_generator. */
+static const char *const *completion_list;
+
+static char *list_generator(const char *text, int state)
 {
 	static size_t index;
-	static const char *const words[] = { "pager", "json", "fail-on", "on", "off", "info",
-					     "warning", "error", "critical", NULL };
 	if (!state)
 		index = 0;
 	size_t len = strlen(text);
-	while (words[index]) {
-		const char *word = words[index++];
+	while (completion_list && completion_list[index]) {
+		const char *word = completion_list[index++];
 		if (!strncmp(word, text, len))
 			return strdup(word);
+	}
+	return NULL;
+}
+
+/* The command whose options complete, set by complete() for option_generator. */
+static const struct hvo_cmd *completion_cmd;
+
+static char *option_generator(const char *text, int state)
+{
+	static const struct hvo_cmd_option *option;
+	if (!state)
+		option = completion_cmd->options;
+	size_t len = strlen(text);
+	while (option && option->name) {
+		const char *name = (option++)->name;
+		if (!strncmp(name, text, len))
+			return strdup(name);
 	}
 	return NULL;
 }
@@ -338,16 +418,52 @@ static char **complete(const char *text, int start, int end)
 {
 	(void)end;
 	rl_attempted_completion_over = 1;
-	/* First word: a command; after "help": a command; after "set": its words. */
-	int first = 0;
-	while (first < start && (rl_line_buffer[first] == ' ' || rl_line_buffer[first] == '\t'))
-		first++;
-	if (first == start)
+	/* The words before the one completed: the first, the last, how many. */
+	char first[32] = "", last[32] = "";
+	int nr_words = 0;
+	for (int i = 0; i < start;) {
+		while (i < start && (rl_line_buffer[i] == ' ' || rl_line_buffer[i] == '\t'))
+			i++;
+		int w = i;
+		while (i < start && rl_line_buffer[i] != ' ' && rl_line_buffer[i] != '\t')
+			i++;
+		if (i == w)
+			break;
+		snprintf(last, sizeof(last), "%.*s", i - w, rl_line_buffer + w);
+		if (!nr_words++)
+			snprintf(first, sizeof(first), "%s", last);
+	}
+	/* First word, and after "help": a command. */
+	if (!nr_words || (!strcmp(first, "help") && nr_words == 1))
 		return rl_completion_matches(text, command_generator);
-	if (!strncmp(rl_line_buffer + first, "help", 4))
-		return rl_completion_matches(text, command_generator);
-	if (!strncmp(rl_line_buffer + first, "set", 3))
-		return rl_completion_matches(text, set_generator);
+	/* set NAME VALUE: from the settings table. */
+	if (!strcmp(first, "set")) {
+		static const char *names[sizeof(settings) / sizeof(settings[0])];
+		for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+			names[i] = settings[i].name;
+		completion_list = NULL;
+		if (nr_words == 1)
+			completion_list = names;
+		for (size_t i = 0; nr_words == 2 && settings[i].name; i++) {
+			if (!strcmp(last, settings[i].name))
+				completion_list = settings[i].values;
+		}
+		return completion_list ? rl_completion_matches(text, list_generator) : NULL;
+	}
+	/* A command's options, and the values of the one before the cursor. */
+	const struct hvo_cmd *cmd = hvo_cmd_find(first);
+	if (cmd && nr_words > 1) {
+		for (const struct hvo_cmd_option *o = cmd->options; o && o->name; o++) {
+			if (!o->arg || strcmp(o->name, last) != 0)
+				continue;
+			completion_list = o->values;
+			return o->values ? rl_completion_matches(text, list_generator) : NULL;
+		}
+	}
+	if (cmd && text[0] == '-') {
+		completion_cmd = cmd;
+		return rl_completion_matches(text, option_generator);
+	}
 	return rl_completion_matches(text, argument_generator);
 }
 

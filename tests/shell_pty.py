@@ -82,6 +82,7 @@ def basic():
 
     out = sh.run("help")
     assert "report" in out and "decode" in out and "quit" in out, out
+    assert "[-p] ADDR [BYTES]" in out, out        # rd's short option, from its table
 
     out = sh.run("sav\t")       # completes to 'savings'
     assert "savings" in out and "pages_saved" in out, out
@@ -90,6 +91,35 @@ def basic():
     sh.read_until(sh.prompt)
     out = sh.run("info")        # short: straight to the terminal
     assert "generation" in out and "PG:" not in out, out
+
+    # Options of a command and the values of an option, from the command's table.
+    sh.send("report --\t\t")
+    out = sh.read_until(sh.prompt)     # the list, then the prompt and line redrawn
+    assert "--json" in out and "--deep" in out and "--fail-on" in out, out
+    sh.send("\x15")             # ^U: drop the line
+    out = sh.run("report --f\tcr\t--js\t")
+    assert "report --fail-on critical --json" in out, out
+    assert '"command":"report"' in out and '"savings"' in out, out
+    out = sh.run("info")        # --json held for that one command only
+    assert "generation" in out and '"command"' not in out, out
+    sh.send("rd -\t\t")
+    out = sh.read_until(sh.prompt)
+    assert "-p" in out and "--json" in out and "--deep" not in out, out
+    sh.send("\x15")
+    out = sh.run("help report")
+    assert "--fail-on SEVERITY" in out and "Options:" in out, out
+
+    # set: setting names, then that setting's values.
+    sh.send("set \t\t")
+    out = sh.read_until(sh.prompt)
+    assert "pager" in out and "json" in out and "fail-on" in out, out
+    sh.run("fail-on e\t")
+    out = sh.run("set")
+    assert "fail-on error" in out, out
+    sh.send("set pager \t\t\t")   # "o", then on and off listed
+    out = sh.read_until(sh.prompt)
+    assert "off" in out and "on " in out, out
+    sh.send("\x15")
 
     out = sh.run("folios")      # 180 lines, taller than 24: through $PAGER
     assert out.count("PG:") >= 180 and out.count("hvo-shared-tail") == 180, out[-300:]
@@ -130,6 +160,14 @@ def interrupt():
     sh.read_until(sh.prompt)
     out = sh.run("savings", 120)
     assert "HVO freed" in out and "interrupted" not in out, out
+
+    # Ctrl-C during the deep analysis: reported, and the shallow one kept.
+    sh.send("report --deep\n")
+    sh.read_until(b"report --deep\r\n")
+    time.sleep(0.3)
+    sh.send("\x03")
+    out = sh.read_until(sh.prompt, 30)
+    assert "hvoinspect: report: interrupted" in out and "HVO freed" not in out, out
 
     # Ctrl-C while slice writes its file (seconds of compression): the
     # partial file is removed.

@@ -102,4 +102,27 @@ assert len(marks) == 1 and \"tail-writable\" in marks[0].find(ns + \"title\").te
 "
 '
 
+test_expect_success 'a command'"'"'s options hold for that command only' '
+	hvoinspect -c "info --json; info" d.elf >out &&
+	head -n 1 out | grep "^{\"schema\":1,\"command\":\"info\"" &&
+	grep "^generation  *merged" out
+'
+
+test_expect_success '--fail-on on a command sets the exit status of its findings' '
+	test_expect_code 1 hvoinspect -c "check" m.elf >out &&
+	grep tail-writable out &&
+	hvoinspect -c "check --fail-on=critical; savings" m.elf >out &&
+	test_expect_code 1 hvoinspect check m.elf --fail-on error >out
+'
+
+test_expect_success '--deep on a command: a deep analysis, kept for later commands' '
+	test_expect_code 1 hvoinspect -c "savings; report --deep; report" m.elf >out &&
+	test "$(grep -c "were not checked" out)" = 1
+'
+
+test_expect_success '"--" ends the options: a file name may start with a dash' '
+	hvoinspect -c "map -- -m.svg" m.elf >out &&
+	test -s ./-m.svg
+'
+
 test_done
