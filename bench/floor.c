@@ -10,6 +10,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <libkdumpfile/kdumpfile.h>
 
@@ -26,7 +28,11 @@ int main(int argc, char **argv)
 		perror("floor");
 		return 2;
 	}
-	kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_TRY);
+	/* As hvoinspect does: ELF files mapped, kdump-compressed ones read. */
+	char magic[4] = { 0 };
+	int is_elf = pread(fd, magic, 4, 0) == 4 && !memcmp(magic, "\177ELF", 4);
+	kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_MMAP_POLICY,
+			      is_elf ? KDUMP_MMAP_TRY : KDUMP_MMAP_NEVER);
 	kdump_set_number_attr(ctx, "cache.size", 32);
 	if (kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_FD, fd) != KDUMP_OK) {
 		fprintf(stderr, "floor: %s\n", kdump_get_err(ctx));
