@@ -55,16 +55,16 @@ struct hvo_error *hvo_error_errno(int errnum, const char *fmt, ...)
 #ifdef __clang_analyzer__
 /*
  * clang 14's analyzer (make tidy) ignores returns_nonnull and follows a NULL
- * "error" as success, with the out-parameters unset; show it the promise.
+ * "error" as success, with the out-parameters unset; show it the promise
+ * (a statement expression: an inline function is not always inlined).
  */
-static inline struct hvo_error *hvo_error_nonnull(struct hvo_error *err)
-{
-	if (!err)
-		__builtin_unreachable();
-	return err;
-}
-#define hvo_error_create(...) hvo_error_nonnull(hvo_error_create(__VA_ARGS__))
-#define hvo_error_errno(...) hvo_error_nonnull(hvo_error_errno(__VA_ARGS__))
+#define HVO_ERROR_NONNULL(call) \
+	({ struct hvo_error *nonnull_err_ = (call); \
+	   if (!nonnull_err_) \
+		   __builtin_unreachable(); \
+	   nonnull_err_; })
+#define hvo_error_create(...) HVO_ERROR_NONNULL(hvo_error_create(__VA_ARGS__))
+#define hvo_error_errno(...) HVO_ERROR_NONNULL(hvo_error_errno(__VA_ARGS__))
 #endif
 /*
  * Prefix the message with context: "context: message".  Consumes err and

@@ -346,6 +346,7 @@ static struct hvo_error *strip(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Die *re
 			       Dwarf_Half *tag_ret)
 {
 	struct hvo_error *err;
+	*tag_ret = 0;	/* on every path: make tidy does not always see that errors are non-NULL */
 	for (int depth = 0; die && depth < HVO_DWARF_MAX_DEPTH; depth++) {
 		Dwarf_Half tag;
 		if ((err = die_tag(d, die, &tag)))
@@ -424,6 +425,7 @@ static struct hvo_error *type_size(struct hvo_dwarf *d, Dwarf_Die die, int depth
 				   uint64_t *size_ret, uint64_t *len_ret, uint64_t *elem_ret)
 {
 	struct hvo_error *err;
+	*size_ret = *len_ret = *elem_ret = 0;	/* on every path, as in strip() */
 	if (depth >= HVO_DWARF_MAX_DEPTH)
 		return dw_error(d, NULL, "type nesting too deep (cyclic?)");
 	Dwarf_Die t;
@@ -434,7 +436,6 @@ static struct hvo_error *type_size(struct hvo_dwarf *d, Dwarf_Die die, int depth
 		return err;
 	bool has;
 	int64_t size;
-	*len_ret = *elem_ret = 0;
 	if (tag == DW_TAG_array_type) {
 		uint64_t first, rest, elem, l, e;
 		Dwarf_Die et = NULL;
