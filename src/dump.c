@@ -347,7 +347,7 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	err = settle_arch(dump);
 	if (err)
 		return err;
-	if (strcmp(dump->arch, KDUMP_ARCH_X86_64))
+	if (strcmp(dump->arch, KDUMP_ARCH_X86_64) != 0)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"unsupported architecture '%s' (hvoinspect handles x86_64)",
 					dump->arch);

@@ -197,7 +197,10 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 	 */
 	bool remapped = main && !ts.too_many_targets && ts.nr_unmapped == 0 &&
 			ts.nr_leaf == 0 && main->nr_pages * 2 > nr_tails;
-	if (nr_tails == 0 || ts.nr_leaf == folio->nr_vmemmap_pages)
+	/* Split, never (or no longer) remapped: every tail its own writable page. */
+	bool split = !remapped && ts.nr_unmapped == 0 && ts.nr_writable == nr_tails &&
+		     every_page_its_own(&ts);
+	if (nr_tails == 0 || ts.nr_leaf == folio->nr_vmemmap_pages || split)
 		folio->state = HVO_FOLIO_NOT_OPTIMIZED;
 	else if (remapped && (main->frame == ts.head_frame ||
 			      (!az->an->mask_mode && frame_holds_head(az, main->frame))))
@@ -205,8 +208,6 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 		folio->state = HVO_FOLIO_FAKE_HEADS;
 	else if (remapped)
 		folio->state = HVO_FOLIO_SHARED_TAIL;
-	else if (ts.nr_unmapped == 0 && ts.nr_writable == nr_tails && every_page_its_own(&ts))
-		folio->state = HVO_FOLIO_NOT_OPTIMIZED;	/* split, never (or no longer) remapped */
 	else
 		folio->state = HVO_FOLIO_BROKEN;
 

@@ -58,7 +58,7 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size)
 {
 	unsigned char header[DH_SIZE];
 	ssize_t got = pread(fd, header, 8, 0);
-	if (got != 8 || memcmp(header, "KDUMP   ", 8))
+	if (got != 8 || memcmp(header, "KDUMP   ", 8) != 0)
 		return NULL;	/* not kdump-compressed: nothing to check here */
 	struct hvo_error *err = read_at(fd, 0, header, sizeof(header));
 	if (err)

@@ -180,9 +180,10 @@ static struct hvo_error *find_composite(const struct hvo_btf *chb, const char *n
 		return NULL;
 	}
 	struct hvo_error *err = find_composite_uncached(hb->btf, name, id_ret, t_ret);
+	size_t len = strlen(name);
 	if ((!err || err == &hvo_error_not_found) && hb->nr_memo < BTF_MEMO_SLOTS &&
-	    strlen(name) < BTF_MEMO_NAME_MAX) {
-		strcpy(hb->memo[hb->nr_memo].name, name);
+	    len < BTF_MEMO_NAME_MAX) {
+		memcpy(hb->memo[hb->nr_memo].name, name, len + 1);
 		hb->memo[hb->nr_memo].id = err ? -1 : (int64_t)*id_ret;
 		hb->nr_memo++;
 	}
