@@ -64,6 +64,9 @@ static struct hvo_error *collect_pages(struct hvo_cmd_ctx *ctx)
 	struct hvo_analyze_options options = { .deep = true, .types = types };
 	err = hvo_analyze(prog, &options, &an);
 	hvo_analysis_free(an);
+	/* All of kallsyms too, so the shell completes symbol names on the slice. */
+	size_t cursor = 0;
+	(void)hvo_types_complete_symbol(types, "", &cursor);
 	hvo_types_close(types);
 	if (err) {
 		err = hvo_error_prefix(err, "analysing before slicing");

@@ -49,6 +49,20 @@ struct hvo_kallsyms {
 	/* Completion: every name, sorted by name then index; NULL until needed. */
 	char *pool;
 	struct kallsyms_entry *sorted;
+
+	/*
+	 * Sorted mode (dump != NULL, names == NULL): lookups binary-search the
+	 * kernel's own kallsyms_seqs_of_names and expand only the names on
+	 * the way, read 256 at a time from kallsyms_markers' blocks.
+	 */
+	struct hvo_dump *dump;
+	uint64_t names_vaddr;
+	size_t names_region;		/* bytes from names to markers */
+	uint32_t *markers;
+	uint32_t nr_markers;
+	uint8_t *seqs;			/* num_syms big-endian 3-byte indices */
+	uint8_t **blocks;		/* per marker, read on first use */
+	size_t *block_sizes;
 };
 
 static uint64_t hash_chars(const char *s, size_t len, uint64_t *mul_ret)
@@ -202,9 +216,8 @@ static const char *name_of(const char *buf, size_t len)
 	return len ? buf + 1 : buf;
 }
 
-static uint64_t address_of(const struct hvo_kallsyms *ks, uint32_t i)
+static uint64_t address_from_raw(const struct hvo_kallsyms *ks, uint32_t i, int32_t raw)
 {
-	int32_t raw = get_le32s(ks->offsets + 4 * (size_t)i);
 	switch (ks->encoding) {
 	case HVO_KALLSYMS_PC_RELATIVE:
 		return ks->offsets_vaddr + 4 * (uint64_t)i + (uint64_t)(int64_t)raw;
@@ -213,6 +226,11 @@ static uint64_t address_of(const struct hvo_kallsyms *ks, uint32_t i)
 	default:
 		return raw >= 0 ? (uint64_t)raw : ks->relative_base - 1 - (uint64_t)(int64_t)raw;
 	}
+}
+
+static uint64_t address_of(const struct hvo_kallsyms *ks, uint32_t i)
+{
+	return address_from_raw(ks, i, get_le32s(ks->offsets + 4 * (size_t)i));
 }
 
 /*
@@ -365,6 +383,14 @@ void hvo_kallsyms_free(struct hvo_kallsyms *ks)
 		return;
 	free(ks->sorted);
 	free(ks->pool);
+	if (ks->blocks) {
+		for (uint32_t k = 0; k < ks->nr_markers; k++)
+			free(ks->blocks[k]);
+	}
+	free(ks->blocks);
+	free(ks->block_sizes);
+	free(ks->seqs);
+	free(ks->markers);
 	free(ks->bucket_hashes);
 	free(ks->bucket_syms);
 	free(ks->bucket_start);
@@ -375,9 +401,144 @@ void hvo_kallsyms_free(struct hvo_kallsyms *ks)
 	free(ks);
 }
 
-struct hvo_error *hvo_kallsyms_lookup_type(const struct hvo_kallsyms *ks, const char *name,
+/* Names of symbols 256k .. 256k+255: one kallsyms_markers block, read once. */
+static struct hvo_error *sorted_block(struct hvo_kallsyms *ks, uint32_t k,
+				      const uint8_t **data_ret, size_t *size_ret)
+{
+	if (!ks->blocks[k]) {
+		/* Bounded by sorted_setup(): start < end <= names_region. */
+		size_t start = ks->markers[k];
+		size_t end = k + 1 < ks->nr_markers ? ks->markers[k + 1] : ks->names_region;
+		uint8_t *block = malloc(end - start);
+		if (!block)
+			return &hvo_error_nomem;
+		struct hvo_error *err = hvo_dump_read(ks->dump, HVO_VIRT, ks->names_vaddr + start,
+						      block, end - start, "kallsyms_names");
+		if (err) {
+			free(block);
+			return err;
+		}
+		ks->blocks[k] = block;
+		ks->block_sizes[k] = end - start;
+	}
+	*data_ret = ks->blocks[k];
+	*size_ret = ks->block_sizes[k];
+	return NULL;
+}
+
+/* Expand symbol i into buf (type character first); its length in *len_ret. */
+static struct hvo_error *sorted_expand(struct hvo_kallsyms *ks, uint32_t i, char *buf,
+				       size_t *len_ret)
+{
+	const uint8_t *data;
+	size_t size, pos = 0;
+	struct hvo_error *err = sorted_block(ks, i >> 8, &data, &size);
+	if (err)
+		return err;
+	for (uint32_t skip = i & 255;; skip--) {
+		if (pos >= size)
+			goto truncated;
+		size_t len = data[pos++];
+		if (len & 0x80) {
+			if (pos >= size)
+				goto truncated;
+			len = (len & 0x7f) | ((size_t)data[pos++] << 7);
+		}
+		if (len > size - pos)
+			goto truncated;
+		if (skip) {
+			pos += len;
+			continue;
+		}
+		size_t out = 0;
+		for (size_t k = 0; k < len; k++) {
+			uint8_t tok = data[pos + k];
+			size_t tlen = ks->token_len[tok];
+			if (tlen > HVO_KALLSYMS_NAME_MAX - out)
+				return too_long(i);
+			memcpy(buf + out, ks->token_chars + ks->token_start[tok], tlen);
+			out += tlen;
+		}
+		buf[out] = '\0';
+		*len_ret = out;
+		return NULL;
+	}
+truncated:
+	return hvo_error_create(HVO_ERROR_FORMAT,
+				"kallsyms_names block %" PRIu32 " ends before symbol %" PRIu32,
+				i >> 8, i);
+}
+
+static uint32_t seq_at(const struct hvo_kallsyms *ks, uint32_t pos)
+{
+	const uint8_t *p = ks->seqs + 3 * (size_t)pos;
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+/*
+ * The lowest index among the symbols called name, by binary search of the
+ * name-sorted kallsyms_seqs_of_names (as kallsyms_lookup_name() does).
+ */
+static struct hvo_error *sorted_find(struct hvo_kallsyms *ks, const char *name,
+				     uint32_t *index_ret, char *type_ret)
+{
+	char buf[HVO_KALLSYMS_NAME_MAX + 1];
+	size_t len;
+	struct hvo_error *err;
+	uint32_t lo = 0, hi = ks->num_syms;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if ((err = sorted_expand(ks, seq_at(ks, mid), buf, &len)))
+			return err;
+		if (strcmp(name_of(buf, len), name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	bool found = false;
+	for (uint32_t pos = lo; pos < ks->num_syms; pos++) {
+		uint32_t i = seq_at(ks, pos);
+		if ((err = sorted_expand(ks, i, buf, &len)))
+			return err;
+		if (strcmp(name_of(buf, len), name) != 0)
+			break;
+		if (!found || i < *index_ret) {
+			*index_ret = i;
+			*type_ret = len ? buf[0] : '?';
+		}
+		found = true;
+	}
+	return found ? NULL : &hvo_error_not_found;
+}
+
+static struct hvo_error *sorted_lookup(struct hvo_kallsyms *ks, const char *name,
+				       uint64_t *address_ret, char *type_ret)
+{
+	uint32_t i;
+	char type;
+	struct hvo_error *err = sorted_find(ks, name, &i, &type);
+	if (err)
+		return err;
+	uint8_t raw[4];
+	if ((err = hvo_dump_read(ks->dump, HVO_VIRT, ks->offsets_vaddr + 4 * (uint64_t)i, raw,
+				 sizeof(raw), "kallsyms_offsets")))
+		return err;
+	*address_ret = address_from_raw(ks, i, get_le32s(raw));
+	if (type_ret)
+		*type_ret = type;
+	return NULL;
+}
+
+struct hvo_error *hvo_kallsyms_lookup_type(const struct hvo_kallsyms *cks, const char *name,
 					   uint64_t *address_ret, char *type_ret)
 {
+	/* The blocks read on the way are a cache: logically const. */
+	struct hvo_kallsyms *ks = (struct hvo_kallsyms *)cks;
+	if (!ks->names) {
+		if (strlen(name) > HVO_KALLSYMS_NAME_MAX)
+			return &hvo_error_not_found;
+		return sorted_lookup(ks, name, address_ret, type_ret);
+	}
 	if (!ks->nr_buckets)
 		return &hvo_error_not_found;
 	size_t len = strlen(name);
@@ -448,11 +609,52 @@ nomem:
 	return -1;
 }
 
+static struct hvo_error *read_alloc(struct hvo_dump *dump, uint64_t vaddr, size_t size,
+				    const char *what, uint8_t **ret);
+
+/* Sorted mode to hashed: read every name and offset (completion needs them). */
+static struct hvo_error *load_full(struct hvo_kallsyms *ks)
+{
+	uint8_t *names = NULL, *offsets = NULL;
+	struct hvo_error *err;
+	if ((err = read_alloc(ks->dump, ks->names_vaddr, ks->names_region, "kallsyms_names",
+			      &names)) ||
+	    (err = read_alloc(ks->dump, ks->offsets_vaddr, 4 * (size_t)ks->num_syms,
+			      "kallsyms_offsets", &offsets))) {
+		free(names);
+		return err;
+	}
+	ks->names = names;
+	ks->names_size = ks->names_region;
+	ks->offsets = offsets;
+	if ((err = index_tables(ks))) {
+		/* Back to sorted mode, which still works. */
+		free(ks->names);
+		free(ks->offsets);
+		free(ks->name_offsets);
+		free(ks->bucket_start);
+		free(ks->bucket_syms);
+		free(ks->bucket_hashes);
+		ks->names = ks->offsets = NULL;
+		ks->name_offsets = ks->bucket_start = ks->bucket_syms = NULL;
+		ks->bucket_hashes = NULL;
+		ks->nr_buckets = 0;
+	}
+	return err;
+}
+
 const char *hvo_kallsyms_complete(const struct hvo_kallsyms *cks, const char *prefix,
 				  size_t *cursor)
 {
 	/* The sorted copy is a cache: logically const. */
 	struct hvo_kallsyms *ks = (struct hvo_kallsyms *)cks;
+	if (!ks->names) {
+		struct hvo_error *err = load_full(ks);
+		if (err) {
+			hvo_error_destroy(err);
+			return NULL;
+		}
+	}
 	if (!ks->sorted && build_sorted(ks))
 		return NULL;
 	const struct kallsyms_entry *entries = ks->sorted;
@@ -491,6 +693,11 @@ size_t hvo_kallsyms_count(const struct hvo_kallsyms *ks)
 enum hvo_kallsyms_encoding hvo_kallsyms_encoding(const struct hvo_kallsyms *ks)
 {
 	return ks->encoding;
+}
+
+const char *hvo_kallsyms_method(const struct hvo_kallsyms *ks)
+{
+	return ks->names ? "hashed names" : "kallsyms_seqs_of_names";
 }
 
 
@@ -534,12 +741,202 @@ static struct hvo_error *read_alloc(struct hvo_dump *dump, uint64_t vaddr, size_
 	return NULL;
 }
 
+/* A names block longer than this is not a kernel's (256 names of <= 512 tokens). */
+#define SORTED_MAX_BLOCK (256u * (HVO_KALLSYMS_NAME_MAX + 2))
+#define SORTED_SPOT_CHECKS 16
+
+/*
+ * kallsyms_markers: ceil(num_syms / 256) u32 offsets into kallsyms_names,
+ * just before kallsyms_token_table (scripts/kallsyms.c aligns each table to
+ * 4; mkvmcore to 8, so up to 4 bytes of padding).  One placement must
+ * give offsets that start at 0 and grow by at least 256 (one length byte
+ * per name) within the names; two that disagree are refused.
+ */
+static bool find_markers(struct hvo_kallsyms *ks, uint64_t token_table_addr)
+{
+	uint32_t nr = (ks->num_syms + 255) / 256;
+	uint64_t span = 4 * (uint64_t)nr + 4;
+	if (token_table_addr - ks->names_vaddr < span)
+		return false;
+	uint8_t *raw = malloc(span);
+	if (!raw)
+		return false;
+	struct hvo_error *err = hvo_dump_read(ks->dump, HVO_VIRT, token_table_addr - span, raw,
+					      span, "kallsyms_markers");
+	bool found = false;
+	for (unsigned int pad = 0; !err && pad <= 4; pad += 4) {
+		const uint8_t *m = raw + 4 - pad;
+		uint64_t region = token_table_addr - pad - 4 * (uint64_t)nr - ks->names_vaddr;
+		bool ok = get_le32s(m) == 0 && region <= HVO_KALLSYMS_MAX_NAMES_SIZE;
+		for (uint32_t k = 0; ok && k < nr; k++) {
+			uint64_t start = (uint32_t)get_le32s(m + 4 * (size_t)k);
+			uint64_t end = k + 1 < nr ? (uint32_t)get_le32s(m + 4 * (size_t)k + 4) : region;
+			uint64_t min = k + 1 < nr ? 256 : ks->num_syms - 256 * (uint64_t)k;
+			ok = end <= region && end > start && end - start >= min &&
+				end - start <= SORTED_MAX_BLOCK;
+		}
+		if (!ok)
+			continue;
+		if (found) {
+			/*
+			 * Both placements fit only when they agree (one block: just
+			 * [0]); then the names end before the word in question.
+			 */
+			for (uint32_t k = 0; found && k < nr; k++)
+				found = ks->markers[k] == (uint32_t)get_le32s(m + 4 * (size_t)k);
+			if (!found)
+				break;
+			ks->names_region = region;
+			continue;
+		}
+		found = true;
+		ks->names_region = region;
+		ks->nr_markers = nr;
+		ks->markers = malloc(4 * (size_t)nr);
+		if (!ks->markers) {
+			found = false;
+			break;
+		}
+		for (uint32_t k = 0; k < nr; k++)
+			ks->markers[k] = (uint32_t)get_le32s(m + 4 * (size_t)k);
+	}
+	if (!found) {
+		free(ks->markers);
+		ks->markers = NULL;
+	}
+	hvo_error_destroy(err);
+	free(raw);
+	return found;
+}
+
+/* Whether seqs (3 * num_syms bytes) is a permutation of the symbol indices. */
+static bool is_permutation(const uint8_t *seqs, uint32_t n)
+{
+	uint8_t *seen = calloc(n / 8 + 1, 1);
+	bool ok = seen != NULL;
+	for (uint32_t pos = 0; ok && pos < n; pos++) {
+		const uint8_t *p = seqs + 3 * (size_t)pos;
+		uint32_t i = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+		ok = i < n && !(seen[i / 8] & (1u << (i % 8)));
+		if (ok)
+			seen[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	free(seen);
+	return ok;
+}
+
+/*
+ * kallsyms_seqs_of_names (5.19+): after kallsyms_offsets, or after
+ * kallsyms_relative_base when there is one (6.x), 4- or 8-aligned; not in
+ * VMCOREINFO, so the candidate places are tried and the table must be a
+ * permutation.
+ */
+static bool find_seqs(struct hvo_kallsyms *ks, bool has_relative_base,
+		      uint64_t relative_base_addr)
+{
+	uint64_t after = ks->offsets_vaddr + 4 * (uint64_t)ks->num_syms;
+	uint64_t candidates[] = {
+		after, (after + 7) & ~UINT64_C(7),
+		has_relative_base ? relative_base_addr + 8 : after,
+	};
+	size_t size = 3 * (size_t)ks->num_syms;
+	uint8_t *seqs = malloc(size);
+	if (!seqs)
+		return false;
+	for (size_t c = 0; c < sizeof(candidates) / sizeof(candidates[0]); c++) {
+		if (c && candidates[c] == candidates[c - 1])
+			continue;
+		struct hvo_error *err = hvo_dump_read(ks->dump, HVO_VIRT, candidates[c], seqs,
+						      size, "kallsyms_seqs_of_names");
+		if (err) {
+			hvo_error_destroy(err);
+			continue;
+		}
+		if (is_permutation(seqs, ks->num_syms)) {
+			ks->seqs = seqs;
+			return true;
+		}
+	}
+	free(seqs);
+	return false;
+}
+
+/*
+ * Set ks up to look names up through the kernel's sorted table; false
+ * (ks unchanged for the caller's fallback) when this kernel's layout is
+ * not recognised or the tables do not hold together.  A lookup checks the
+ * name it finds, so a wrong table can only fail to find a name; spot checks
+ * of the order guard against that.
+ */
+static bool sorted_setup(struct hvo_kallsyms *ks, uint64_t token_table_addr,
+			 bool has_relative_base, uint64_t relative_base_addr)
+{
+	if (!ks->num_syms || !find_markers(ks, token_table_addr) ||
+	    !find_seqs(ks, has_relative_base, relative_base_addr))
+		goto fail;
+	ks->blocks = calloc(ks->nr_markers, sizeof(*ks->blocks));
+	ks->block_sizes = calloc(ks->nr_markers, sizeof(*ks->block_sizes));
+	if (!ks->blocks || !ks->block_sizes)
+		goto fail;
+	char prev[HVO_KALLSYMS_NAME_MAX + 1], cur[HVO_KALLSYMS_NAME_MAX + 1];
+	for (uint32_t j = 1; j <= SORTED_SPOT_CHECKS; j++) {
+		uint32_t pos = (uint32_t)((uint64_t)j * ks->num_syms / (SORTED_SPOT_CHECKS + 1));
+		size_t prev_len, cur_len;
+		if (!pos)
+			continue;
+		struct hvo_error *err = sorted_expand(ks, seq_at(ks, pos - 1), prev, &prev_len);
+		if (!err)
+			err = sorted_expand(ks, seq_at(ks, pos), cur, &cur_len);
+		if (err) {
+			hvo_error_destroy(err);
+			goto fail;
+		}
+		if (strcmp(name_of(prev, prev_len), name_of(cur, cur_len)) > 0)
+			goto fail;
+	}
+	/* Absolute-percpu tables store kernel symbols as negative offsets. */
+	if (has_relative_base) {
+		uint32_t i;
+		char type;
+		uint8_t raw[4];
+		struct hvo_error *err = sorted_find(ks, "_stext", &i, &type);
+		if (!err)
+			err = hvo_dump_read(ks->dump, HVO_VIRT, ks->offsets_vaddr + 4 * (uint64_t)i,
+					    raw, sizeof(raw), "kallsyms_offsets");
+		if (err) {
+			hvo_error_destroy(err);
+			goto fail;
+		}
+		if (get_le32s(raw) < 0)
+			ks->encoding = HVO_KALLSYMS_ABSOLUTE_PERCPU;
+	}
+	return true;
+fail:
+	if (ks->blocks) {
+		for (uint32_t k = 0; k < ks->nr_markers; k++)
+			free(ks->blocks[k]);
+	}
+	free(ks->blocks);
+	free(ks->block_sizes);
+	free(ks->seqs);
+	free(ks->markers);
+	ks->blocks = NULL;
+	ks->block_sizes = NULL;
+	ks->seqs = NULL;
+	ks->markers = NULL;
+	ks->nr_markers = 0;
+	ks->names_region = 0;
+	return false;
+}
+
 struct hvo_error *hvo_kallsyms_read(struct hvo_dump *dump, const struct hvo_vmcoreinfo *vi,
 				    struct hvo_kallsyms **ret)
 {
 	struct hvo_error *err;
 	uint64_t num_syms_addr, names_addr, token_table_addr, token_index_addr, offsets_addr;
+	uint64_t relative_base_addr = 0;
 	struct hvo_kallsyms_tables t = { 0 };
+	struct hvo_kallsyms *ks = NULL;
 	uint8_t *names = NULL, *token_table = NULL, *token_index = NULL, *offsets = NULL;
 
 	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(kallsyms_names)", &names_addr);
@@ -550,11 +947,11 @@ struct hvo_error *hvo_kallsyms_read(struct hvo_dump *dump, const struct hvo_vmco
 	    (err = table_address(vi, "kallsyms_token_index", &token_index_addr)) ||
 	    (err = table_address(vi, "kallsyms_offsets", &offsets_addr)))
 		goto out;
-	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(kallsyms_relative_base)", &t.relative_base);
+	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(kallsyms_relative_base)", &relative_base_addr);
 	if (!err) {
 		uint64_t base;
 		/* kallsyms_relative_base is an unsigned long holding the base. */
-		if ((err = hvo_dump_read_u64(dump, HVO_VIRT, t.relative_base, &base,
+		if ((err = hvo_dump_read_u64(dump, HVO_VIRT, relative_base_addr, &base,
 					     "kallsyms_relative_base")))
 			goto out;
 		t.relative_base = base;
@@ -583,33 +980,39 @@ struct hvo_error *hvo_kallsyms_read(struct hvo_dump *dump, const struct hvo_vmco
 			    token_index_addr, HVO_KALLSYMS_TOKEN_TABLE_MAX_SIZE,
 			    &t.token_table_size)))
 		goto out;
-	if ((err = read_alloc(dump, names_addr, t.names_size, "kallsyms_names", &names)) ||
-	    (err = read_alloc(dump, token_table_addr, t.token_table_size,
+	if ((err = read_alloc(dump, token_table_addr, t.token_table_size,
 			      "kallsyms_token_table", &token_table)) ||
 	    (err = read_alloc(dump, token_index_addr, 512, "kallsyms_token_index",
-			      &token_index)) ||
-	    (err = read_alloc(dump, offsets_addr, 4 * (size_t)num_syms, "kallsyms_offsets",
-			      &offsets)))
+			      &token_index)))
 		goto out;
-	t.names = names;
 	t.token_table = token_table;
 	t.token_index = token_index;
-	t.offsets = offsets;
 	t.offsets_vaddr = offsets_addr;
-	struct hvo_kallsyms *ks;
 	if ((err = kallsyms_create(&t, &ks)))
+		goto out;
+	ks->dump = dump;
+	ks->names_vaddr = names_addr;
+	/* Expanding nothing up front: the kernel's own name-sorted table. */
+	if (sorted_setup(ks, token_table_addr, t.has_relative_base, relative_base_addr))
+		goto done;
+
+	/* No usable sorted table: read all names and offsets and hash them. */
+	if ((err = read_alloc(dump, names_addr, t.names_size, "kallsyms_names", &names)) ||
+	    (err = read_alloc(dump, offsets_addr, 4 * (size_t)num_syms, "kallsyms_offsets",
+			      &offsets)))
 		goto out;
 	/* The index keeps the 3 MiB of names and the offsets: no copy. */
 	ks->names = names;
 	ks->offsets = offsets;
 	names = NULL;
 	offsets = NULL;
-	if ((err = index_tables(ks))) {
-		hvo_kallsyms_free(ks);
+	if ((err = index_tables(ks)))
 		goto out;
-	}
+done:
 	*ret = ks;
+	ks = NULL;
 out:
+	hvo_kallsyms_free(ks);
 	free(offsets);
 	free(token_index);
 	free(token_table);

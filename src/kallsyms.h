@@ -83,5 +83,12 @@ size_t hvo_kallsyms_count(const struct hvo_kallsyms *ks);
 const char *hvo_kallsyms_complete(const struct hvo_kallsyms *ks, const char *prefix,
 				  size_t *cursor);
 enum hvo_kallsyms_encoding hvo_kallsyms_encoding(const struct hvo_kallsyms *ks);
+/*
+ * How names are looked up: "kallsyms_seqs_of_names" (the kernel's sorted
+ * table in the dump, binary-searched: nothing expanded up front) or
+ * "hashed names" (every name hashed at open; tables built by a test, or a
+ * dump whose sorted table is missing or does not hold together).
+ */
+const char *hvo_kallsyms_method(const struct hvo_kallsyms *ks);
 
 #endif /* HVO_KALLSYMS_H */

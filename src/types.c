@@ -222,9 +222,10 @@ struct hvo_error *hvo_types_open(struct hvo_program *prog,
 	else if (err)
 		err = note_error(types, "kallsyms", err);
 	else
-		err = add_note(types, "kallsyms: %zu symbols (%s offsets)",
+		err = add_note(types, "kallsyms: %zu symbols (%s offsets, looked up by %s)",
 			       hvo_kallsyms_count(types->kallsyms),
-			       hvo_kallsyms_encoding_name(hvo_kallsyms_encoding(types->kallsyms)));
+			       hvo_kallsyms_encoding_name(hvo_kallsyms_encoding(types->kallsyms)),
+			       hvo_kallsyms_method(types->kallsyms));
 	if (err)
 		goto err;
 

@@ -13,6 +13,8 @@ import sys
 def main():
     ks = {}
     for line in open(sys.argv[1]):
+        if line.startswith("#"):
+            continue
         name, addr = line.split()
         ks[name] = int(addr, 16)
     nm = {}

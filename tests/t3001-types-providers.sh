@@ -59,6 +59,45 @@ for gen in legacy v3 merged; do
 	done
 done
 
+# patch_phys ELF PADDR HEX: overwrite bytes at a physical address of an ELF dump.
+patch_phys() {
+	python3 - "$@" <<-\EOF
+	import struct, sys
+	path, paddr, data = sys.argv[1], int(sys.argv[2], 0), bytes.fromhex(sys.argv[3])
+	f = open(path, "r+b")
+	head = f.read(64)
+	phoff, phentsize, phnum = struct.unpack_from("<Q", head, 32)[0], *struct.unpack_from("<HH", head, 54)
+	for i in range(phnum):
+	    f.seek(phoff + i * phentsize)
+	    ptype, _, off, _, pa, filesz = struct.unpack("<IIQQQQ", f.read(40))
+	    if ptype == 1 and pa <= paddr and paddr + len(data) <= pa + filesz:
+	        f.seek(off + paddr - pa)
+	        f.write(data)
+	        sys.exit(0)
+	sys.exit("0x%x is not in a PT_LOAD" % paddr)
+	EOF
+}
+
+for gen in legacy merged; do
+	test_expect_success "$gen: kallsyms_seqs_of_names finds every name the hashed names find" '
+		mkvmcore --generation '$gen' -o sorted.elf &&
+		query --no-dwarf --no-btf sorted.elf allsyms >sorted &&
+		grep "^# kallsyms: [0-9]* symbols (.* looked up by kallsyms_seqs_of_names)" sorted &&
+		test $(grep -vc "^#" sorted) -ge 20 &&
+		# Break the markers before kallsyms_token_table: the sorted table
+		# is refused and every name is hashed instead, with the same answers.
+		tt=$(hvoinspect vmcoreinfo sorted.elf | sed -n "s/^SYMBOL(kallsyms_token_table)=//p") &&
+		paddr=$(hvoinspect --json -c "pte 0x$tt" sorted.elf |
+			sed -n "s/.*\"paddr\":\"\(0x[0-9a-f]*\)\".*/\1/p") &&
+		test -n "$paddr" &&
+		patch_phys sorted.elf $((paddr - 8)) ffffffffffffffff &&
+		query --no-dwarf --no-btf sorted.elf allsyms >hashed &&
+		grep "^# kallsyms: [0-9]* symbols (.* looked up by hashed names)" hashed &&
+		grep -v "^#" sorted >a && grep -v "^#" hashed >b &&
+		test_cmp a b
+	'
+done
+
 test_expect_success 'the generation-specific members are where they belong' '
 	query --no-dwarf merged.elf member:zone.vmemmap_tails >out &&
 	grep "^member zone.vmemmap_tails offset=1680 size=128 len=16 elem=8 BTF$" out &&

@@ -102,6 +102,7 @@ for dir in "$HVO_REAL_VMCORES"/*/; do
 			'
 			test_expect_success "$what: every kallsyms name resolves to its nm address" '
 				"$QUERY" --no-dwarf --no-btf '"$dump"' allsyms >allsyms &&
+				grep "^# kallsyms: .* looked up by kallsyms_seqs_of_names" allsyms &&
 				nm '"$root/lib/modules/$release/vmlinux"' >nm.out &&
 				python3 "$top_srcdir/tests/nmcmp.py" allsyms nm.out
 			'

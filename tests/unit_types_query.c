@@ -7,7 +7,8 @@
  *   QUERY: size:STRUCT  member:STRUCT.PATH  enum:NAME  sym:NAME  notes  allsyms
  * One line per query: "size zone 1856 BTF", "member zone.vmemmap_tails
  * offset=1680 size=128 len=16 elem=8 BTF", "enum X 4 BTF", "sym X 0x... kallsyms",
- * or "... not found"; allsyms: "NAME 0x..." for every kallsyms name; exit 1 on an error, with the message on stderr.
+ * or "... not found"; allsyms: "# how names are looked up", then "NAME 0x..."
+ * for every kallsyms name; exit 1 on an error, with the message on stderr.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +17,59 @@
 
 #include "program.h"
 #include "types.h"
+
+static struct hvo_program *query_prog;
+static const struct hvo_types_options *query_options;
+
+/*
+ * allsyms: every kallsyms name (listed by completion, which expands them
+ * all), each looked up through a second, fresh hvo_types, so that lookups
+ * take the path a report takes.  "# NOTE" first: how they were looked up.
+ */
+static struct hvo_error *all_symbols(struct hvo_types *types)
+{
+	size_t nr = 0, cap = 0, cursor = 0;
+	char **names = NULL;
+	const char *name;
+	struct hvo_error *err = NULL;
+	while ((name = hvo_types_complete_symbol(types, "", &cursor))) {
+		if (nr == cap) {
+			cap = cap ? 2 * cap : 1024;
+			char **grown = realloc(names, cap * sizeof(*names));
+			if (!grown)
+				goto nomem;
+			names = grown;
+		}
+		if (!(names[nr] = strdup(name)))
+			goto nomem;
+		nr++;
+	}
+	struct hvo_types *fresh;
+	if ((err = hvo_types_open(query_prog, query_options, &fresh)))
+		goto out;
+	for (const char *const *n = hvo_types_notes(fresh); *n; n++) {
+		if (strstr(*n, "looked up by"))
+			printf("# %s\n", *n);
+	}
+	for (size_t i = 0; i < nr && !err; i++) {
+		uint64_t address;
+		err = hvo_types_symbol(fresh, names[i], &address, NULL);
+		if (err == &hvo_error_not_found)
+			err = hvo_error_create(HVO_ERROR_INTERNAL, "%s: listed but not found",
+					       names[i]);
+		else if (!err)
+			printf("%s 0x%" PRIx64 "\n", names[i], address);
+	}
+	hvo_types_close(fresh);
+	goto out;
+nomem:
+	err = &hvo_error_nomem;
+out:
+	for (size_t i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	return err;
+}
 
 static int query(struct hvo_types *types, const char *q)
 {
@@ -55,20 +109,7 @@ static int query(struct hvo_types *types, const char *q)
 			printf("sym %s 0x%" PRIx64 " %s\n", q + 4, address,
 			       hvo_types_provider_name(provider));
 	} else if (strcmp(q, "allsyms") == 0) {
-		/* Every kallsyms name, each looked up: the index against nm(1). */
-		size_t cursor = 0;
-		const char *name;
-		while ((name = hvo_types_complete_symbol(types, "", &cursor))) {
-			uint64_t address;
-			err = hvo_types_symbol(types, name, &address, &provider);
-			if (err)
-				break;
-			printf("%s 0x%" PRIx64 "\n", name, address);
-		}
-		if (err == &hvo_error_not_found) {
-			fprintf(stderr, "error: %s: listed but not found\n", name);
-			return 1;
-		}
+		err = all_symbols(types);
 	} else if (strcmp(q, "notes") == 0) {
 		for (const char *const *n = hvo_types_notes(types); *n; n++)
 			printf("note %s\n", *n);
@@ -118,6 +159,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct hvo_types *types;
+	query_prog = prog;
+	query_options = &options;
 	err = hvo_types_open(prog, &options, &types);
 	if (err) {
 		fprintf(stderr, "error: %s\n", err->message);
