@@ -36,7 +36,9 @@ test_expect_success 'the schema rejects what it should (it is not vacuous)' '
 	printf "%s\n" "{\"schema\":1,\"command\":\"report\",\"generation\":\"merged\"}" >bad1.jsonl &&
 	! python3 "$top_srcdir/tests/jsoncheck.py" "$SCHEMA" bad1.jsonl &&
 	printf "%s\n" "{\"schema\":2,\"command\":\"help\",\"commands\":[]}" >bad2.jsonl &&
-	! python3 "$top_srcdir/tests/jsoncheck.py" "$SCHEMA" bad2.jsonl
+	! python3 "$top_srcdir/tests/jsoncheck.py" "$SCHEMA" bad2.jsonl &&
+	printf "%s\n" "{\"schema\":1,\"command\":\"help\",\"commands\":[{\"name\":\"x\",\"args\":\"\",\"summary\":\"s\",\"help\":\"h\",\"options\":[{\"name\":\"json\",\"help\":\"h\"}]}]}" >bad3.jsonl &&
+	! python3 "$top_srcdir/tests/jsoncheck.py" "$SCHEMA" bad3.jsonl
 '
 
 test_done
