@@ -1,5 +1,6 @@
 # bash completion for hvoinspect(1)                       -*- shell-script -*-
-# Commands are read from `hvoinspect --help`, so they cannot drift.
+# Options, severities and commands are read from `hvoinspect --help`, so
+# they cannot drift from the program.
 _hvoinspect()
 {
 	local cur prev words cword
@@ -7,23 +8,28 @@ _hvoinspect()
 		cur=${COMP_WORDS[COMP_CWORD]}
 		prev=${COMP_WORDS[COMP_CWORD-1]}
 	}
-	local opts="--json --deep --fail-on --commands --file --keep-going --help --version"
+	local help
+	help=$("${COMP_WORDS[0]}" --help 2>/dev/null)
 	case $prev in
 	--fail-on)
-		mapfile -t COMPREPLY < <(compgen -W "info warning error critical" -- "$cur")
+		local severities
+		severities=$(sed -n 's/.*(\([a-z, ]*\); default.*/\1/p' <<<"$help" | tr -d ,)
+		mapfile -t COMPREPLY < <(compgen -W "$severities" -- "$cur")
 		return ;;
-	-f|--file)
+	-f|--file|--vmlinux)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return ;;
 	-c|--commands)
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then
+		local opts
+		opts=$(sed -n '/^Options:/,/^$/p' <<<"$help" | grep -o -- '--[a-z][a-z-]*' | sort -u)
 		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
 		return
 	fi
 	local cmds
-	cmds=$("${COMP_WORDS[0]}" --help 2>/dev/null | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
+	cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' <<<"$help")
 	mapfile -t COMPREPLY < <(compgen -W "$cmds" -- "$cur"; compgen -f -- "$cur")
 }
 complete -F _hvoinspect hvoinspect

@@ -35,9 +35,14 @@ test_expect_success 'bash completion offers commands, options and severities' '
 	COMP_WORDS=(hvoinspect sav); COMP_CWORD=1; _hvoinspect; echo "1:\${COMPREPLY[*]}"
 	COMP_WORDS=(hvoinspect --fa); COMP_CWORD=1; _hvoinspect; echo "2:\${COMPREPLY[*]}"
 	COMP_WORDS=(hvoinspect --fail-on cr); COMP_CWORD=2; _hvoinspect; echo "3:\${COMPREPLY[*]}"
+	COMP_WORDS=(hvoinspect --no-); COMP_CWORD=1; _hvoinspect; echo "4:\${COMPREPLY[*]}"
+	COMP_WORDS=(hvoinspect --vm); COMP_CWORD=1; _hvoinspect; echo "5:\${COMPREPLY[*]}"
+	COMP_WORDS=(hvoinspect --fail-on ""); COMP_CWORD=2; _hvoinspect; echo "6:\${COMPREPLY[*]}"
 	EOS
 	bash drive.bash >out &&
-	grep "^1:savings" out && grep "^2:--fail-on" out && grep "^3:critical" out
+	grep "^1:savings" out && grep "^2:--fail-on" out && grep "^3:critical" out &&
+	grep "^4:--no-btf --no-dwarf$" out && grep "^5:--vmlinux$" out &&
+	grep "^6:info warning error critical$" out
 '
 
 test_done
