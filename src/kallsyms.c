@@ -756,7 +756,7 @@ static bool find_markers(struct hvo_kallsyms *ks, uint64_t token_table_addr)
 {
 	uint32_t nr = (ks->num_syms + 255) / 256;
 	uint64_t span = 4 * (uint64_t)nr + 4;
-	if (token_table_addr - ks->names_vaddr < span)
+	if (!nr || token_table_addr - ks->names_vaddr < span)
 		return false;
 	uint8_t *raw = malloc(span);
 	if (!raw)

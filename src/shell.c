@@ -1,6 +1,8 @@
 /* shell.c - readline shell with history, completion and pager; batch mode. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -364,7 +366,8 @@ static size_t nr_recent;
 /* Remember the address arguments of decode, pte and rd, newest first. */
 static void remember_addresses(int argc, char **argv)
 {
-	if (strcmp(argv[0], "decode") && strcmp(argv[0], "pte") && strcmp(argv[0], "rd"))
+	if (strcmp(argv[0], "decode") != 0 && strcmp(argv[0], "pte") != 0 &&
+	    strcmp(argv[0], "rd") != 0)
 		return;
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-')
@@ -520,7 +523,58 @@ static void write_all(int fd, const char *text, size_t size)
 	}
 }
 
-/* Show text through $PAGER (default "less -FRX") when it is taller than the screen. */
+#define PAGER_MAX_WORDS 32
+
+/*
+ * Start $PAGER (default "less -FRX") reading a pipe; its write end in
+ * *fd_ret.  The value is split at blanks and run directly, never through
+ * a shell: nothing the user typed or set reaches one.
+ */
+static pid_t start_pager(int *fd_ret)
+{
+	const char *value = getenv("PAGER");
+	char *words = strdup(value && *value ? value : "less -FRX");
+	char *argv[PAGER_MAX_WORDS + 1];
+	int argc = 0;
+	pid_t pid = -1;
+	if (!words)
+		return -1;
+	for (char *save = NULL, *w = strtok_r(words, " \t", &save);
+	     w && argc < PAGER_MAX_WORDS; w = strtok_r(NULL, " \t", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	int fds[2];
+	if (!argc || pipe2(fds, O_CLOEXEC)) {
+		free(words);
+		return -1;
+	}
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none;
+	sigemptyset(&none);
+	if (!posix_spawn_file_actions_init(&actions)) {
+		if (!posix_spawnattr_init(&attr)) {
+			/* The pager gets stdin from the pipe and an empty signal mask. */
+			if (!posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO) &&
+			    !posix_spawnattr_setsigmask(&attr, &none) &&
+			    !posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK) &&
+			    posix_spawnp(&pid, argv[0], &actions, &attr, argv, environ))
+				pid = -1;
+			posix_spawnattr_destroy(&attr);
+		}
+		posix_spawn_file_actions_destroy(&actions);
+	}
+	free(words);
+	close(fds[0]);
+	if (pid < 0) {
+		close(fds[1]);
+		return -1;
+	}
+	*fd_ret = fds[1];
+	return pid;
+}
+
+/* Show text through $PAGER when it is taller than the screen. */
 static void show_output(const char *text, size_t size)
 {
 	unsigned int lines = 0;
@@ -531,23 +585,23 @@ static void show_output(const char *text, size_t size)
 		write_all(STDOUT_FILENO, text, size);
 		return;
 	}
-	const char *pager = getenv("PAGER");
-	if (!pager || !*pager)
-		pager = "less -FRX";
-	FILE *pipe = popen(pager, "w");
-	if (!pipe) {
+	int fd;
+	pid_t pid = start_pager(&fd);
+	if (pid < 0) {
 		write_all(STDOUT_FILENO, text, size);
 		return;
 	}
 	/*
 	 * A pager quit before the end (q in less) must not kill the shell with
-	 * SIGPIPE.  Ignored only after popen, so the pager keeps the default.
+	 * SIGPIPE.  Ignored only after the spawn, so the pager keeps the default.
 	 */
 	struct sigaction ignore = { .sa_handler = SIG_IGN }, saved;
 	sigemptyset(&ignore.sa_mask);
 	sigaction(SIGPIPE, &ignore, &saved);
-	write_all(fileno(pipe), text, size);
-	pclose(pipe);
+	write_all(fd, text, size);
+	close(fd);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 	sigaction(SIGPIPE, &saved, NULL);
 }
 
