@@ -51,11 +51,12 @@ struct hvo_kallsyms {
 	struct kallsyms_entry *sorted;
 
 	/*
-	 * Sorted mode (dump != NULL, names == NULL): lookups binary-search the
+	 * Sorted mode (read != NULL, names == NULL): lookups binary-search the
 	 * kernel's own kallsyms_seqs_of_names and expand only the names on
 	 * the way, read 256 at a time from kallsyms_markers' blocks.
 	 */
-	struct hvo_dump *dump;
+	hvo_kallsyms_read_fn *read;
+	void *read_arg;
 	uint64_t names_vaddr;
 	size_t names_region;		/* bytes from names to markers */
 	uint32_t *markers;
@@ -412,8 +413,8 @@ static struct hvo_error *sorted_block(struct hvo_kallsyms *ks, uint32_t k,
 		uint8_t *block = malloc(end - start);
 		if (!block)
 			return &hvo_error_nomem;
-		struct hvo_error *err = hvo_dump_read(ks->dump, HVO_VIRT, ks->names_vaddr + start,
-						      block, end - start, "kallsyms_names");
+		struct hvo_error *err = ks->read(ks->read_arg, ks->names_vaddr + start, block,
+						 end - start, "kallsyms_names");
 		if (err) {
 			free(block);
 			return err;
@@ -520,8 +521,8 @@ static struct hvo_error *sorted_lookup(struct hvo_kallsyms *ks, const char *name
 	if (err)
 		return err;
 	uint8_t raw[4];
-	if ((err = hvo_dump_read(ks->dump, HVO_VIRT, ks->offsets_vaddr + 4 * (uint64_t)i, raw,
-				 sizeof(raw), "kallsyms_offsets")))
+	if ((err = ks->read(ks->read_arg, ks->offsets_vaddr + 4 * (uint64_t)i, raw, sizeof(raw),
+			    "kallsyms_offsets")))
 		return err;
 	*address_ret = address_from_raw(ks, i, get_le32s(raw));
 	if (type_ret)
@@ -609,18 +610,18 @@ nomem:
 	return -1;
 }
 
-static struct hvo_error *read_alloc(struct hvo_dump *dump, uint64_t vaddr, size_t size,
-				    const char *what, uint8_t **ret);
+static struct hvo_error *read_alloc(hvo_kallsyms_read_fn *read, void *arg, uint64_t vaddr,
+				    size_t size, const char *what, uint8_t **ret);
 
 /* Sorted mode to hashed: read every name and offset (completion needs them). */
 static struct hvo_error *load_full(struct hvo_kallsyms *ks)
 {
 	uint8_t *names = NULL, *offsets = NULL;
 	struct hvo_error *err;
-	if ((err = read_alloc(ks->dump, ks->names_vaddr, ks->names_region, "kallsyms_names",
-			      &names)) ||
-	    (err = read_alloc(ks->dump, ks->offsets_vaddr, 4 * (size_t)ks->num_syms,
-			      "kallsyms_offsets", &offsets))) {
+	if ((err = read_alloc(ks->read, ks->read_arg, ks->names_vaddr, ks->names_region,
+			      "kallsyms_names", &names)) ||
+	    (err = read_alloc(ks->read, ks->read_arg, ks->offsets_vaddr,
+			      4 * (size_t)ks->num_syms, "kallsyms_offsets", &offsets))) {
 		free(names);
 		return err;
 	}
@@ -726,13 +727,13 @@ static struct hvo_error *gap_size(const char *what, uint64_t start, const char *
 	return NULL;
 }
 
-static struct hvo_error *read_alloc(struct hvo_dump *dump, uint64_t vaddr, size_t size,
-				    const char *what, uint8_t **ret)
+static struct hvo_error *read_alloc(hvo_kallsyms_read_fn *read, void *arg, uint64_t vaddr,
+				    size_t size, const char *what, uint8_t **ret)
 {
 	uint8_t *buf = malloc(size ? size : 1);
 	if (!buf)
 		return &hvo_error_nomem;
-	struct hvo_error *err = hvo_dump_read(dump, HVO_VIRT, vaddr, buf, size, what);
+	struct hvo_error *err = read(arg, vaddr, buf, size, what);
 	if (err) {
 		free(buf);
 		return err;
@@ -761,8 +762,8 @@ static bool find_markers(struct hvo_kallsyms *ks, uint64_t token_table_addr)
 	uint8_t *raw = malloc(span);
 	if (!raw)
 		return false;
-	struct hvo_error *err = hvo_dump_read(ks->dump, HVO_VIRT, token_table_addr - span, raw,
-					      span, "kallsyms_markers");
+	struct hvo_error *err = ks->read(ks->read_arg, token_table_addr - span, raw, span,
+					 "kallsyms_markers");
 	bool found = false;
 	for (unsigned int pad = 0; !err && pad <= 4; pad += 4) {
 		const uint8_t *m = raw + 4 - pad;
@@ -846,8 +847,8 @@ static bool find_seqs(struct hvo_kallsyms *ks, bool has_relative_base,
 	for (size_t c = 0; c < sizeof(candidates) / sizeof(candidates[0]); c++) {
 		if (c && candidates[c] == candidates[c - 1])
 			continue;
-		struct hvo_error *err = hvo_dump_read(ks->dump, HVO_VIRT, candidates[c], seqs,
-						      size, "kallsyms_seqs_of_names");
+		struct hvo_error *err = ks->read(ks->read_arg, candidates[c], seqs, size,
+						 "kallsyms_seqs_of_names");
 		if (err) {
 			hvo_error_destroy(err);
 			continue;
@@ -901,8 +902,8 @@ static bool sorted_setup(struct hvo_kallsyms *ks, uint64_t token_table_addr,
 		uint8_t raw[4];
 		struct hvo_error *err = sorted_find(ks, "_stext", &i, &type);
 		if (!err)
-			err = hvo_dump_read(ks->dump, HVO_VIRT, ks->offsets_vaddr + 4 * (uint64_t)i,
-					    raw, sizeof(raw), "kallsyms_offsets");
+			err = ks->read(ks->read_arg, ks->offsets_vaddr + 4 * (uint64_t)i, raw,
+				       sizeof(raw), "kallsyms_offsets");
 		if (err) {
 			hvo_error_destroy(err);
 			goto fail;
@@ -929,43 +930,29 @@ fail:
 	return false;
 }
 
-struct hvo_error *hvo_kallsyms_read(struct hvo_dump *dump, const struct hvo_vmcoreinfo *vi,
+struct hvo_error *hvo_kallsyms_open(const struct hvo_kallsyms_location *loc,
+				    hvo_kallsyms_read_fn *read, void *arg,
 				    struct hvo_kallsyms **ret)
 {
 	struct hvo_error *err;
-	uint64_t num_syms_addr, names_addr, token_table_addr, token_index_addr, offsets_addr;
-	uint64_t relative_base_addr = 0;
-	struct hvo_kallsyms_tables t = { 0 };
+	struct hvo_kallsyms_tables t = { .offsets_vaddr = loc->offsets };
 	struct hvo_kallsyms *ks = NULL;
 	uint8_t *names = NULL, *token_table = NULL, *token_index = NULL, *offsets = NULL;
 
-	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(kallsyms_names)", &names_addr);
-	if (err)
-		return err;	/* not_found: no kallsyms in this dump */
-	if ((err = table_address(vi, "kallsyms_num_syms", &num_syms_addr)) ||
-	    (err = table_address(vi, "kallsyms_token_table", &token_table_addr)) ||
-	    (err = table_address(vi, "kallsyms_token_index", &token_index_addr)) ||
-	    (err = table_address(vi, "kallsyms_offsets", &offsets_addr)))
-		goto out;
-	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(kallsyms_relative_base)", &relative_base_addr);
-	if (!err) {
-		uint64_t base;
+	if (loc->has_relative_base) {
 		/* kallsyms_relative_base is an unsigned long holding the base. */
-		if ((err = hvo_dump_read_u64(dump, HVO_VIRT, relative_base_addr, &base,
-					     "kallsyms_relative_base")))
+		uint8_t base[8];
+		if ((err = read(arg, loc->relative_base, base, sizeof(base),
+				"kallsyms_relative_base")))
 			goto out;
-		t.relative_base = base;
+		for (int k = 7; k >= 0; k--)
+			t.relative_base = t.relative_base << 8 | base[k];
 		t.has_relative_base = true;
-	} else if (err == &hvo_error_not_found) {
-		err = NULL;
-	} else {
-		goto out;
 	}
-
-	uint32_t num_syms;
-	if ((err = hvo_dump_read(dump, HVO_VIRT, num_syms_addr, &num_syms, sizeof(num_syms),
-				 "kallsyms_num_syms")))
+	uint8_t raw_num[4];
+	if ((err = read(arg, loc->num_syms, raw_num, sizeof(raw_num), "kallsyms_num_syms")))
 		goto out;
+	uint32_t num_syms = (uint32_t)get_le32s(raw_num);
 	if (num_syms > HVO_KALLSYMS_MAX_SYMS) {
 		err = hvo_error_create(HVO_ERROR_FORMAT,
 				       "kallsyms_num_syms=%" PRIu32 " is not plausible (max %u)",
@@ -974,31 +961,31 @@ struct hvo_error *hvo_kallsyms_read(struct hvo_dump *dump, const struct hvo_vmco
 	}
 	t.num_syms = num_syms;
 	/* scripts/kallsyms.c emits names, markers, token_table, token_index, offsets. */
-	if ((err = gap_size("kallsyms_names", names_addr, "kallsyms_token_table",
-			    token_table_addr, HVO_KALLSYMS_MAX_NAMES_SIZE, &t.names_size)) ||
-	    (err = gap_size("kallsyms_token_table", token_table_addr, "kallsyms_token_index",
-			    token_index_addr, HVO_KALLSYMS_TOKEN_TABLE_MAX_SIZE,
+	if ((err = gap_size("kallsyms_names", loc->names, "kallsyms_token_table",
+			    loc->token_table, HVO_KALLSYMS_MAX_NAMES_SIZE, &t.names_size)) ||
+	    (err = gap_size("kallsyms_token_table", loc->token_table, "kallsyms_token_index",
+			    loc->token_index, HVO_KALLSYMS_TOKEN_TABLE_MAX_SIZE,
 			    &t.token_table_size)))
 		goto out;
-	if ((err = read_alloc(dump, token_table_addr, t.token_table_size,
+	if ((err = read_alloc(read, arg, loc->token_table, t.token_table_size,
 			      "kallsyms_token_table", &token_table)) ||
-	    (err = read_alloc(dump, token_index_addr, 512, "kallsyms_token_index",
+	    (err = read_alloc(read, arg, loc->token_index, 512, "kallsyms_token_index",
 			      &token_index)))
 		goto out;
 	t.token_table = token_table;
 	t.token_index = token_index;
-	t.offsets_vaddr = offsets_addr;
 	if ((err = kallsyms_create(&t, &ks)))
 		goto out;
-	ks->dump = dump;
-	ks->names_vaddr = names_addr;
+	ks->read = read;
+	ks->read_arg = arg;
+	ks->names_vaddr = loc->names;
 	/* Expanding nothing up front: the kernel's own name-sorted table. */
-	if (sorted_setup(ks, token_table_addr, t.has_relative_base, relative_base_addr))
+	if (sorted_setup(ks, loc->token_table, t.has_relative_base, loc->relative_base))
 		goto done;
 
 	/* No usable sorted table: read all names and offsets and hash them. */
-	if ((err = read_alloc(dump, names_addr, t.names_size, "kallsyms_names", &names)) ||
-	    (err = read_alloc(dump, offsets_addr, 4 * (size_t)num_syms, "kallsyms_offsets",
+	if ((err = read_alloc(read, arg, loc->names, t.names_size, "kallsyms_names", &names)) ||
+	    (err = read_alloc(read, arg, loc->offsets, 4 * (size_t)num_syms, "kallsyms_offsets",
 			      &offsets)))
 		goto out;
 	/* The index keeps the 3 MiB of names and the offsets: no copy. */
@@ -1017,6 +1004,36 @@ out:
 	free(token_index);
 	free(token_table);
 	free(names);
+	return err;
+}
+
+static struct hvo_error *read_dump(void *arg, uint64_t vaddr, void *buf, size_t len,
+				   const char *what)
+{
+	return hvo_dump_read(arg, HVO_VIRT, vaddr, buf, len, what);
+}
+
+struct hvo_error *hvo_kallsyms_read(struct hvo_dump *dump, const struct hvo_vmcoreinfo *vi,
+				    struct hvo_kallsyms **ret)
+{
+	struct hvo_kallsyms_location loc = { 0 };
+	struct hvo_error *err = hvo_vmcoreinfo_u64(vi, "SYMBOL(kallsyms_names)", &loc.names);
+	if (err)
+		return err;	/* not_found: no kallsyms in this dump */
+	if ((err = table_address(vi, "kallsyms_num_syms", &loc.num_syms)) ||
+	    (err = table_address(vi, "kallsyms_token_table", &loc.token_table)) ||
+	    (err = table_address(vi, "kallsyms_token_index", &loc.token_index)) ||
+	    (err = table_address(vi, "kallsyms_offsets", &loc.offsets)))
+		goto out;
+	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(kallsyms_relative_base)", &loc.relative_base);
+	if (!err)
+		loc.has_relative_base = true;
+	else if (err == &hvo_error_not_found)
+		err = NULL;
+	else
+		goto out;
+	err = hvo_kallsyms_open(&loc, read_dump, dump, ret);
+out:
 	if (err && err != &hvo_error_not_found)
 		err = hvo_error_prefix(err, "reading kallsyms");
 	return err;

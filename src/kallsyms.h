@@ -60,9 +60,29 @@ struct hvo_kallsyms;
 /* Decode the tables into a name-sorted symbol table. */
 struct hvo_error *hvo_kallsyms_decode(const struct hvo_kallsyms_tables *tables,
 				      struct hvo_kallsyms **ret);
+/* Read len bytes at a kernel virtual address (the dump, or a test's buffer). */
+typedef struct hvo_error *hvo_kallsyms_read_fn(void *arg, uint64_t vaddr, void *buf,
+					       size_t len, const char *what);
+
+/* Where the tables are: VMCOREINFO's SYMBOL(kallsyms_*) addresses. */
+struct hvo_kallsyms_location {
+	uint64_t num_syms, names, token_table, token_index, offsets;
+	bool has_relative_base;
+	uint64_t relative_base;		/* address of kallsyms_relative_base */
+};
+
 /*
- * Locate the tables through VMCOREINFO and decode them.  &hvo_error_not_found
- * when VMCOREINFO has no SYMBOL(kallsyms_*) at all.
+ * Open the tables at loc, read through read(arg, ...), which must stay
+ * usable until hvo_kallsyms_free(): lookups binary-search the kernel's
+ * kallsyms_seqs_of_names when it is found and holds together, else every
+ * name is read and hashed here.
+ */
+struct hvo_error *hvo_kallsyms_open(const struct hvo_kallsyms_location *loc,
+				    hvo_kallsyms_read_fn *read, void *arg,
+				    struct hvo_kallsyms **ret);
+/*
+ * Locate the tables through VMCOREINFO and open them from the dump.
+ * &hvo_error_not_found when VMCOREINFO has no SYMBOL(kallsyms_*) at all.
  */
 struct hvo_error *hvo_kallsyms_read(struct hvo_dump *dump, const struct hvo_vmcoreinfo *vi,
 				    struct hvo_kallsyms **ret);

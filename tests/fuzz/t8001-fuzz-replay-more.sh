@@ -5,7 +5,7 @@
 # than stalling the suite.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
-for target in kallsyms btf dwarf vmemmap; do
+for target in kallsyms ksorted btf dwarf vmemmap; do
 	for input in "$top_srcdir"/tests/fuzz/corpus/$target/*; do
 		test_expect_success "fuzz_$target replays $(basename "$input")" '
 			timeout 60 "$top_builddir/tests/fuzz/replay_'$target'" "'"$input"'" >out &&
