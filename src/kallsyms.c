@@ -378,12 +378,9 @@ struct hvo_error *hvo_kallsyms_decode(const struct hvo_kallsyms_tables *t,
 	return NULL;
 }
 
-void hvo_kallsyms_free(struct hvo_kallsyms *ks)
+/* Drop the sorted-mode tables (markers, seqs, blocks read so far). */
+static void free_sorted(struct hvo_kallsyms *ks)
 {
-	if (!ks)
-		return;
-	free(ks->sorted);
-	free(ks->pool);
 	if (ks->blocks) {
 		for (uint32_t k = 0; k < ks->nr_markers; k++)
 			free(ks->blocks[k]);
@@ -392,6 +389,21 @@ void hvo_kallsyms_free(struct hvo_kallsyms *ks)
 	free(ks->block_sizes);
 	free(ks->seqs);
 	free(ks->markers);
+	ks->blocks = NULL;
+	ks->block_sizes = NULL;
+	ks->seqs = NULL;
+	ks->markers = NULL;
+	ks->nr_markers = 0;
+	ks->names_region = 0;
+}
+
+void hvo_kallsyms_free(struct hvo_kallsyms *ks)
+{
+	if (!ks)
+		return;
+	free(ks->sorted);
+	free(ks->pool);
+	free_sorted(ks);
 	free(ks->bucket_hashes);
 	free(ks->bucket_syms);
 	free(ks->bucket_start);
@@ -512,19 +524,29 @@ static struct hvo_error *sorted_find(struct hvo_kallsyms *ks, const char *name,
 	return found ? NULL : &hvo_error_not_found;
 }
 
+/* kallsyms_offsets[i], read from the image. */
+static struct hvo_error *read_raw_offset(struct hvo_kallsyms *ks, uint32_t i, int32_t *raw_ret)
+{
+	uint8_t raw[4];
+	struct hvo_error *err = ks->read(ks->read_arg, ks->offsets_vaddr + 4 * (uint64_t)i, raw,
+					 sizeof(raw), "kallsyms_offsets");
+	if (!err)
+		*raw_ret = get_le32s(raw);
+	return err;
+}
+
 static struct hvo_error *sorted_lookup(struct hvo_kallsyms *ks, const char *name,
 				       uint64_t *address_ret, char *type_ret)
 {
 	uint32_t i;
 	char type;
+	int32_t raw;
 	struct hvo_error *err = sorted_find(ks, name, &i, &type);
+	if (!err)
+		err = read_raw_offset(ks, i, &raw);
 	if (err)
 		return err;
-	uint8_t raw[4];
-	if ((err = ks->read(ks->read_arg, ks->offsets_vaddr + 4 * (uint64_t)i, raw, sizeof(raw),
-			    "kallsyms_offsets")))
-		return err;
-	*address_ret = address_from_raw(ks, i, get_le32s(raw));
+	*address_ret = address_from_raw(ks, i, raw);
 	if (type_ret)
 		*type_ret = type;
 	return NULL;
@@ -899,34 +921,20 @@ static bool sorted_setup(struct hvo_kallsyms *ks, uint64_t token_table_addr,
 	if (has_relative_base) {
 		uint32_t i;
 		char type;
-		uint8_t raw[4];
+		int32_t raw;
 		struct hvo_error *err = sorted_find(ks, "_stext", &i, &type);
 		if (!err)
-			err = ks->read(ks->read_arg, ks->offsets_vaddr + 4 * (uint64_t)i, raw,
-				       sizeof(raw), "kallsyms_offsets");
+			err = read_raw_offset(ks, i, &raw);
 		if (err) {
 			hvo_error_destroy(err);
 			goto fail;
 		}
-		if (get_le32s(raw) < 0)
+		if (raw < 0)
 			ks->encoding = HVO_KALLSYMS_ABSOLUTE_PERCPU;
 	}
 	return true;
 fail:
-	if (ks->blocks) {
-		for (uint32_t k = 0; k < ks->nr_markers; k++)
-			free(ks->blocks[k]);
-	}
-	free(ks->blocks);
-	free(ks->block_sizes);
-	free(ks->seqs);
-	free(ks->markers);
-	ks->blocks = NULL;
-	ks->block_sizes = NULL;
-	ks->seqs = NULL;
-	ks->markers = NULL;
-	ks->nr_markers = 0;
-	ks->names_region = 0;
+	free_sorted(ks);
 	return false;
 }
 
