@@ -17,6 +17,14 @@ for dir in "$top_srcdir"/vmcores/*/; do
 	'
 done
 
+test_expect_success 'the samples look kallsyms up in the kernel'"'"'s sorted table' '
+	for dir in "$top_srcdir"/vmcores/*/; do
+		[ -f "$dir/vmcore.slice" ] || continue
+		hvoinspect info "$dir/vmcore.slice" >out &&
+		grep "kallsyms: [0-9]* symbols (.* looked up by kallsyms_seqs_of_names)" out || return 1
+	done
+'
+
 test_expect_success 'the 7.2.13 sample is the merged generation, 6.12 legacy' '
 	hvoinspect info "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" >out &&
 	grep "^generation  *merged " out &&
