@@ -155,25 +155,35 @@ static struct hvo_error *load_tokens(struct hvo_kallsyms *ks, const uint8_t *tok
 }
 
 /* The symbol at *off: its token bytes and their count; advance *off. */
+/*
+ * The symbol at *pos of a names stream: a one- or two-byte length, then
+ * that many token indices.  false when the stream ends inside it.
+ */
+static bool next_symbol(const uint8_t *data, size_t size, size_t *pos,
+			const uint8_t **tokens_ret, size_t *nr_tokens_ret)
+{
+	size_t p = *pos;
+	if (p >= size)
+		return false;
+	size_t len = data[p++];
+	if (len & 0x80) {
+		if (p >= size)
+			return false;
+		len = (len & 0x7f) | ((size_t)data[p++] << 7);
+	}
+	if (len > size - p)
+		return false;
+	*tokens_ret = data + p;
+	*nr_tokens_ret = len;
+	*pos = p + len;
+	return true;
+}
+
 static struct hvo_error *symbol_tokens(const struct hvo_kallsyms *ks, uint32_t i, size_t *off,
 				       const uint8_t **tokens_ret, size_t *nr_tokens_ret)
 {
-	size_t pos = *off;
-	if (pos >= ks->names_size)
-		goto truncated;
-	size_t len = ks->names[pos++];
-	if (len & 0x80) {
-		if (pos >= ks->names_size)
-			goto truncated;
-		len = (len & 0x7f) | ((size_t)ks->names[pos++] << 7);
-	}
-	if (len > ks->names_size - pos)
-		goto truncated;
-	*tokens_ret = ks->names + pos;
-	*nr_tokens_ret = len;
-	*off = pos + len;
-	return NULL;
-truncated:
+	if (next_symbol(ks->names, ks->names_size, off, tokens_ret, nr_tokens_ret))
+		return NULL;
 	return hvo_error_create(HVO_ERROR_FORMAT,
 				"kallsyms_names ends inside symbol %" PRIu32 " (%zu bytes)", i,
 				ks->names_size);
@@ -187,28 +197,42 @@ static struct hvo_error *too_long(uint32_t i)
 }
 
 /*
- * Expand symbol i into buf (HVO_KALLSYMS_NAME_MAX + 1 bytes): the type
- * character first, then the name.  Lengths were checked by index_names().
+ * Expand the tokens of symbol i into buf (HVO_KALLSYMS_NAME_MAX + 1 bytes):
+ * the type character first, then the name.
  */
-static size_t expand_symbol(const struct hvo_kallsyms *ks, uint32_t i, char *buf)
+static struct hvo_error *expand_tokens(const struct hvo_kallsyms *ks, uint32_t i,
+				       const uint8_t *tokens, size_t nr_tokens, char *buf,
+				       size_t *len_ret)
 {
-	size_t off = ks->name_offsets[i], nr_tokens, out = 0;
-	const uint8_t *tokens;
-	struct hvo_error *err = symbol_tokens(ks, i, &off, &tokens, &nr_tokens);
-	if (err) {	/* cannot happen after index_names(); stay bounded anyway */
-		hvo_error_destroy(err);
-		buf[0] = '\0';
-		return 0;
-	}
+	size_t out = 0;
 	for (size_t k = 0; k < nr_tokens; k++) {
 		size_t tlen = ks->token_len[tokens[k]];
-		if (tlen > HVO_KALLSYMS_NAME_MAX - out)
-			break;
+		if (tlen > HVO_KALLSYMS_NAME_MAX - out) {
+			buf[out] = '\0';
+			*len_ret = out;
+			return too_long(i);
+		}
 		memcpy(buf + out, ks->token_chars + ks->token_start[tokens[k]], tlen);
 		out += tlen;
 	}
 	buf[out] = '\0';
-	return out;
+	*len_ret = out;
+	return NULL;
+}
+
+/* Expand symbol i of the hashed names; their bounds were checked by index_names(). */
+static size_t expand_symbol(const struct hvo_kallsyms *ks, uint32_t i, char *buf)
+{
+	size_t off = ks->name_offsets[i], nr_tokens, len = 0;
+	const uint8_t *tokens;
+	struct hvo_error *err = symbol_tokens(ks, i, &off, &tokens, &nr_tokens);
+	if (!err)
+		err = expand_tokens(ks, i, tokens, nr_tokens, buf, &len);
+	if (err) {	/* cannot happen after index_names(); stay bounded anyway */
+		hvo_error_destroy(err);
+		buf[len] = '\0';
+	}
+	return len;
 }
 
 /* The name of an expansion of length len (the type character dropped). */
@@ -397,6 +421,21 @@ static void free_sorted(struct hvo_kallsyms *ks)
 	ks->names_region = 0;
 }
 
+/* Drop the hashed names (names, offsets and their index). */
+static void free_hashed(struct hvo_kallsyms *ks)
+{
+	free(ks->bucket_hashes);
+	free(ks->bucket_syms);
+	free(ks->bucket_start);
+	free(ks->name_offsets);
+	free(ks->offsets);
+	free(ks->names);
+	ks->bucket_hashes = NULL;
+	ks->bucket_syms = ks->bucket_start = ks->name_offsets = NULL;
+	ks->offsets = ks->names = NULL;
+	ks->nr_buckets = 0;
+}
+
 void hvo_kallsyms_free(struct hvo_kallsyms *ks)
 {
 	if (!ks)
@@ -404,13 +443,8 @@ void hvo_kallsyms_free(struct hvo_kallsyms *ks)
 	free(ks->sorted);
 	free(ks->pool);
 	free_sorted(ks);
-	free(ks->bucket_hashes);
-	free(ks->bucket_syms);
-	free(ks->bucket_start);
-	free(ks->name_offsets);
+	free_hashed(ks);
 	free(ks->token_chars);
-	free(ks->offsets);
-	free(ks->names);
 	free(ks);
 }
 
@@ -443,43 +477,19 @@ static struct hvo_error *sorted_block(struct hvo_kallsyms *ks, uint32_t k,
 static struct hvo_error *sorted_expand(struct hvo_kallsyms *ks, uint32_t i, char *buf,
 				       size_t *len_ret)
 {
-	const uint8_t *data;
-	size_t size, pos = 0;
+	const uint8_t *data, *tokens;
+	size_t size, pos = 0, nr_tokens;
 	struct hvo_error *err = sorted_block(ks, i >> 8, &data, &size);
 	if (err)
 		return err;
-	for (uint32_t skip = i & 255;; skip--) {
-		if (pos >= size)
-			goto truncated;
-		size_t len = data[pos++];
-		if (len & 0x80) {
-			if (pos >= size)
-				goto truncated;
-			len = (len & 0x7f) | ((size_t)data[pos++] << 7);
-		}
-		if (len > size - pos)
-			goto truncated;
-		if (skip) {
-			pos += len;
-			continue;
-		}
-		size_t out = 0;
-		for (size_t k = 0; k < len; k++) {
-			uint8_t tok = data[pos + k];
-			size_t tlen = ks->token_len[tok];
-			if (tlen > HVO_KALLSYMS_NAME_MAX - out)
-				return too_long(i);
-			memcpy(buf + out, ks->token_chars + ks->token_start[tok], tlen);
-			out += tlen;
-		}
-		buf[out] = '\0';
-		*len_ret = out;
-		return NULL;
+	/* Symbol i is the (i % 256)-th of its block. */
+	for (uint32_t k = 0; k <= (i & 255); k++) {
+		if (!next_symbol(data, size, &pos, &tokens, &nr_tokens))
+			return hvo_error_create(HVO_ERROR_FORMAT,
+						"kallsyms_names block %" PRIu32
+						" ends before symbol %" PRIu32, i >> 8, i);
 	}
-truncated:
-	return hvo_error_create(HVO_ERROR_FORMAT,
-				"kallsyms_names block %" PRIu32 " ends before symbol %" PRIu32,
-				i >> 8, i);
+	return expand_tokens(ks, i, tokens, nr_tokens, buf, len_ret);
 }
 
 static uint32_t seq_at(const struct hvo_kallsyms *ks, uint32_t pos)
@@ -650,19 +660,8 @@ static struct hvo_error *load_full(struct hvo_kallsyms *ks)
 	ks->names = names;
 	ks->names_size = ks->names_region;
 	ks->offsets = offsets;
-	if ((err = index_tables(ks))) {
-		/* Back to sorted mode, which still works. */
-		free(ks->names);
-		free(ks->offsets);
-		free(ks->name_offsets);
-		free(ks->bucket_start);
-		free(ks->bucket_syms);
-		free(ks->bucket_hashes);
-		ks->names = ks->offsets = NULL;
-		ks->name_offsets = ks->bucket_start = ks->bucket_syms = NULL;
-		ks->bucket_hashes = NULL;
-		ks->nr_buckets = 0;
-	}
+	if ((err = index_tables(ks)))
+		free_hashed(ks);	/* back to sorted mode, which still works */
 	return err;
 }
 
@@ -866,8 +865,12 @@ static bool find_seqs(struct hvo_kallsyms *ks, bool has_relative_base,
 	uint8_t *seqs = malloc(size);
 	if (!seqs)
 		return false;
-	for (size_t c = 0; c < sizeof(candidates) / sizeof(candidates[0]); c++) {
-		if (c && candidates[c] == candidates[c - 1])
+	size_t nr = sizeof(candidates) / sizeof(candidates[0]);
+	for (size_t c = 0; c < nr; c++) {
+		bool tried = false;	/* a place is read once: 3 bytes a symbol */
+		for (size_t d = 0; d < c; d++)
+			tried |= candidates[d] == candidates[c];
+		if (tried)
 			continue;
 		struct hvo_error *err = ks->read(ks->read_arg, candidates[c], seqs, size,
 						 "kallsyms_seqs_of_names");
