@@ -63,7 +63,9 @@ int mkv_model_print_lds(FILE *out)
 		"ENTRY(start_kernel)\nSECTIONS\n{\n"
 		"\t. = 0x%" PRIx64 ";\n\t_text = .;\n\t_stext = .;\n"
 		"\t.text : { *(.text .text.*) }\n"
-		"\t. = 0x%" PRIx64 ";\n\t.rodata : { *(.rodata .rodata.*) }\n",
+		"\t. = 0x%" PRIx64 ";\n\t.rodata : { *(.rodata .rodata.*) }\n"
+		/* after the text, as in the kernel: start_kernel stays at _text */
+		"\t.notes : { *(.note.gnu.build-id) }\n",
 		text, text + IMG_TEXT_SIZE);
 	for (size_t i = 0; i < sizeof(data_symbols) / sizeof(data_symbols[0]); i++)
 		fprintf(out, "\t.data.mkv.%s 0x%" PRIx64 " (NOLOAD) : { *(.data.mkv.%s) }\n",
