@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""nmcmp.py ALLSYMS NM - every kallsyms name against nm(1) of the vmlinux.
+"""nmcmp.py ALLSYMS NM [MIN] - every kallsyms name against nm(1) of the vmlinux.
 
 ALLSYMS: "NAME 0xADDR" lines (unit_types_query allsyms: each name found by
 listing and resolved by lookup).  NM: nm output of the release's vmlinux.
 A name's address must be nm's lowest address for it plus the KASLR shift
 (taken at _stext); per-cpu symbols of absolute-percpu tables (6.12) are not
-shifted.  Exit 1 on any mismatch or when fewer than 100000 names matched.
+shifted.  Exit 1 on any mismatch or when fewer than MIN (default 100000,
+a real kernel) names matched.
 """
 import sys
 
@@ -40,7 +41,8 @@ def main():
                 print("mismatch %s: kallsyms 0x%x, nm+shift 0x%x" % (name, addr, nm[name] + shift))
     print("%d matched, %d per-cpu, %d mismatched, %d not in nm"
           % (matched, percpu, bad, sum(1 for n in ks if n not in nm)))
-    return 1 if bad or matched < 100000 else 0
+    minimum = int(sys.argv[3]) if len(sys.argv) > 3 else 100000
+    return 1 if bad or matched < minimum else 0
 
 
 if __name__ == "__main__":
