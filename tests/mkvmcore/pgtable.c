@@ -37,12 +37,13 @@ static int leaf_level(uint64_t size)
 	}
 }
 
-int mkv_pgt_map(struct mkv_pgt *pgt, uint64_t vaddr, uint64_t paddr, uint64_t size,
-		uint64_t leaf_flags, uint64_t table_flags, int node)
+/*
+ * The table of level `target` on vaddr's path, allocating the missing
+ * tables above it; -1 when a huge leaf is in the way.
+ */
+static int descend(struct mkv_pgt *pgt, uint64_t vaddr, int target, uint64_t table_flags,
+		   int node, uint64_t *table_ret)
 {
-	int target = leaf_level(size);
-	if (!target || (vaddr | paddr) & (size - 1))
-		return -1;
 	uint64_t table = pgt->root_paddr;
 	for (int level = pgt->levels; level > target; level--) {
 		uint64_t ep = entry_paddr_of(table, vaddr, level);
@@ -60,6 +61,18 @@ int mkv_pgt_map(struct mkv_pgt *pgt, uint64_t vaddr, uint64_t paddr, uint64_t si
 		}
 		table = e & MKV_PTE_ADDR_MASK;
 	}
+	*table_ret = table;
+	return 0;
+}
+
+int mkv_pgt_map(struct mkv_pgt *pgt, uint64_t vaddr, uint64_t paddr, uint64_t size,
+		uint64_t leaf_flags, uint64_t table_flags, int node)
+{
+	int target = leaf_level(size);
+	uint64_t table;
+	if (!target || (vaddr | paddr) & (size - 1) ||
+	    descend(pgt, vaddr, target, table_flags, node, &table))
+		return -1;
 	uint64_t flags = leaf_flags;
 	if (target == 1)
 		flags &= ~MKV_PTE_PS;
@@ -137,23 +150,9 @@ int mkv_pgt_set_pte(struct mkv_pgt *pgt, uint64_t vaddr, uint64_t entry)
 int mkv_pgt_install_pte_table(struct mkv_pgt *pgt, uint64_t vaddr, uint64_t table_paddr,
 			      uint64_t table_flags, int node)
 {
-	uint64_t table = pgt->root_paddr;
-	for (int level = pgt->levels; level > 2; level--) {
-		uint64_t ep = entry_paddr_of(table, vaddr, level);
-		uint64_t e = mkv_phys_read64(pgt->mem, ep);
-		if (!(e & MKV_PTE_P)) {
-			uint64_t t = pgt->alloc(pgt->alloc_ctx, node);
-			if (!t)
-				return -1;
-			pgt->nr_tables++;
-			e = t | table_flags;
-			if (mkv_phys_write64(pgt->mem, ep, e))
-				return -1;
-		} else if (level == 3 && (e & MKV_PTE_PS)) {
-			return -1;
-		}
-		table = e & MKV_PTE_ADDR_MASK;
-	}
+	uint64_t table;
+	if (descend(pgt, vaddr, 2, table_flags, node, &table))
+		return -1;
 	uint64_t ep = entry_paddr_of(table, vaddr, 2);
 	if (mkv_phys_read64(pgt->mem, ep) & MKV_PTE_P)
 		return -1;
