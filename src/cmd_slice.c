@@ -65,8 +65,8 @@ static struct hvo_error *collect_pages(struct hvo_cmd_ctx *ctx)
 	err = hvo_analyze(prog, &options, &an);
 	hvo_analysis_free(an);
 	/* All of kallsyms too, so the shell completes symbol names on the slice. */
-	size_t cursor = 0;
-	(void)hvo_types_complete_symbol(types, "", &cursor);
+	if (!err && (err = hvo_types_read_all_symbols(types)))
+		err = hvo_error_prefix(err, "reading all of kallsyms");
 	hvo_types_close(types);
 	if (err) {
 		err = hvo_error_prefix(err, "analysing before slicing");

@@ -665,17 +665,20 @@ static struct hvo_error *load_full(struct hvo_kallsyms *ks)
 	return err;
 }
 
+struct hvo_error *hvo_kallsyms_read_all(struct hvo_kallsyms *ks)
+{
+	return ks->names ? NULL : load_full(ks);
+}
+
 const char *hvo_kallsyms_complete(const struct hvo_kallsyms *cks, const char *prefix,
 				  size_t *cursor)
 {
 	/* The sorted copy is a cache: logically const. */
 	struct hvo_kallsyms *ks = (struct hvo_kallsyms *)cks;
-	if (!ks->names) {
-		struct hvo_error *err = load_full(ks);
-		if (err) {
-			hvo_error_destroy(err);
-			return NULL;
-		}
+	struct hvo_error *err = hvo_kallsyms_read_all(ks);
+	if (err) {
+		hvo_error_destroy(err);
+		return NULL;
 	}
 	if (!ks->sorted && build_sorted(ks))
 		return NULL;

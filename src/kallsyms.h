@@ -95,6 +95,12 @@ struct hvo_error *hvo_kallsyms_lookup(const struct hvo_kallsyms *ks, const char 
 struct hvo_error *hvo_kallsyms_lookup_type(const struct hvo_kallsyms *ks, const char *name,
 					   uint64_t *address_ret, char *type_ret);
 
+/*
+ * Read every name and offset now (sorted mode reads them only for
+ * completion); nothing to do when they are already in memory.
+ */
+struct hvo_error *hvo_kallsyms_read_all(struct hvo_kallsyms *ks);
+
 size_t hvo_kallsyms_count(const struct hvo_kallsyms *ks);
 /*
  * Names starting with prefix, one per call, in order: start with *cursor

@@ -262,6 +262,11 @@ void hvo_types_close(struct hvo_types *types)
 	free(types);
 }
 
+struct hvo_error *hvo_types_read_all_symbols(struct hvo_types *types)
+{
+	return types->kallsyms ? hvo_kallsyms_read_all(types->kallsyms) : NULL;
+}
+
 const char *hvo_types_complete_symbol(const struct hvo_types *types, const char *prefix,
 				      size_t *cursor)
 {
