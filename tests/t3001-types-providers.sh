@@ -113,12 +113,15 @@ test_expect_success 'the generation-specific members are where they belong' '
 
 # A fuzzed input (tests/fuzz/corpus/dwarf): a DW_AT_sibling that points at
 # its own DIE, inside a subtree libdwarf 20210528 steps through, where it
-# used to spin forever.
+# used to spin forever. libdwarf 0.x (trixie's 0.11.1) refuses the link
+# itself before our walk reaches it, with its own words for the same fault
+# (offset 450 = 0x1c2).
 test_expect_success 'DWARF: a sibling link to its own DIE is an error naming the file' '
 	test_expect_code 1 timeout 60 "$QUERY" --debug-root "$TEST_TMP/empty-root" --force \
 		--no-btf --vmlinux "$top_srcdir/tests/fuzz/corpus/dwarf/timeout-sibling-self.rel" \
 		merged.elf member:page.compound_info 2>err &&
-	grep "DWARF of .*/timeout-sibling-self.rel.: the sibling of the DIE at 0x1c2 is at 0x1c2, not after it" err
+	grep -e "DWARF of .*/timeout-sibling-self.rel.: the sibling of the DIE at 0x1c2 is at 0x1c2, not after it" \
+	     -e "DWARF of .*/timeout-sibling-self.rel.: .*DW_DLE_SIBLING_OFFSET_WRONG the DW_AT_sibling offset (450)" err
 '
 
 test_expect_success 'vmlinux symbols are dropped when _stext + KERNELOFFSET disagrees with kallsyms' '
