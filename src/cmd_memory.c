@@ -211,6 +211,9 @@ static struct hvo_error *pte_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv
 		}
 		table = entry & PTE_ADDR;
 	}
+	/* kdump files are read(2), which gives zeros past a shrunken end. */
+	if ((err = hvo_dump_check_unchanged(ctx->prog->dump)))
+		goto err;
 	if (ctx->json) {
 		json_object_object_add(result, "vaddr", hvo_json_hex(vaddr));
 		json_object_object_add(result, "steps", steps);

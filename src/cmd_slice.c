@@ -179,6 +179,9 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 	struct hvo_diskdump_stats stats;
 	err = hvo_diskdump_write(out, path, &source, &options, &stats);
 	free(note);
+	/* Pages copied from a kdump file that shrank may be zeros: not a slice. */
+	if (!err)
+		err = hvo_dump_check_unchanged(prog->dump);
 	if (fclose(out) && !err)
 		err = hvo_error_errno(errno, "writing '%s'", path);
 	if (err) {

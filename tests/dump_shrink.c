@@ -8,6 +8,12 @@
  * dump faults: libhvo's SIGBUS guard must print its message and exit 2.
  * A read (kdump) dump must fail the check: its message, exit 1.  Exit 0
  * means the read was trusted.
+ *
+ *   dump_shrink DUMP SIZE cmd COMMAND [ARG...]
+ * Opens DUMP as hvoinspect does, truncates it to SIZE bytes, then runs one
+ * command through the command layer (stdout: its output; stderr: its error;
+ * exit status as hvoinspect's).  For commands that read outside the
+ * analysis (pte, slice) and must notice the change themselves.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,12 +21,43 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "dump.h"
+#include "program.h"
+
+static int run_command(const char *path, long long size, int argc, char **argv)
+{
+	struct hvo_cmd_ctx ctx = { .out = stdout, .status = HVO_EXIT_OK,
+				   .fail_on = HVO_SEV_WARNING };
+	struct hvo_error *err = hvo_program_open(path, &ctx.prog);
+	if (err) {
+		fprintf(stderr, "dump_shrink: %s\n", err->message);
+		hvo_error_destroy(err);
+		return 1;
+	}
+	if (truncate(path, size)) {
+		perror("dump_shrink: truncate");
+		return 1;
+	}
+	err = hvo_cmd_run(&ctx, argc, argv);
+	int status = ctx.status;
+	if (err) {
+		fprintf(stderr, "hvoinspect: %s\n", err->message);
+		status = hvo_error_exit_status(err);
+		hvo_error_destroy(err);
+	}
+	hvo_cmd_ctx_deinit(&ctx);
+	hvo_program_close(ctx.prog);
+	return status;
+}
 
 int main(int argc, char **argv)
 {
+	if (argc >= 5 && !strcmp(argv[3], "cmd"))
+		return run_command(argv[1], strtoll(argv[2], NULL, 0), argc - 4, argv + 4);
 	if (argc != 5 || strcmp(argv[4], "read")) {
-		fprintf(stderr, "usage: dump_shrink DUMP SIZE PADDR read\n");
+		fprintf(stderr, "usage: dump_shrink DUMP SIZE PADDR read\n"
+			"       dump_shrink DUMP SIZE cmd COMMAND [ARG...]\n");
 		return 1;
 	}
 	struct hvo_dump *dump;

@@ -39,4 +39,22 @@ test_expect_success 'kdump truncated while open: the read is refused, not zeros'
 	test ! -s out
 '
 
+# pte reads page tables outside the analysis; libkdumpfile may answer from
+# its cache, but the file under it changed: an error, not a translation.
+test_expect_success 'kdump truncated before pte: the command fails, exit 2' '
+	cp d.kdump shrinking &&
+	{ "$SHRINK" shrinking 4096 cmd pte init_top_pgt >out 2>err; status=$?; } &&
+	cat err &&
+	test $status -eq 2 &&
+	grep -q "^hvoinspect: '"'"'shrinking'"'"': the file changed size while open ([0-9]* -> 4096 bytes)" err &&
+	! grep -q "physical" out
+'
+
+test_expect_success 'kdump unchanged: the same pte command answers' '
+	cp d.kdump shrinking &&
+	size=$(wc -c <d.kdump) &&
+	"$SHRINK" shrinking $size cmd pte init_top_pgt >out &&
+	grep -q " -> physical 0x" out
+'
+
 test_done
