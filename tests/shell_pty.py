@@ -19,6 +19,7 @@ import os
 import pty
 import select
 import signal
+import subprocess
 import sys
 import time
 
@@ -162,9 +163,17 @@ def interrupt():
     assert "HVO freed" in out and "interrupted" not in out, out
 
     # Ctrl-C during the deep analysis: reported, and the shallow one kept.
+    # A quarter of the time the same analysis takes alone, at most 0.3 s,
+    # so that a faster machine still interrupts it half way.
+    start = time.time()
+    code = subprocess.run([hvo, "-c", "report --deep", dump], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode
+    alone = time.time() - start
+    assert code in (0, 1), "report --deep alone: exit status %d" % code
+    assert alone > 0.2, "report --deep alone took %.2f s: too fast to interrupt" % alone
     sh.send("report --deep\n")
     sh.read_until(b"report --deep\r\n")
-    time.sleep(0.3)
+    time.sleep(min(0.3, alone / 4))
     sh.send("\x03")
     out = sh.read_until(sh.prompt, 30)
     assert "hvoinspect: report: interrupted" in out and "HVO freed" not in out, out
