@@ -129,6 +129,67 @@ static struct hvo_error *settle_arch(struct hvo_dump *dump)
 	return NULL;
 }
 
+/* Keep every correction for `info`, joined by "; ". */
+static void add_fixup_note(struct hvo_dump *dump, const char *note)
+{
+	char *joined;
+	if (asprintf(&joined, "%s%s%s", dump->fixup_note ? dump->fixup_note : "",
+		     dump->fixup_note ? "; " : "", note) < 0)
+		return;	/* a note is not worth failing the open for */
+	free(dump->fixup_note);
+	dump->fixup_note = joined;
+}
+
+/*
+ * libkdumpfile derives linux.version_code from the release and refuses one
+ * whose minor number is not followed by a dot: Debian's experimental kernels
+ * call themselves "7.3-amd64".  Give it the leading A.B[.C] ourselves; the
+ * translation only compares the version with old releases (4.13).
+ */
+static struct hvo_error *settle_version(struct hvo_dump *dump)
+{
+	kdump_num_t code;
+	if (kdump_get_number_attr(dump->ctx, "linux.version_code", &code) != KDUMP_ERR_CORRUPT)
+		return NULL;
+	char *release;
+	struct hvo_error *err = get_string_attr(dump, "linux.uts.release", &release);
+	if (err || !release)
+		return err;
+	unsigned long v[3] = { 0, 0, 0 };
+	const char *p = release;
+	int parts = 0;
+	while (parts < 3 && *p >= '0' && *p <= '9') {
+		char *end;
+		errno = 0;
+		v[parts++] = strtoul(p, &end, 10);
+		if (errno || v[parts - 1] > 255)
+			break;
+		p = end;
+		if (*p != '.')
+			break;
+		p++;
+	}
+	if (parts < 2 || v[0] > 255 || v[1] > 255 || v[2] > 255) {
+		err = hvo_error_create(HVO_ERROR_FORMAT,
+				       "kernel release '%s' does not start with a version "
+				       "(MAJOR.MINOR)", release);
+		free(release);
+		return err;
+	}
+	code = (v[0] << 16) | (v[1] << 8) | v[2];
+	kdump_status ks = kdump_set_number_attr(dump->ctx, "linux.version_code", code);
+	if (ks != KDUMP_OK) {
+		free(release);
+		return kdump_failure(dump, ks, "setting the kernel version");
+	}
+	char note[160];
+	snprintf(note, sizeof(note), "kernel version %lu.%lu.%lu taken from release '%.64s', "
+		 "which libkdumpfile cannot parse", v[0], v[1], v[2], release);
+	add_fixup_note(dump, note);
+	free(release);
+	return NULL;
+}
+
 /*
  * QEMU 7.2 writes a wrong phys_base into the diskdump sub-header (the decimal
  * value parsed as hex); the kernel's own NUMBER(phys_base) is the truth.
@@ -151,10 +212,13 @@ static struct hvo_error *settle_phys_base(struct hvo_dump *dump)
 	ks = kdump_set_address_attr(dump->ctx, "linux.phys_base", (kdump_addr_t)vi_phys_base);
 	if (ks != KDUMP_OK)
 		return kdump_failure(dump, ks, "setting phys_base");
-	if (header_had_one && asprintf(&dump->fixup_note,
-		     "phys_base 0x%" PRIx64 " from VMCOREINFO used instead of the header's 0x%" PRIx64,
-		     (uint64_t)vi_phys_base, (uint64_t)header_phys_base) < 0)
-		dump->fixup_note = NULL;
+	if (header_had_one) {
+		char note[128];
+		snprintf(note, sizeof(note), "phys_base 0x%" PRIx64 " from VMCOREINFO used "
+			 "instead of the header's 0x%" PRIx64,
+			 (uint64_t)vi_phys_base, (uint64_t)header_phys_base);
+		add_fixup_note(dump, note);
+	}
 	return NULL;
 }
 
@@ -352,6 +416,8 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 					"unsupported architecture '%s' (hvoinspect handles x86_64)",
 					dump->arch);
 	err = settle_phys_base(dump);
+	if (!err)
+		err = settle_version(dump);
 	if (err)
 		return err;
 	ks = kdump_set_string_attr(dump->ctx, KDUMP_ATTR_OSTYPE, "linux");

@@ -19,6 +19,7 @@ Checks against the guest, never against hvoinspect's own earlier output:
 - no findings on these healthy kernels.
 """
 import json
+import re
 import sys
 
 
@@ -34,7 +35,12 @@ def main(argv):
     release = after["uname"]["release"]
     if report["release"] != release:
         problems.append("release %s, guest %s" % (report["release"], release))
-    major, minor = (int(x) for x in report["release"].split(".")[:2])
+    # The guest's own release; Debian's experimental kernels have no patch
+    # level ("7.3-amd64").
+    version = re.match(r"(\d+)\.(\d+)", release)
+    if not version:
+        raise SystemExit("guest release %r has no MAJOR.MINOR" % release)
+    major, minor = int(version.group(1)), int(version.group(2))
     want_gen = "merged" if (major, minor) >= (7, 1) else "legacy"
     if report["generation"] != want_gen:
         problems.append("generation %s, expected %s" % (report["generation"], want_gen))

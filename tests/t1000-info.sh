@@ -60,6 +60,30 @@ test_expect_success 'a hostile VMCOREINFO line is a warning, not a crash' '
 	grep "^warning: VMCOREINFO line [0-9]*: no .=. in .GARBAGE WITHOUT EQUALS." out
 '
 
+# Debian's experimental kernels call themselves "7.3-amd64"; libkdumpfile
+# 0.5.1 wants MAJOR.MINOR.PATCH and refused to translate at all.
+test_expect_success 'a release without a patch level (7.3-amd64): analysed, the correction said' '
+	hvoinspect vmcoreinfo merged.elf | sed "s/^OSRELEASE=.*/OSRELEASE=7.3-amd64/" >note &&
+	for format in elf kdump; do
+		mkvmcore --generation merged --vmcoreinfo note --format $format -o rc.$format \
+			--truth truth.json &&
+		hvoinspect info rc.$format >out &&
+		grep "^kernel release  *7.3-amd64 " out &&
+		grep "^correction  *kernel version 7.3.0 taken from release .7.3-amd64., which libkdumpfile cannot parse " out &&
+		grep "^generation  *merged " out &&
+		hvoinspect --deep --json report rc.$format >report.json &&
+		python3 "$top_srcdir/tests/truthcmp.py" truth.json report.json || return 1
+	done
+'
+
+test_expect_success 'a release that starts with no version: exit 2, says which' '
+	hvoinspect vmcoreinfo merged.elf | sed "s/^OSRELEASE=.*/OSRELEASE=custom-kernel/" >note &&
+	mkvmcore --generation merged --vmcoreinfo note -o custom.elf &&
+	test_expect_code 2 hvoinspect info custom.elf >out 2>err &&
+	test_must_be_empty out &&
+	grep "^hvoinspect: .custom.elf.: kernel release .custom-kernel. does not start with a version (MAJOR.MINOR)$" err
+'
+
 test_expect_success 'dump without VMCOREINFO: exit 2, one line' '
 	mkvmcore --generation merged --no-vmcoreinfo -o novi.elf &&
 	test_expect_code 2 hvoinspect info novi.elf >out 2>err &&
