@@ -32,6 +32,13 @@ test_expect_success 'the 7.2.13 sample is the merged generation, 6.12 legacy' '
 	grep "^generation  *legacy " out
 '
 
+test_expect_success 'the 7.3 sample (release 7.3-amd64, no patch level) opens, merged, corrected' '
+	hvoinspect info "$top_srcdir/vmcores/7.3-hvo-on/vmcore.slice" >out &&
+	grep "^kernel release  *7.3-amd64 " out &&
+	grep "^generation  *merged " out &&
+	grep "^correction  *kernel version 7.3.0 taken from release .7.3-amd64." out
+'
+
 test_expect_success 'rd of nr_memmap_pages by symbol reads what the guest printed' '
 	dir="$top_srcdir/vmcores/7.2.13-deb14-hvo-on" &&
 	hvoinspect --json -c "pte nr_memmap_pages; rd nr_memmap_pages 8" "$dir/vmcore.slice" >out &&
