@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "interrupt.h"
 
 const struct hvo_cmd *const hvo_cmds[] = {
 	&hvo_cmd_report,
@@ -285,6 +286,40 @@ struct hvo_error *hvo_cmd_json_emit(struct hvo_cmd_ctx *ctx, json_object *result
 		err = &hvo_error_nomem;
 	else if (fprintf(ctx->out, "%s\n", text) < 0)
 		err = hvo_error_errno(errno, "writing output");
+	json_object_put(result);
+	return err;
+}
+
+struct hvo_error *hvo_cmd_json_emit_array(struct hvo_cmd_ctx *ctx, json_object *result,
+					  const char *key, size_t nr_items,
+					  int (*write_item)(FILE *out, size_t i, const void *arg),
+					  const void *arg)
+{
+	if (!result)
+		return &hvo_error_nomem;
+	const char *text = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct hvo_error *err = NULL;
+	size_t len = text ? strlen(text) : 0;
+	if (len < 2 || text[len - 1] != '}') {
+		err = &hvo_error_nomem;
+		goto out;
+	}
+	/* The object without its closing brace, then the array as its last member. */
+	bool empty = len == 2;
+	bool ok = fprintf(ctx->out, "%.*s%s\"%s\":[", (int)(len - 1), text, empty ? "" : ",",
+			  key) >= 0;
+	for (size_t i = 0; ok && i < nr_items; i++) {
+		if ((i & 4095) == 0 && (err = hvo_interrupt_check())) {
+			/* The line so far is not JSON: end it so the next one parses. */
+			fputc('\n', ctx->out);
+			goto out;
+		}
+		ok = (i == 0 || fputc(',', ctx->out) != EOF) && write_item(ctx->out, i, arg) >= 0;
+	}
+	if (!ok || fprintf(ctx->out, "]}\n") < 0)
+		err = hvo_error_errno(errno, "writing output");
+out:
 	json_object_put(result);
 	return err;
 }

@@ -125,6 +125,14 @@ void hvo_cmd_ctx_deinit(struct hvo_cmd_ctx *ctx);
 json_object *hvo_cmd_json_new(const char *command);
 /* Print a JSON result as one line, take ownership of it. */
 struct hvo_error *hvo_cmd_json_emit(struct hvo_cmd_ctx *ctx, json_object *result);
+/*
+ * The same with one more member, KEY, an array too long for a json-c tree:
+ * write_item prints item i of arg as JSON (returns < 0 on a write error).
+ */
+struct hvo_error *hvo_cmd_json_emit_array(struct hvo_cmd_ctx *ctx, json_object *result,
+					  const char *key, size_t nr_items,
+					  int (*write_item)(FILE *out, size_t i, const void *arg),
+					  const void *arg);
 /* Helpers for JSON values that must not lose 64-bit precision. */
 json_object *hvo_json_hex(uint64_t value);
 json_object *hvo_json_u64(uint64_t value);

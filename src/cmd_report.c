@@ -55,13 +55,15 @@ static struct hvo_error *render(struct hvo_cmd_ctx *ctx, const char *name, int a
 		if (sections & SECTION_TAILS)
 			json_object_object_add(result, "shared_tails", hvo_report_json_tails(an));
 		if (sections & SECTION_FOLIOS) {
-			json_object_object_add(result, "folios", hvo_report_json_folios(an));
 			json_object *hstates = hvo_report_json_hstates(an);
 			if (hstates)
 				json_object_object_add(result, "hstates", hstates);
 		}
 		json_object_object_add(result, "incomplete", json_object_new_boolean(an->incomplete));
 		json_object_object_add(result, "notes", hvo_report_json_notes(an));
+		if (sections & SECTION_FOLIOS)
+			return hvo_cmd_json_emit_array(ctx, result, "folios", an->nr_folios,
+						       hvo_report_json_folio_write, an);
 		return hvo_cmd_json_emit(ctx, result);
 	}
 	if (sections & SECTION_SUMMARY) {

@@ -20,8 +20,9 @@ const char *hvo_zone_name(unsigned int zone);
 json_object *hvo_report_json_savings(const struct hvo_analysis *an);
 json_object *hvo_report_json_findings(const struct hvo_analysis *an);
 json_object *hvo_report_json_tails(const struct hvo_analysis *an);
-json_object *hvo_report_json_folios(const struct hvo_analysis *an);
 json_object *hvo_report_json_notes(const struct hvo_analysis *an);
+/* Folio INDEX of the analysis ARG as one JSON object (hvo_cmd_json_emit_array). */
+int hvo_report_json_folio_write(FILE *out, size_t index, const void *arg);
 /* The kernel's per-node hstate counts, or NULL when they were not read. */
 json_object *hvo_report_json_hstates(const struct hvo_analysis *an);
 
