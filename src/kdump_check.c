@@ -1,26 +1,43 @@
 /* kdump_check.c - bound the header and page descriptors of a kdump-compressed file. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "kdump_check.h"
 
-/* struct disk_dump_header, 64-bit layout (makedumpfile's diskdump_mgmt.h). */
-#define DH_BLOCK_SIZE 428
+/*
+ * struct disk_dump_header (makedumpfile's diskdump_mgmt.h), both layouts:
+ * the 32-bit one has a 2-byte pad and an 8-byte timeval, the 64-bit one a
+ * 6-byte pad and a 16-byte timeval.
+ */
+#define DH_HEADER_VERSION 8
+#define DH32_BLOCK_SIZE 416	/* then sub_hdr_size, bitmap_blocks, max_mapnr */
+#define DH64_BLOCK_SIZE 428
 #define DH_SUB_HDR_SIZE 432
 #define DH_BITMAP_BLOCKS 436
+#define DH_MAX_MAPNR 440
 #define DH_SIZE 464
-#define DH_HEADER_VERSION 8
-/* struct kdump_sub_header, 64-bit layout, at the second block; each offset
- * is followed by its u64 size. */
-#define SH_SIZE 112
-#define SH_OFFSET_VMCOREINFO 32
+/* struct kdump_sub_header, 64-bit layout, at the second block. */
+#define SH_SPLIT 12
+#define SH_START_PFN 16
+#define SH_END_PFN 24
+#define SH_OFFSET_VMCOREINFO 32	/* each offset is followed by its u64 size */
 #define SH_OFFSET_NOTE 48
+#define SH_START_PFN_64 80
+#define SH_END_PFN_64 88
+#define SH_MAX_MAPNR_64 96
+#define SH_SIZE 104
 #define PD_SIZE 24		/* offset u64, size u32, flags u32, page_flags u64 */
 #define PD_CHUNK 4096		/* descriptors read at a time */
 #define BITMAP_CHUNK (1u << 20)
+/* libkdumpfile 0.5.1's bounds on a block (kdumpfile-priv.h). */
+#define LKF_MIN_PAGE_SIZE 4096u
+#define LKF_MAX_PAGE_SIZE (1u << 18)
+/* The only page size hvoinspect analyses (x86_64). */
+#define PAGE_SIZE_X86_64 4096u
 
 static uint32_t get32(const unsigned char *p)
 {
@@ -54,35 +71,114 @@ static struct hvo_error *read_at(int fd, uint64_t offset, void *buf, size_t len)
 	return NULL;
 }
 
+static uint32_t swap32(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
+
+/* libkdumpfile's try_header(): a block size it takes, a bitmap that covers max_mapnr. */
+static bool header_fits(uint32_t block_size, uint32_t bitmap_blocks, uint32_t max_mapnr)
+{
+	return block_size >= LKF_MIN_PAGE_SIZE && block_size <= LKF_MAX_PAGE_SIZE &&
+	       !(block_size & (block_size - 1)) &&
+	       UINT64_C(8) * bitmap_blocks * block_size >= max_mapnr;
+}
+
+/* Set bits [start, end) of an LSB-0 bitmap at offset in fd: the descriptors in use. */
+static struct hvo_error *count_bits(int fd, uint64_t offset, uint64_t start, uint64_t end,
+				    uint64_t *count_ret)
+{
+	uint64_t count = 0;
+	struct hvo_error *err = NULL;
+	if (start >= end) {
+		*count_ret = 0;
+		return NULL;
+	}
+	unsigned char *bits = calloc(1, BITMAP_CHUNK);	/* zeroed: clang-tidy cannot see read_at fill it */
+	if (!bits)
+		return &hvo_error_nomem;
+	/* Whole bytes from start's byte to end's; the partial ones masked below. */
+	uint64_t first = start / 8, last = (end + 7) / 8;
+	for (uint64_t at = first; at < last && !err; at += BITMAP_CHUNK) {
+		size_t n = last - at < BITMAP_CHUNK ? (size_t)(last - at) : BITMAP_CHUNK;
+		if ((err = read_at(fd, offset + at, bits, n)))
+			break;
+		if (at == first)
+			bits[0] &= (unsigned char)(0xffu << (start % 8));
+		if (at + n == last && end % 8)
+			bits[n - 1] &= (unsigned char)(0xffu >> (8 - end % 8));
+		size_t k = 0;
+		for (; k + 8 <= n; k += 8)
+			count += (uint64_t)__builtin_popcountll(get64(bits + k));
+		for (; k < n; k++)
+			count += (uint64_t)__builtin_popcount(bits[k]);
+	}
+	free(bits);
+	*count_ret = count;
+	return err;
+}
+
 struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size)
 {
 	unsigned char header[DH_SIZE];
 	ssize_t got = pread(fd, header, 8, 0);
-	if (got != 8 || memcmp(header, "KDUMP   ", 8) != 0)
+	/* libkdumpfile reads both signatures the same way. */
+	if (got != 8 || (memcmp(header, "KDUMP   ", 8) != 0 && memcmp(header, "DISKDUMP", 8) != 0))
 		return NULL;	/* not kdump-compressed: nothing to check here */
 	struct hvo_error *err = read_at(fd, 0, header, sizeof(header));
 	if (err)
 		return err;
-	uint32_t block_size = get32(header + DH_BLOCK_SIZE);
-	uint32_t sub_hdr_blocks = get32(header + DH_SUB_HDR_SIZE);
+	/*
+	 * libkdumpfile tries the 32-bit layout first, little- then big-endian,
+	 * then the 64-bit one: what it would check must be what it reads.
+	 */
+	const unsigned char *h32 = header + DH32_BLOCK_SIZE, *h64 = header + DH64_BLOCK_SIZE;
+	const char *other = NULL;
+	if (header_fits(get32(h32), get32(h32 + 8), get32(h32 + 12)))
+		other = "32-bit little-endian";
+	else if (header_fits(swap32(get32(h32)), swap32(get32(h32 + 8)), swap32(get32(h32 + 12))))
+		other = "32-bit big-endian";
+	else if (!header_fits(get32(h64), get32(h64 + 8), get32(h64 + 12)))
+		other = header_fits(swap32(get32(h64)), swap32(get32(h64 + 8)),
+				    swap32(get32(h64 + 12))) ? "64-bit big-endian" : NULL;
+	if (other)
+		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
+					"kdump-compressed dump whose header reads as the %s "
+					"layout (hvoinspect handles x86_64)", other);
+	uint32_t block_size = get32(header + DH64_BLOCK_SIZE);
+	int32_t sub_hdr_size = (int32_t)get32(header + DH_SUB_HDR_SIZE);
 	uint32_t bitmap_blocks = get32(header + DH_BITMAP_BLOCKS);
-	if (block_size < 512 || block_size > (1u << 20) || (block_size & (block_size - 1)))
+	uint64_t max_pfn = get32(header + DH_MAX_MAPNR);
+	if (!header_fits(block_size, bitmap_blocks, (uint32_t)max_pfn) || sub_hdr_size < 0)
 		return hvo_error_create(HVO_ERROR_FORMAT,
-					"corrupt kdump-compressed dump: block size %" PRIu32, block_size);
+					"corrupt kdump-compressed dump: block size %" PRIu32
+					", %" PRId32 " sub-header and %" PRIu32 " bitmap blocks for %"
+					PRIu64 " pages", block_size, sub_hdr_size, bitmap_blocks, max_pfn);
+	/*
+	 * libkdumpfile sizes its buffer for compressed page data by the page
+	 * size, and reads a descriptor's bytes into it unchecked: one page size.
+	 */
+	if (block_size != PAGE_SIZE_X86_64)
+		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
+					"kdump-compressed dump with %" PRIu32 "-byte blocks "
+					"(hvoinspect handles 4096-byte pages)", block_size);
 	/* The header, sub-header and bitmaps must all lie in the file. */
-	uint64_t pd_offset = (UINT64_C(1) + sub_hdr_blocks + bitmap_blocks) * block_size;
+	uint64_t bitmap_offset = (UINT64_C(1) + (uint32_t)sub_hdr_size) * block_size;
+	uint64_t pd_offset = bitmap_offset + (uint64_t)bitmap_blocks * block_size;
 	if (pd_offset > file_size)
 		return hvo_error_create(HVO_ERROR_FORMAT,
-					"corrupt or truncated kdump-compressed dump: %" PRIu32
+					"corrupt or truncated kdump-compressed dump: %" PRId32
 					" sub-header and %" PRIu32 " bitmap blocks of %" PRIu32
 					" bytes need %" PRIu64 " bytes, the file has %" PRIu64,
-					sub_hdr_blocks, bitmap_blocks, block_size, pd_offset, file_size);
+					sub_hdr_size, bitmap_blocks, block_size, pd_offset, file_size);
 	/*
 	 * What libkdumpfile reads of the sub-header: the ELF notes (version 4
-	 * on) or VMCOREINFO (version 3); the dump file is mapped, so a note
-	 * running past the end would fault instead of failing a read.
+	 * on) or VMCOREINFO (version 3), the PFN range of a split file and,
+	 * from version 6, the 64-bit max_mapnr.  Below version 1 it reads no
+	 * sub-header and maps no page at all.
 	 */
 	int32_t version = (int32_t)get32(header + DH_HEADER_VERSION);
+	uint64_t start_pfn = 0, end_pfn = 0;
 	if (version >= 1) {
 		unsigned char sub[SH_SIZE];
 		if ((err = read_at(fd, block_size, sub, sizeof(sub))))
@@ -96,25 +192,33 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size)
 						"the file (%" PRIu64 " bytes)",
 						version >= 4 ? "ELF notes" : "VMCOREINFO", size, offset,
 						file_size);
+		bool split = get32(sub + SH_SPLIT) != 0;
+		end_pfn = UINT64_MAX;
+		if (version >= 2 && split) {
+			start_pfn = get64(sub + SH_START_PFN);
+			end_pfn = get64(sub + SH_END_PFN);
+		}
+		if (version >= 6) {
+			if (split) {
+				start_pfn = get64(sub + SH_START_PFN_64);
+				end_pfn = get64(sub + SH_END_PFN_64);
+			}
+			max_pfn = get64(sub + SH_MAX_MAPNR_64);
+		}
 	}
-	/* One descriptor per page set in the second bitmap (pages dumped). */
-	uint64_t half = (uint64_t)bitmap_blocks / 2 * block_size;
-	uint64_t bitmap2 = (UINT64_C(1) + sub_hdr_blocks) * block_size + half;
-	uint64_t nr_pds = 0;
-	unsigned char *bits = malloc(BITMAP_CHUNK);
-	if (!bits)
-		return &hvo_error_nomem;
-	for (uint64_t done = 0; done < half && !err; done += BITMAP_CHUNK) {
-		size_t n = half - done < BITMAP_CHUNK ? half - done : BITMAP_CHUNK;
-		if ((err = read_at(fd, bitmap2 + done, bits, n)))
-			break;
-		for (size_t k = 0; k + 8 <= n; k += 8)
-			nr_pds += __builtin_popcountll(get64(bits + k));
-		for (size_t k = n & ~(size_t)7; k < n; k++)
-			nr_pds += __builtin_popcount(bits[k]);
+	/*
+	 * Which bitmap libkdumpfile reads (read_bitmap()): the second half when
+	 * max_pfn fits in half the blocks (the dumpable pages), else all of it;
+	 * one descriptor per set bit from start_pfn to the end of the bitmap.
+	 */
+	uint64_t bitmap_size = (uint64_t)bitmap_blocks * block_size;
+	if (max_pfn <= bitmap_size * 8 / 2) {
+		bitmap_size = (uint64_t)(bitmap_blocks / 2) * block_size;
+		bitmap_offset += bitmap_size;
 	}
-	free(bits);
-	if (err)
+	uint64_t last_pfn = bitmap_size * 8 < end_pfn ? bitmap_size * 8 : end_pfn;
+	uint64_t nr_pds;
+	if ((err = count_bits(fd, bitmap_offset, start_pfn, last_pfn, &nr_pds)))
 		return err;
 	uint64_t data_start = pd_offset + nr_pds * PD_SIZE;
 	if (data_start > file_size)

@@ -15,7 +15,11 @@
 
 #include "error.h"
 
-/* fd holds a "KDUMP   " file of file_size bytes: check it; else NULL. */
+/*
+ * fd holds a "KDUMP   " or "DISKDUMP" file of file_size bytes: check what
+ * libkdumpfile will read of it (the header layout it picks, the bitmap and
+ * PFN range it maps, those descriptors); any other file: NULL.
+ */
 struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size);
 
 #endif /* HVO_KDUMP_CHECK_H */

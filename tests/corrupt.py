@@ -9,6 +9,12 @@ Usage: corrupt.py IN OUT MODE SEED
   ptes      overwrite random 8-byte words with page-table-like values
             (present, writable, pointing near other frames or at huge
             addresses), so tables loop, alias and point outside memory
+Targeted (kdump-compressed IN; SEED ignored):
+  diskdump  the older "DISKDUMP" signature, which libkdumpfile reads alike
+  diskdump-pd  that, and the first page descriptor claims 3 pages of data
+            (libkdumpfile 0.5.1 read them into a one-page buffer: a heap
+            overflow fuzzing found)
+  layout32  header fields placed so libkdumpfile reads the 32-bit layout
 """
 import os
 import random
@@ -37,6 +43,16 @@ elif mode == "ptes":
                              (off & ~4095)])
         flags = rng.choice([0x63, 0x61, 0xe3, 0x163, 0x1])
         struct.pack_into("<Q", data, off, target | flags)
+elif mode in ("diskdump", "diskdump-pd"):
+    data[0:8] = b"DISKDUMP"
+    if mode == "diskdump-pd":
+        block, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", data, 428)
+        pd = (1 + sub_blocks + bitmap_blocks) * block
+        struct.pack_into("<I", data, pd + 8, 3 * block)
+elif mode == "layout32":
+    # 32-bit layout: block_size 416, sub_hdr_size 420, bitmap_blocks 424;
+    # its max_mapnr (428) is the 64-bit block size, 4096 pages: covered.
+    struct.pack_into("<iiI", data, 416, 4096, 0, 1)
 else:
     sys.exit("unknown mode " + mode)
 open(dst, "wb").write(data)

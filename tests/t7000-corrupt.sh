@@ -37,6 +37,28 @@ run_one() {
 	return 0
 }
 
+# Targeted: what libkdumpfile reads must be what was checked.
+test_expect_success 'kdump with the DISKDUMP signature: read like KDUMP' '
+	python3 "$top_srcdir/tests/corrupt.py" merged.kdump disk.kdump diskdump 0 &&
+	hvoinspect --json report merged.kdump >a.json &&
+	hvoinspect --json report disk.kdump >b.json &&
+	test_cmp a.json b.json
+'
+
+test_expect_success 'DISKDUMP signature and a descriptor of 3 pages: refused, exit 2' '
+	python3 "$top_srcdir/tests/corrupt.py" merged.kdump diskpd.kdump diskdump-pd 0 &&
+	test_expect_code 2 hvoinspect report diskpd.kdump >out 2>err &&
+	test_must_be_empty out &&
+	grep "^hvoinspect: .diskpd.kdump.: corrupt kdump-compressed dump: page descriptor 0 has 12288 bytes" err
+'
+
+test_expect_success 'a header libkdumpfile would read in the 32-bit layout: refused, exit 2' '
+	python3 "$top_srcdir/tests/corrupt.py" merged.kdump l32.kdump layout32 0 &&
+	test_expect_code 2 hvoinspect report l32.kdump >out 2>err &&
+	test_must_be_empty out &&
+	grep "^hvoinspect: .l32.kdump.: kdump-compressed dump whose header reads as the 32-bit little-endian layout" err
+'
+
 for base in merged.elf merged.kdump legacy.elf; do
 	for mode in flip header zero truncate ptes; do
 		test_expect_success "$base: $CASES cases of '$mode' give a documented answer" '
