@@ -509,6 +509,16 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 	if (dump->data_fd < 0)
 		dump->data_fd = dump->fd;
 
+	/*
+	 * libkdumpfile also probes LKCD, sadump, s390, Xen and /dev/mem
+	 * formats, whose tables nothing here checks: hand it only the two
+	 * formats hvoinspect reads and bounds.
+	 */
+	if (!sniff_format(dump->data_fd)) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (hvoinspect reads ELF and "
+				       "kdump-compressed dumps; this starts like neither)");
+		goto err;
+	}
 	/* libkdumpfile 0.5.1 trusts the tables of a kdump-compressed file. */
 	struct stat data_st;
 	if (fstat(dump->data_fd, &data_st)) {
