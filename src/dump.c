@@ -740,6 +740,17 @@ bool hvo_dump_has_page(struct hvo_dump *dump, uint64_t paddr)
 	return bit & 1;
 }
 
+uint64_t hvo_dump_next_page(struct hvo_dump *dump, uint64_t paddr)
+{
+	kdump_addr_t pfn = paddr / dump->page_size;
+	if (!dump->file_pagemap)
+		return pfn * dump->page_size;
+	if (kdump_bmp_find_set(dump->file_pagemap, &pfn) != KDUMP_OK ||
+	    pfn > UINT64_MAX / dump->page_size)
+		return UINT64_MAX;
+	return pfn * dump->page_size;
+}
+
 struct hvo_error *hvo_dump_track_reads(struct hvo_dump *dump, bool on)
 {
 	dump->tracking = on;

@@ -75,6 +75,8 @@ struct hvo_error *hvo_dump_virt_to_phys(struct hvo_dump *dump, uint64_t vaddr,
 struct hvo_error *hvo_dump_pgt_root(struct hvo_dump *dump, uint64_t *paddr_ret);
 /* Whether the dump stores the page at paddr (false: filtered or absent). */
 bool hvo_dump_has_page(struct hvo_dump *dump, uint64_t paddr);
+/* The first page at or after paddr that the dump stores; UINT64_MAX if none. */
+uint64_t hvo_dump_next_page(struct hvo_dump *dump, uint64_t paddr);
 
 const struct hvo_dump_read_stats *hvo_dump_stats(const struct hvo_dump *dump);
 /* One past the highest page frame the dump describes (libkdumpfile max_pfn). */

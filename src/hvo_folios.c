@@ -413,6 +413,27 @@ static struct hvo_error *note_unbacked(struct analyzer *az, const struct hvo_vme
 			   run->nr_pages, run->vaddr, run->paddr);
 }
 
+/*
+ * After a struct page whose vmemmap frame the dump lacks: the next pfn of
+ * the run worth trying, past every frame the dump lacks, instead of one
+ * probe per step (a corrupt table can map terabytes of vmemmap to them).
+ * A run maps consecutive frames, or one frame again and again (repeat).
+ */
+static uint64_t next_stored_pfn(struct analyzer *az, const struct hvo_vmemmap_run *run,
+				uint64_t run_first_pfn, uint64_t run_end_pfn, uint64_t pfn,
+				uint64_t paddr, uint64_t step, uint64_t per_page)
+{
+	if (run->flags & HVO_MAP_REPEAT)
+		return run_end_pfn;
+	uint64_t next = hvo_dump_next_page(az->prog->dump, paddr);
+	uint64_t last_frame = run->paddr + (run->nr_pages - 1) * PAGE_SIZE_4K;
+	if (next == UINT64_MAX || next > last_frame)
+		return run_end_pfn;
+	uint64_t next_pfn = run_first_pfn + (next - run->paddr) / PAGE_SIZE_4K * per_page;
+	next_pfn = (next_pfn + step - 1) / step * step;
+	return next_pfn > pfn + step ? next_pfn : pfn + step;
+}
+
 struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 {
 	const uint64_t max_paddr = hvo_dump_max_pfn(az->prog->dump) * PAGE_SIZE_4K;
@@ -465,7 +486,8 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 				if ((err = note_missing(az, paddr)))
 					return err;
 				cur.end_pfn = 0;
-				pfn += step;
+				pfn = next_stored_pfn(az, run, run_first_pfn, run_end_pfn, pfn, paddr,
+						      step, per_page);
 				continue;
 			}
 			err = hvo_az_read_struct_page(az, pfn, &image);

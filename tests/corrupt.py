@@ -15,6 +15,9 @@ Targeted (kdump-compressed IN; SEED ignored):
             (libkdumpfile 0.5.1 read them into a one-page buffer: a heap
             overflow fuzzing found)
   layout32  header fields placed so libkdumpfile reads the 32-bit layout
+  elf-holes (ELF IN) the largest PT_LOAD (the memmap) loses 3 pages at a
+            quarter and an eighth from half way: frames left out, as a
+            filter would, with stored frames after each hole
 """
 import os
 import random
@@ -53,6 +56,27 @@ elif mode == "layout32":
     # 32-bit layout: block_size 416, sub_hdr_size 420, bitmap_blocks 424;
     # its max_mapnr (428) is the 64-bit block size, 4096 pages: covered.
     struct.pack_into("<iiI", data, 416, 4096, 0, 1)
+elif mode == "elf-holes":
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    phs = [list(struct.unpack_from("<IIQQQQQQ", data, phoff + i * phentsize))
+           for i in range(phnum)]
+    big = max((k for k in range(phnum) if phs[k][0] == 1), key=lambda k: phs[k][5])
+    ph, size = phs[big], phs[big][5]
+    a = (size // 4) & ~4095
+    c, e = (size // 2) & ~4095, (size * 5 // 8) & ~4095
+    pieces = []
+    for lo, hi in ((0, a), (a + 3 * 4096, c), (e, size)):
+        p = list(ph)
+        p[2] += lo; p[3] += lo; p[4] += lo; p[5] = p[6] = hi - lo
+        pieces.append(p)
+    phs[big:big + 1] = pieces
+    # The longer table goes at the end of the file (e_phoff may point anywhere).
+    data += bytes((-len(data)) % 8)
+    struct.pack_into("<Q", data, 0x20, len(data))
+    struct.pack_into("<H", data, 0x38, len(phs))
+    for p in phs:
+        data += struct.pack("<IIQQQQQQ", *p)
 else:
     sys.exit("unknown mode " + mode)
 open(dst, "wb").write(data)

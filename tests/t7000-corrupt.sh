@@ -59,6 +59,28 @@ test_expect_success 'a header libkdumpfile would read in the 32-bit layout: refu
 	grep "^hvoinspect: .l32.kdump.: kdump-compressed dump whose header reads as the 32-bit little-endian layout" err
 '
 
+# Frames of the memmap left out (as a filter would): the scan skips to the
+# next stored frame instead of probing every page, and still finds every
+# folio stored after the holes.  HVO off keeps the folios' struct pages in
+# the one memmap run the holes cut (they sit at the top of memory).
+test_expect_success 'memmap frames left out: incomplete, and every stored folio found' '
+	for gen in merged legacy; do
+		mkvmcore --generation $gen --nodes 1 --mem-per-node 1G --hugepages-2m 4 \
+			--hvo off -o off.elf &&
+		python3 "$top_srcdir/tests/corrupt.py" off.elf holes.elf elf-holes 0 &&
+		hvoinspect --json --deep folios off.elf >all.json &&
+		{ hvoinspect --json --deep folios holes.elf >holes.json; test $? -eq 3; } &&
+		python3 -c "
+import json
+full = json.load(open(\"all.json\"))[\"folios\"]
+part = json.load(open(\"holes.json\"))
+assert part[\"incomplete\"], part[\"notes\"]
+assert any(\"is not in the dump\" in n for n in part[\"notes\"]), part[\"notes\"]
+assert len(full) == 4 and part[\"folios\"] == full, (part[\"folios\"], full)
+" || return 1
+	done
+'
+
 for base in merged.elf merged.kdump legacy.elf; do
 	for mode in flip header zero truncate ptes; do
 		test_expect_success "$base: $CASES cases of '$mode' give a documented answer" '
