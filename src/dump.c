@@ -266,6 +266,12 @@ static struct hvo_error *check_elf_extent(int fd, uint64_t file_size)
 		err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump (%s)", elf_errmsg(-1));
 		goto out;
 	}
+	/* The checks below are ELF64's, and so is every x86_64 vmcore. */
+	if (gelf_getclass(elf) != ELFCLASS64) {
+		err = hvo_error_create(HVO_ERROR_UNSUPPORTED,
+				       "32-bit ELF dump (hvoinspect handles x86_64)");
+		goto out;
+	}
 	/*
 	 * The tables' sizes before libelf reads them (section 0 holds the
 	 * counts that overflow e_phnum/e_shnum); < 2^32 entries of < 2^16
@@ -277,6 +283,43 @@ static struct hvo_error *check_elf_extent(int fd, uint64_t file_size)
 		goto truncated;
 	if (elf_getphdrnum(elf, &nr_phdrs) || elf_getshdrnum(elf, &nr_shdrs)) {
 		err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump (%s)", elf_errmsg(-1));
+		goto out;
+	}
+	/*
+	 * What libkdumpfile reads (init_elf64()): e_phnum program and e_shnum
+	 * section headers, each taken as e_phentsize / e_shentsize bytes but
+	 * used as a whole Elf64_Phdr / Elf64_Shdr (0 bytes: a NULL dereference
+	 * fuzzing found), from e_phoff / e_shoff even when that is 0; section
+	 * 0 supplies the counts when e_shnum is 0 or e_phnum is PN_XNUM.
+	 */
+	bool reads_section0 = ehdr.e_shoff && (ehdr.e_shnum == 0 || ehdr.e_phnum == PN_XNUM);
+	uint64_t lkf_shnum = ehdr.e_shnum ? ehdr.e_shnum : reads_section0 ? nr_shdrs : 0;
+	uint64_t lkf_phnum = ehdr.e_phnum;
+	if (ehdr.e_phnum == PN_XNUM) {
+		if (!lkf_shnum) {
+			err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump: e_phnum is "
+					       "PN_XNUM but there is no section 0 to hold the count");
+			goto out;
+		}
+		lkf_phnum = nr_phdrs;
+	}
+	if (lkf_shnum && !ehdr.e_shoff) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump: %" PRIu64
+				       " section headers at offset 0", lkf_shnum);
+		goto out;
+	}
+	if (lkf_phnum != nr_phdrs || lkf_shnum != nr_shdrs) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump: %" PRIu64 " program and %"
+				       PRIu64 " section headers, where libelf counts %zu and %zu",
+				       lkf_phnum, lkf_shnum, nr_phdrs, nr_shdrs);
+		goto out;
+	}
+	if ((lkf_phnum && ehdr.e_phentsize != sizeof(Elf64_Phdr)) ||
+	    ((lkf_shnum || reads_section0) && ehdr.e_shentsize != sizeof(Elf64_Shdr))) {
+		err = hvo_error_create(HVO_ERROR_FORMAT,
+				       "corrupt ELF dump: program and section header entries of %u and "
+				       "%u bytes (ELF64 has %zu and %zu)", ehdr.e_phentsize,
+				       ehdr.e_shentsize, sizeof(Elf64_Phdr), sizeof(Elf64_Shdr));
 		goto out;
 	}
 	if (!within(ehdr.e_phoff, (uint64_t)nr_phdrs * ehdr.e_phentsize, file_size) ||

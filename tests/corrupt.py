@@ -15,6 +15,8 @@ Targeted (kdump-compressed IN; SEED ignored):
             (libkdumpfile 0.5.1 read them into a one-page buffer: a heap
             overflow fuzzing found)
   layout32  header fields placed so libkdumpfile reads the 32-bit layout
+  elf-shdrs (ELF IN) 64 section headers of 0 bytes at offset 64, as in
+            a fuzz input that crashed libkdumpfile 0.5.1 (NULL dereference)
   elf-holes (ELF IN) the largest PT_LOAD (the memmap) loses 3 pages at a
             quarter and an eighth from half way: frames left out, as a
             filter would, with stored frames after each hole
@@ -56,6 +58,9 @@ elif mode == "layout32":
     # 32-bit layout: block_size 416, sub_hdr_size 420, bitmap_blocks 424;
     # its max_mapnr (428) is the 64-bit block size, 4096 pages: covered.
     struct.pack_into("<iiI", data, 416, 4096, 0, 1)
+elif mode == "elf-shdrs":
+    struct.pack_into("<Q", data, 0x28, 64)          # e_shoff
+    struct.pack_into("<HHH", data, 0x3a, 0, 64, 0)  # e_shentsize, e_shnum, e_shstrndx
 elif mode == "elf-holes":
     phoff, = struct.unpack_from("<Q", data, 0x20)
     phentsize, phnum = struct.unpack_from("<HH", data, 0x36)

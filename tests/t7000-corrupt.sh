@@ -59,6 +59,14 @@ test_expect_success 'a header libkdumpfile would read in the 32-bit layout: refu
 	grep "^hvoinspect: .l32.kdump.: kdump-compressed dump whose header reads as the 32-bit little-endian layout" err
 '
 
+test_expect_success 'ELF section headers of 0 bytes: refused before libkdumpfile, exit 2' '
+	python3 "$top_srcdir/tests/corrupt.py" merged.elf shdrs.elf elf-shdrs 0 &&
+	test_expect_code 2 hvoinspect report shdrs.elf >out 2>err &&
+	test_must_be_empty out &&
+	grep "^hvoinspect: .shdrs.elf.: corrupt ELF dump: 0 program and 64 section headers, where libelf counts" err ||
+	grep "^hvoinspect: .shdrs.elf.: corrupt ELF dump: program and section header entries of 56 and 0 bytes" err
+'
+
 # Frames of the memmap left out (as a filter would): the scan skips to the
 # next stored frame instead of probing every page, and still finds every
 # folio stored after the holes.  HVO off keeps the folios' struct pages in
