@@ -100,13 +100,18 @@ static void collect_facts(struct hvo_program *prog, struct facts *facts)
 	if (hvo_vmcoreinfo_find(vi, "NUMBER(phys_base)"))
 		add_fact(facts, "phys_base", "phys_base", hvo_json_hex((uint64_t)prog->phys_base),
 			 "VMCOREINFO NUMBER(phys_base)");
+	/* Absent, or written twice with different values (warned about): no fact. */
 	const char *text;
-	if (!hvo_vmcoreinfo_string(vi, "BUILD-ID", &text))
+	struct hvo_error *err = hvo_vmcoreinfo_string(vi, "BUILD-ID", &text);
+	if (!err)
 		add_fact(facts, "build_id", "build id", json_object_new_string(text),
 			 "VMCOREINFO BUILD-ID");
-	if (!hvo_vmcoreinfo_string(vi, "CRASHTIME", &text))
+	hvo_error_destroy(err);
+	err = hvo_vmcoreinfo_string(vi, "CRASHTIME", &text);
+	if (!err)
 		add_fact(facts, "crash_time", "crash time", json_object_new_string(text),
 			 "VMCOREINFO CRASHTIME");
+	hvo_error_destroy(err);
 	if (hvo_dump_fixup_note(dump))
 		add_fact(facts, "correction", "correction",
 			 json_object_new_string(hvo_dump_fixup_note(dump)), "dump layer");

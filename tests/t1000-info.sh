@@ -84,6 +84,17 @@ test_expect_success 'a release that starts with no version: exit 2, says which' 
 	grep "^hvoinspect: .custom.elf.: kernel release .custom-kernel. does not start with a version (MAJOR.MINOR)$" err
 '
 
+# Found by fuzz_dump (LeakSanitizer): info leaked the error of a key
+# written twice with different values; CI's ASan stage runs this.
+test_expect_success 'a BUILD-ID written twice with different values: no build id, no leak' '
+	hvoinspect vmcoreinfo merged.elf >note &&
+	echo "BUILD-ID=0123456789abcdef0123456789abcdef01234567" >>note &&
+	mkvmcore --generation merged --vmcoreinfo note -o dupid.elf &&
+	hvoinspect info dupid.elf >out &&
+	! grep "^build id " out &&
+	grep "DWARF: not used: VMCOREINFO BUILD-ID is written 2 times with different values" out
+'
+
 test_expect_success 'dump without VMCOREINFO: exit 2, one line' '
 	mkvmcore --generation merged --no-vmcoreinfo -o novi.elf &&
 	test_expect_code 2 hvoinspect info novi.elf >out 2>err &&
