@@ -342,6 +342,9 @@ static struct hvo_error *check_elf_extent(int fd, uint64_t file_size)
 		}
 		if (phdr.p_offset + phdr.p_filesz > extent)
 			extent = phdr.p_offset + phdr.p_filesz;
+		if (phdr.p_type == PT_NOTE && phdr.p_offset + phdr.p_filesz <= file_size &&
+		    (err = hvo_lkf_check_note_segment(fd, phdr.p_offset, phdr.p_filesz)))
+			goto out;
 	}
 	if (extent > file_size) {
 		err = hvo_error_create(HVO_ERROR_FORMAT,

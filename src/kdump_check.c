@@ -1,4 +1,4 @@
-/* kdump_check.c - bound the header and page descriptors of a kdump-compressed file. */
+/* kdump_check.c - bound what libkdumpfile 0.5.1 will read of a dump before it reads it. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -69,6 +69,77 @@ static struct hvo_error *read_at(int fd, uint64_t offset, void *buf, size_t len)
 		done += n;
 	}
 	return NULL;
+}
+
+/*
+ * VMCOREINFO text as libkdumpfile 0.5.1 files it (vmcoreinfo_raw_post_hook):
+ * a key that starts with '.' makes create_attr_path() look up a key of
+ * length 0 - 1, a hash over all of memory (a SEGV fuzzing found).  No
+ * kernel writes such a key.
+ */
+struct hvo_error *hvo_lkf_check_vmcoreinfo(const unsigned char *text, size_t size)
+{
+	for (size_t at = 0, line = 1; at < size; line++) {
+		const unsigned char *nl = memchr(text + at, '\n', size - at);
+		size_t end = nl ? (size_t)(nl - text) : size;
+		if (text[at] == '.')
+			return hvo_error_create(HVO_ERROR_FORMAT,
+						"corrupt VMCOREINFO: line %zu starts with '.', "
+						"which libkdumpfile cannot file", line);
+		at = end + 1;
+	}
+	return NULL;
+}
+
+static bool note_name_is(const char *name, const unsigned char *note_name, size_t namesz)
+{
+	size_t len = strlen(name);
+	return namesz >= len && namesz <= len + 1 && !memcmp(name, note_name, namesz);
+}
+
+/* ELF notes walked as libkdumpfile walks them (do_notes()), 4-byte aligned. */
+struct hvo_error *hvo_lkf_check_notes(const unsigned char *notes, size_t size)
+{
+	const unsigned char *hdr = notes;
+	while (size >= 12) {
+		uint32_t namesz = get32(hdr), descsz = get32(hdr + 4);
+		size_t descoff = 12 + (((size_t)namesz + 3) & ~(size_t)3);
+		size_t desc_round = ((size_t)descsz + 3) & ~(size_t)3;
+		if (size < descoff + descsz)
+			break;
+		const unsigned char *name = hdr + 12, *desc = hdr + descoff;
+		if (note_name_is("VMCOREINFO", name, namesz) ||
+		    note_name_is("VMCOREINFO_XEN", name, namesz)) {
+			struct hvo_error *err = hvo_lkf_check_vmcoreinfo(desc, descsz);
+			if (err)
+				return err;
+		}
+		size -= descoff;
+		size = size >= desc_round ? size - desc_round : 0;
+		hdr = desc + desc_round;
+	}
+	return NULL;
+}
+
+/* length bytes at offset (bounded by the file already) through check. */
+static struct hvo_error *check_region(int fd, uint64_t offset, uint64_t length,
+				      struct hvo_error *(*check)(const unsigned char *, size_t))
+{
+	if (!length)
+		return NULL;
+	unsigned char *buf = malloc(length);
+	if (!buf)
+		return &hvo_error_nomem;
+	struct hvo_error *err = read_at(fd, offset, buf, length);
+	if (!err)
+		err = check(buf, length);
+	free(buf);
+	return err;
+}
+
+struct hvo_error *hvo_lkf_check_note_segment(int fd, uint64_t offset, uint64_t length)
+{
+	return check_region(fd, offset, length, hvo_lkf_check_notes);
 }
 
 static uint32_t swap32(uint32_t v)
@@ -192,6 +263,13 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size)
 						"the file (%" PRIu64 " bytes)",
 						version >= 4 ? "ELF notes" : "VMCOREINFO", size, offset,
 						file_size);
+		/* libkdumpfile takes 32 bits of the version 3 size. */
+		if (version == 3)
+			err = check_region(fd, offset, (uint32_t)size, hvo_lkf_check_vmcoreinfo);
+		else if (version >= 4)
+			err = check_region(fd, offset, size, hvo_lkf_check_notes);
+		if (err)
+			return err;
 		bool split = get32(sub + SH_SPLIT) != 0;
 		end_pfn = UINT64_MAX;
 		if (version >= 2 && split) {

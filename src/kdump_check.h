@@ -22,4 +22,12 @@
  */
 struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size);
 
+/*
+ * What libkdumpfile 0.5.1 cannot parse safely in VMCOREINFO (text), in the
+ * ELF notes that carry it, and in a PT_NOTE segment of an ELF file.
+ */
+struct hvo_error *hvo_lkf_check_vmcoreinfo(const unsigned char *text, size_t size);
+struct hvo_error *hvo_lkf_check_notes(const unsigned char *notes, size_t size);
+struct hvo_error *hvo_lkf_check_note_segment(int fd, uint64_t offset, uint64_t length);
+
 #endif /* HVO_KDUMP_CHECK_H */

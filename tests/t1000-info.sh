@@ -95,6 +95,21 @@ test_expect_success 'a BUILD-ID written twice with different values: no build id
 	grep "DWARF: not used: VMCOREINFO BUILD-ID is written 2 times with different values" out
 '
 
+# libkdumpfile 0.5.1 runs a hash past the end of memory on a VMCOREINFO key
+# that starts with '.' (found by fuzz_dump): refused before it parses.
+test_expect_success 'a VMCOREINFO line starting with a dot: refused before libkdumpfile, exit 2' '
+	hvoinspect vmcoreinfo merged.elf >note &&
+	echo ".descs)=8" >>note &&
+	line=$(wc -l <note) &&
+	for format in elf kdump; do
+		mkvmcore --generation merged --vmcoreinfo note --format $format -o dot.$format &&
+		test_expect_code 2 hvoinspect info dot.$format >out 2>err &&
+		test_must_be_empty out &&
+		grep "^hvoinspect: .dot.$format.: corrupt VMCOREINFO: line $line starts with .\.., which libkdumpfile cannot file$" err ||
+		return 1
+	done
+'
+
 test_expect_success 'dump without VMCOREINFO: exit 2, one line' '
 	mkvmcore --generation merged --no-vmcoreinfo -o novi.elf &&
 	test_expect_code 2 hvoinspect info novi.elf >out 2>err &&
