@@ -155,36 +155,22 @@ static struct hvo_error *settle_version(struct hvo_dump *dump)
 	struct hvo_error *err = get_string_attr(dump, "linux.uts.release", &release);
 	if (err || !release)
 		return err;
-	unsigned long v[3] = { 0, 0, 0 };
-	const char *p = release;
-	int parts = 0;
-	while (parts < 3 && *p >= '0' && *p <= '9') {
-		char *end;
-		errno = 0;
-		v[parts++] = strtoul(p, &end, 10);
-		if (errno || v[parts - 1] > 255)
-			break;
-		p = end;
-		if (*p != '.')
-			break;
-		p++;
-	}
-	if (parts < 2 || v[0] > 255 || v[1] > 255 || v[2] > 255) {
-		err = hvo_error_create(HVO_ERROR_FORMAT,
-				       "kernel release '%s' does not start with a version "
-				       "(MAJOR.MINOR)", release);
+	/* Only a release without a patch level gets here: MAJOR.MINOR.0. */
+	unsigned int major, minor;
+	err = hvo_parse_release(release, &major, &minor);
+	if (err) {
 		free(release);
 		return err;
 	}
-	code = (v[0] << 16) | (v[1] << 8) | v[2];
+	code = ((kdump_num_t)major << 16) | ((minor > 255 ? 255 : minor) << 8);
 	kdump_status ks = kdump_set_number_attr(dump->ctx, "linux.version_code", code);
 	if (ks != KDUMP_OK) {
 		free(release);
 		return kdump_failure(dump, ks, "setting the kernel version");
 	}
 	char note[160];
-	snprintf(note, sizeof(note), "kernel version %lu.%lu.%lu taken from release '%.64s', "
-		 "which libkdumpfile cannot parse", v[0], v[1], v[2], release);
+	snprintf(note, sizeof(note), "kernel version %u.%u.0 taken from release '%.64s', "
+		 "which libkdumpfile cannot parse", major, minor, release);
 	add_fixup_note(dump, note);
 	free(release);
 	return NULL;
