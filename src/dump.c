@@ -546,28 +546,26 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 	 * formats, whose tables nothing here checks: hand it only the two
 	 * formats hvoinspect reads and bounds.
 	 */
-	if (!sniff_format(dump->data_fd)) {
+	const char *kind = sniff_format(dump->data_fd);
+	if (!kind) {
 		err = hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (hvoinspect reads ELF and "
 				       "kdump-compressed dumps; this starts like neither)");
 		goto err;
 	}
-	/* libkdumpfile 0.5.1 trusts the tables of a kdump-compressed file. */
 	struct stat data_st;
 	if (fstat(dump->data_fd, &data_st)) {
 		err = hvo_error_errno(errno, "cannot stat the dump data");
 		goto err;
 	}
-	err = hvo_kdump_check(dump->data_fd, (uint64_t)data_st.st_size);
-	if (err)
-		goto err;
 	dump->data_size = (uint64_t)data_st.st_size;
-	unsigned char magic[SELFMAG];
-	if (pread(dump->data_fd, magic, SELFMAG, 0) == SELFMAG &&
-	    !memcmp(magic, ELFMAG, SELFMAG)) {
+	if (strcmp(kind, "ELF") == 0) {
 		if ((err = check_elf_extent(dump->data_fd, dump->data_size)))
 			goto err;
 		dump->mapped = true;
 		guard_sigbus(path);
+	} else if ((err = hvo_kdump_check(dump->data_fd, dump->data_size))) {
+		/* libkdumpfile 0.5.1 trusts the tables of a kdump-compressed file. */
+		goto err;
 	}
 	err = open_kdump(dump);
 	if (err)
