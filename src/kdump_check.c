@@ -1,4 +1,5 @@
 /* kdump_check.c - bound what libkdumpfile 0.5.1 will read of a dump before it reads it. */
+#include <byteswap.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -142,11 +143,6 @@ struct hvo_error *hvo_lkf_check_note_segment(int fd, uint64_t offset, uint64_t l
 	return check_region(fd, offset, length, hvo_lkf_check_notes);
 }
 
-static uint32_t swap32(uint32_t v)
-{
-	return __builtin_bswap32(v);
-}
-
 /* libkdumpfile's try_header(): a block size it takes, a bitmap that covers max_mapnr. */
 static bool header_fits(uint32_t block_size, uint32_t bitmap_blocks, uint32_t max_mapnr)
 {
@@ -207,11 +203,11 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size)
 	const char *other = NULL;
 	if (header_fits(get32(h32), get32(h32 + 8), get32(h32 + 12)))
 		other = "32-bit little-endian";
-	else if (header_fits(swap32(get32(h32)), swap32(get32(h32 + 8)), swap32(get32(h32 + 12))))
+	else if (header_fits(bswap_32(get32(h32)), bswap_32(get32(h32 + 8)), bswap_32(get32(h32 + 12))))
 		other = "32-bit big-endian";
 	else if (!header_fits(get32(h64), get32(h64 + 8), get32(h64 + 12)))
-		other = header_fits(swap32(get32(h64)), swap32(get32(h64 + 8)),
-				    swap32(get32(h64 + 12))) ? "64-bit big-endian" : NULL;
+		other = header_fits(bswap_32(get32(h64)), bswap_32(get32(h64 + 8)),
+				    bswap_32(get32(h64 + 12))) ? "64-bit big-endian" : NULL;
 	if (other)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"kdump-compressed dump whose header reads as the %s "
