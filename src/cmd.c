@@ -277,17 +277,7 @@ json_object *hvo_cmd_json_new(const char *command)
 
 struct hvo_error *hvo_cmd_json_emit(struct hvo_cmd_ctx *ctx, json_object *result)
 {
-	if (!result)
-		return &hvo_error_nomem;
-	const char *text = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE);
-	struct hvo_error *err = NULL;
-	if (!text)
-		err = &hvo_error_nomem;
-	else if (fprintf(ctx->out, "%s\n", text) < 0)
-		err = hvo_error_errno(errno, "writing output");
-	json_object_put(result);
-	return err;
+	return hvo_cmd_json_emit_array(ctx, result, NULL, 0, NULL, NULL);
 }
 
 struct hvo_error *hvo_cmd_json_emit_array(struct hvo_cmd_ctx *ctx, json_object *result,
@@ -303,6 +293,11 @@ struct hvo_error *hvo_cmd_json_emit_array(struct hvo_cmd_ctx *ctx, json_object *
 	size_t len = text ? strlen(text) : 0;
 	if (len < 2 || text[len - 1] != '}') {
 		err = &hvo_error_nomem;
+		goto out;
+	}
+	if (!key) {
+		if (fprintf(ctx->out, "%s\n", text) < 0)
+			err = hvo_error_errno(errno, "writing output");
 		goto out;
 	}
 	/* The object without its closing brace, then the array as its last member. */

@@ -128,6 +128,7 @@ struct hvo_error *hvo_cmd_json_emit(struct hvo_cmd_ctx *ctx, json_object *result
 /*
  * The same with one more member, KEY, an array too long for a json-c tree:
  * write_item prints item i of arg as JSON (returns < 0 on a write error).
+ * With key NULL, just the object (hvo_cmd_json_emit).
  */
 struct hvo_error *hvo_cmd_json_emit_array(struct hvo_cmd_ctx *ctx, json_object *result,
 					  const char *key, size_t nr_items,
