@@ -174,6 +174,13 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 		err = hvo_error_create(HVO_ERROR_USAGE, "%s: no dump is open", cmd->name);
 	else if (!err)
 		err = cmd->exec(ctx, nr_operands, operands);
+	/*
+	 * kdump files are read(2), which gives zeros past a shrunken end: a
+	 * command that read the dump fails if it changed under it.  (rd,
+	 * decode, pte and slice also check before they print or keep a file.)
+	 */
+	if (!err && cmd->needs_dump)
+		err = hvo_dump_check_unchanged(ctx->prog->dump);
 	free(operands);
 	ctx->json = json;
 	ctx->deep = deep;
