@@ -280,6 +280,7 @@ static void analyzer_deinit(struct analyzer *az)
 	hvo_u64map_deinit(&az->findings_per_id);
 	hvo_u64map_deinit(&az->entry_index);
 	free(az->cache);
+	free(az->frame_data);
 	free(az->deviations);
 }
 
@@ -308,10 +309,14 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 	hvo_u64map_init(&az.findings_per_id);
 	hvo_u64map_init(&az.entry_index);
 	az.cache = calloc(FRAME_CACHE_SLOTS, sizeof(*az.cache));
-	if (!az.cache) {
+	/* Aligned, a slot is one page to fault in, not two. */
+	az.frame_data = aligned_alloc(PAGE_SIZE_4K, FRAME_CACHE_SLOTS * PAGE_SIZE_4K);
+	if (!az.cache || !az.frame_data) {
 		err = &hvo_error_nomem;
 		goto err;
 	}
+	for (size_t i = 0; i < FRAME_CACHE_SLOTS; i++)
+		az.cache[i].data = az.frame_data + i * PAGE_SIZE_4K;
 
 	/* The vmemmap spans 2^(levels*9+12-6) bytes at most; MAX_PHYSMEM_BITS bounds it. */
 	uint64_t max_physmem_bits;
