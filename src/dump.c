@@ -22,6 +22,13 @@
 /* libkdumpfile's page cache, in pages (measured: see the bench notes). */
 #define HVO_KDUMP_CACHE_PAGES 32
 
+/* Page frames, in the order read until asked for sorted and unique. */
+struct pfn_set {
+	uint64_t *pfns;
+	size_t nr, capacity;
+	bool sorted;
+};
+
 struct hvo_dump {
 	char *path;
 	int fd;			/* the user's file, O_RDONLY */
@@ -43,9 +50,8 @@ struct hvo_dump {
 	kdump_bmp_t *file_pagemap;	/* pages stored in the file; NULL if unknown */
 
 	bool tracking;
-	uint64_t *tracked_pfns;
-	size_t nr_tracked, tracked_capacity;
-	bool tracked_sorted;
+	struct pfn_set tracked;		/* every page read */
+	struct pfn_set tracked_phys;	/* those read by physical address */
 };
 
 /* libkdumpfile's message for its last failure, as an hvo_error. */
@@ -597,7 +603,8 @@ void hvo_dump_close(struct hvo_dump *dump)
 	if (dump->fd >= 0)
 		close(dump->fd);
 	hvo_vmcoreinfo_free(dump->vmcoreinfo);
-	free(dump->tracked_pfns);
+	free(dump->tracked.pfns);
+	free(dump->tracked_phys.pfns);
 	free(dump->format);
 	free(dump->arch);
 	free(dump->fixup_note);
@@ -644,32 +651,35 @@ const struct hvo_vmcoreinfo *hvo_dump_vmcoreinfo(const struct hvo_dump *dump)
 	return dump->vmcoreinfo;
 }
 
-static struct hvo_error *track_pfn(struct hvo_dump *dump, uint64_t pfn)
+static struct hvo_error *track_pfn(struct pfn_set *set, uint64_t pfn)
 {
-	if (dump->nr_tracked && dump->tracked_pfns[dump->nr_tracked - 1] == pfn)
+	if (set->nr && set->pfns[set->nr - 1] == pfn)
 		return NULL;
-	if (dump->nr_tracked == dump->tracked_capacity) {
-		size_t capacity = dump->tracked_capacity ? dump->tracked_capacity * 2 : 1024;
-		uint64_t *grown = realloc(dump->tracked_pfns, capacity * sizeof(*grown));
+	if (set->nr == set->capacity) {
+		size_t capacity = set->capacity ? set->capacity * 2 : 1024;
+		uint64_t *grown = realloc(set->pfns, capacity * sizeof(*grown));
 		if (!grown)
 			return &hvo_error_nomem;
-		dump->tracked_pfns = grown;
-		dump->tracked_capacity = capacity;
+		set->pfns = grown;
+		set->capacity = capacity;
 	}
-	dump->tracked_pfns[dump->nr_tracked++] = pfn;
-	dump->tracked_sorted = false;
+	set->pfns[set->nr++] = pfn;
+	set->sorted = false;
 	return NULL;
 }
 
+/* by_phys: the caller asked for a physical address, not a translated one. */
 static struct hvo_error *read_phys(struct hvo_dump *dump, uint64_t paddr, void *buf,
-				   size_t len, const char *what)
+				   size_t len, bool by_phys, const char *what)
 {
 	size_t done = len;
 	dump->stats.nr_reads++;
 	if (dump->tracking && len) {
 		for (uint64_t pfn = paddr / dump->page_size;
 		     pfn <= (paddr + len - 1) / dump->page_size; pfn++) {
-			struct hvo_error *err = track_pfn(dump, pfn);
+			struct hvo_error *err = track_pfn(&dump->tracked, pfn);
+			if (!err && by_phys)
+				err = track_pfn(&dump->tracked_phys, pfn);
 			if (err)
 				return err;
 		}
@@ -713,7 +723,7 @@ struct hvo_error *hvo_dump_read(struct hvo_dump *dump, enum hvo_addr_space space
 				uint64_t addr, void *buf, size_t len, const char *what)
 {
 	if (space == HVO_PHYS)
-		return read_phys(dump, addr, buf, len, what);
+		return read_phys(dump, addr, buf, len, true, what);
 	/* Page by page: consecutive virtual pages need not be contiguous. */
 	unsigned char *out = buf;
 	while (len) {
@@ -723,7 +733,7 @@ struct hvo_error *hvo_dump_read(struct hvo_dump *dump, enum hvo_addr_space space
 		struct hvo_error *err = hvo_dump_virt_to_phys(dump, addr, &paddr);
 		if (err)
 			return hvo_error_prefix(err, "reading %s", what);
-		err = read_phys(dump, paddr, out, chunk, what);
+		err = read_phys(dump, paddr, out, chunk, false, what);
 		if (err)
 			return hvo_error_prefix(err, "at virtual 0x%" PRIx64, addr);
 		out += chunk;
@@ -793,20 +803,31 @@ static int compare_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void sort_pfn_set(struct pfn_set *set, const uint64_t **pfns_ret, size_t *nr_ret)
+{
+	if (!set->sorted && set->nr) {
+		qsort(set->pfns, set->nr, sizeof(uint64_t), compare_u64);
+		size_t out = 1;
+		for (size_t i = 1; i < set->nr; i++) {
+			if (set->pfns[i] != set->pfns[out - 1])
+				set->pfns[out++] = set->pfns[i];
+		}
+		set->nr = out;
+		set->sorted = true;
+	}
+	*pfns_ret = set->pfns;
+	*nr_ret = set->nr;
+}
+
 void hvo_dump_tracked_pfns(const struct hvo_dump *dump, const uint64_t **pfns_ret,
 			   size_t *nr_ret)
 {
-	struct hvo_dump *mut = (struct hvo_dump *)dump;
-	if (!mut->tracked_sorted && mut->nr_tracked) {
-		qsort(mut->tracked_pfns, mut->nr_tracked, sizeof(uint64_t), compare_u64);
-		size_t out = 1;
-		for (size_t i = 1; i < mut->nr_tracked; i++) {
-			if (mut->tracked_pfns[i] != mut->tracked_pfns[out - 1])
-				mut->tracked_pfns[out++] = mut->tracked_pfns[i];
-		}
-		mut->nr_tracked = out;
-		mut->tracked_sorted = true;
-	}
-	*pfns_ret = mut->tracked_pfns;
-	*nr_ret = mut->nr_tracked;
+	/* Sorting in place is not a change anyone can see. */
+	sort_pfn_set(&((struct hvo_dump *)dump)->tracked, pfns_ret, nr_ret);
+}
+
+void hvo_dump_tracked_phys_pfns(const struct hvo_dump *dump, const uint64_t **pfns_ret,
+				size_t *nr_ret)
+{
+	sort_pfn_set(&((struct hvo_dump *)dump)->tracked_phys, pfns_ret, nr_ret);
 }

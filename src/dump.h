@@ -90,5 +90,12 @@ struct hvo_error *hvo_dump_track_reads(struct hvo_dump *dump, bool on);
 /* Sorted, unique PFNs recorded so far. */
 void hvo_dump_tracked_pfns(const struct hvo_dump *dump, const uint64_t **pfns_ret,
 			   size_t *nr_ret);
+/*
+ * Those of them read by physical address: page tables and vmemmap frames,
+ * without the kernel data read through its virtual addresses (BTF,
+ * kallsyms, variables).
+ */
+void hvo_dump_tracked_phys_pfns(const struct hvo_dump *dump, const uint64_t **pfns_ret,
+				size_t *nr_ret);
 
 #endif /* HVO_DUMP_H */

@@ -119,12 +119,18 @@ static bool has_command(const char *text)
 	return false;
 }
 
-/* HVOINSPECT_READ_LOG: the PFNs of every page read, one per line, for bench/floor. */
-static void write_read_log(struct hvo_dump *dump, const char *path)
+/*
+ * HVOINSPECT_READ_LOG: the PFNs of every page read, one per line, for
+ * bench/floor; HVOINSPECT_PHYS_READ_LOG: of those read by physical address.
+ */
+static void write_read_log(struct hvo_dump *dump, const char *path, bool phys_only)
 {
 	const uint64_t *pfns;
 	size_t nr;
-	hvo_dump_tracked_pfns(dump, &pfns, &nr);
+	if (phys_only)
+		hvo_dump_tracked_phys_pfns(dump, &pfns, &nr);
+	else
+		hvo_dump_tracked_pfns(dump, &pfns, &nr);
 	FILE *out = fopen(path, "w");
 	if (!out) {
 		fprintf(stderr, "hvoinspect: cannot write '%s': %s\n", path, strerror(errno));
@@ -290,7 +296,8 @@ int main(int argc, char **argv)
 	}
 	/* Benchmark aids: which frames were read, and how many reads. */
 	const char *read_log = getenv("HVOINSPECT_READ_LOG");
-	if (read_log)
+	const char *phys_read_log = getenv("HVOINSPECT_PHYS_READ_LOG");
+	if (read_log || phys_read_log)
 		hvo_dump_track_reads(ctx.prog->dump, true);
 	/* Progress only for a person watching: stderr a terminal, no JSON. */
 	ctx.progress = isatty(STDERR_FILENO) && !ctx.json;
@@ -321,7 +328,9 @@ int main(int argc, char **argv)
 	}
 	free(script_owned);
 	if (read_log)
-		write_read_log(ctx.prog->dump, read_log);
+		write_read_log(ctx.prog->dump, read_log, false);
+	if (phys_read_log)
+		write_read_log(ctx.prog->dump, phys_read_log, true);
 	if (getenv("HVOINSPECT_STATS")) {
 		const struct hvo_dump_read_stats *stats = hvo_dump_stats(ctx.prog->dump);
 		fprintf(stderr, "hvoinspect: stats: %" PRIu64 " reads, %" PRIu64 " bytes, %" PRIu64

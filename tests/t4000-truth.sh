@@ -72,4 +72,29 @@ test_expect_success 'a healthy report exits 0, a faulty one 1' '
 	test_expect_code 0 hvoinspect --fail-on critical check bad.elf >/dev/null
 '
 
+# bench/floor reads these logs; issue 8's floor is the page tables and
+# vmemmap frames alone, told apart by how they were read.
+test_expect_success 'read logs: physical reads are the page tables and vmemmap frames' '
+	mkvmcore --generation merged $base -o log.elf --truth log.json &&
+	HVOINSPECT_READ_LOG=all HVOINSPECT_PHYS_READ_LOG=phys hvoinspect report log.elf >/dev/null &&
+	python3 -c "
+import json
+t = json.load(open(\"log.json\"))
+every = [int(l) for l in open(\"all\")]
+phys = [int(l) for l in open(\"phys\")]
+assert every == sorted(set(every)) and phys == sorted(set(phys)), \"not sorted and unique\"
+assert set(phys) < set(every), \"physical reads are not a strict subset of all reads\"
+heads = [f[\"head_vmemmap_pfn\"] for f in t[\"folios\"]
+         if f[\"kind\"] == \"hugetlb\" and \"head_vmemmap_pfn\" in f]
+assert len(heads) >= 8, heads
+assert set(heads) <= set(phys), set(heads) - set(phys)
+# The walk starts at init_top_pgt, in the kernel image.
+top = (int(t[\"init_top_pgt\"], 16) - 0xffffffff80000000 + int(t[\"phys_base\"], 16)) % 2**64
+assert top // 4096 in phys, top
+# The node descriptor is read through its direct-map address.
+pgdat = (int(t[\"nodes\"][0][\"pgdat\"], 16) - int(t[\"page_offset\"], 16)) // 4096
+assert pgdat in every and pgdat not in phys, pgdat
+"
+'
+
 test_done
