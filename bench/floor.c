@@ -38,6 +38,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: %s\n", kdump_get_err(ctx));
 		return 2;
 	}
+	/* As hvoinspect does: libkdumpfile < 0.5.5 reads large ELF dumps, maps small ones. */
+#if KDUMPFILE_VERSION < KDUMPFILE_MKVER(0, 5, 5)
+	kdump_num_t max_pfn;
+	if (is_elf && (kdump_get_number_attr(ctx, "max_pfn", &max_pfn) != KDUMP_OK ||
+		       max_pfn > (UINT64_C(1) << 22)))
+		kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+#endif
 	/* As hvoinspect does: x86_64 when the header names no architecture, then Linux. */
 	const char *arch;
 	if (kdump_get_string_attr(ctx, KDUMP_ATTR_ARCH_NAME, &arch) != KDUMP_OK)

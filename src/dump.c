@@ -371,6 +371,30 @@ truncated:
 	goto out;
 }
 
+/*
+ * libkdumpfile before 0.5.5 keeps up to 1024 windows of 4 MiB of a mapped
+ * file (its fcache took the window order for the cache size; upstream
+ * 7b6a1e6 fixed it to 16), so every window a scan touches stays resident:
+ * 1.6 GiB for a generated 16 TiB host's ELF dump.  Above 16 GiB of
+ * memory (a memmap of 256 MiB) read(2) instead, from here on: that host
+ * then takes 0.9 s instead of 0.4 s, in 16 MiB instead of 1.6 GiB.
+ */
+#define HVO_MAPPED_MAX_PFN (UINT64_C(1) << 22)
+
+static kdump_status limit_mapping(struct hvo_dump *dump)
+{
+#if KDUMPFILE_VERSION < KDUMPFILE_MKVER(0, 5, 5)
+	kdump_num_t max_pfn;
+	if (kdump_get_number_attr(dump->ctx, "max_pfn", &max_pfn) == KDUMP_OK &&
+	    max_pfn <= HVO_MAPPED_MAX_PFN)
+		return KDUMP_OK;
+	/* The policy attribute is the file cache's own: it applies at once. */
+	return kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+#else
+	return KDUMP_OK;
+#endif
+}
+
 static struct hvo_error *open_kdump(struct hvo_dump *dump)
 {
 	kdump_status ks;
@@ -473,6 +497,9 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	ks = kdump_get_addrxlat(dump->ctx, &dump->xctx, &dump->xsys);
 	if (ks != KDUMP_OK)
 		return kdump_failure(dump, ks, "setting up address translation");
+
+	if (dump->mapped && (ks = limit_mapping(dump)) != KDUMP_OK)
+		return kdump_failure(dump, ks, "setting the read policy");
 
 	kdump_attr_t attr = { .type = KDUMP_BITMAP };
 	ks = kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr);

@@ -33,6 +33,9 @@ for gen in legacy v3 merged; do
 	check head-readonly $gen --faults head-readonly
 	check hvo-flag-mismatch $gen --faults hvo-flag-mismatch
 done
+# Over 16 GiB, ELF dumps are read, not mapped (libkdumpfile < 0.5.5).
+check "32 GiB host" merged --mem-per-node 16G
+check "32 GiB host as a kdump file" merged --mem-per-node 16G --format kdump
 for gen in v3 merged; do
 	check tail-wrong-order $gen --faults tail-wrong-order
 	check tail-cross-node $gen --faults tail-cross-node
