@@ -375,9 +375,10 @@ truncated:
  * libkdumpfile before 0.5.5 keeps up to 1024 windows of 4 MiB of a mapped
  * file (its fcache took the window order for the cache size; upstream
  * 7b6a1e6 fixed it to 16), so every window a scan touches stays resident:
- * 1.6 GiB for a generated 16 TiB host's ELF dump.  Above 16 GiB of
- * memory (a memmap of 256 MiB) read(2) instead, from here on: that host
- * then takes 0.9 s instead of 0.4 s, in 16 MiB instead of 1.6 GiB.
+ * 1.6 GiB for a generated 16 TiB host's ELF dump.  When the dump reaches
+ * past 16 GiB (libkdumpfile's max_pfn: the end of the highest PT_LOAD; a
+ * memmap of 256 MiB), read(2) instead, from here on: that host then takes
+ * 0.9 s instead of 0.4 s, in 16 MiB instead of 1.6 GiB.
  */
 #define HVO_MAPPED_MAX_PFN (UINT64_C(1) << 22)
 
