@@ -292,7 +292,11 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 	if (prog->generation == HVO_GEN_UNKNOWN)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"cannot analyse HVO: %s", prog->generation_evidence);
-	if (!prog->page.size_shift && prog->generation != HVO_GEN_LEGACY)
+	/*
+	 * The kernel optimises no vmemmap then (hugetlb_vmemmap.c wants a power
+	 * of two), and the scan reads vmemmap pages as whole struct pages.
+	 */
+	if (!prog->page.size_shift)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"struct page of %u bytes is not a power of two: no mask "
 					"encoding and no HVO", prog->page.size);

@@ -112,6 +112,11 @@ static struct hvo_error *read_layout(struct hvo_program *prog)
 	}
 	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(vmemmap)", &prog->vmemmap_base);
 	if (!err) {
+		/* The scan reads whole vmemmap pages of whole struct pages. */
+		if (prog->vmemmap_base & (HVO_X86_PAGE_SIZE - 1))
+			return hvo_error_create(HVO_ERROR_INVALID,
+						"VMCOREINFO SYMBOL(vmemmap)=0x%" PRIx64
+						" is not page-aligned", prog->vmemmap_base);
 		prog->vmemmap_base_source = "VMCOREINFO SYMBOL(vmemmap)";
 	} else if (err == &hvo_error_not_found) {
 		/* Before 6.9 the base is only exported under KASLR's name... or not at all. */

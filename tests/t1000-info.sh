@@ -133,6 +133,26 @@ test_expect_success 'VMCOREINFO without SIZE(page): exit 2, names the key' '
 	grep "^hvoinspect: .nosize.elf.: VMCOREINFO has no SIZE(page)$" err
 '
 
+# The scan reads whole vmemmap pages as whole struct pages: a base off a
+# page boundary or a struct page size that does not divide the page made it
+# read past the page (found by fuzz_dump, under ASan).
+test_expect_success 'VMCOREINFO SYMBOL(vmemmap) off a page boundary: exit 2, says so' '
+	mkvmcore --generation legacy -o legacy.elf &&
+	hvoinspect vmcoreinfo legacy.elf | sed "s/^SYMBOL(vmemmap)=ffffea0000000000$/SYMBOL(vmemmap)=ffffea0000000100/" >note &&
+	grep -qx "SYMBOL(vmemmap)=ffffea0000000100" note &&
+	mkvmcore --generation legacy --vmcoreinfo note -o offbase.elf &&
+	test_expect_code 2 hvoinspect --deep report offbase.elf 2>err &&
+	grep "^hvoinspect: .offbase.elf.: VMCOREINFO SYMBOL(vmemmap)=0xffffea0000000100 is not page-aligned$" err
+'
+
+test_expect_success 'legacy dump with an 80-byte struct page: refused, not scanned' '
+	hvoinspect vmcoreinfo legacy.elf | sed "s/^SIZE(page)=64$/SIZE(page)=80/" >note &&
+	grep -qx "SIZE(page)=80" note &&
+	mkvmcore --generation legacy --vmcoreinfo note -o size80.elf &&
+	{ hvoinspect --deep report size80.elf >out 2>err; test $? -ge 2; } &&
+	grep "struct page of 80 bytes is not a power of two" err
+'
+
 for n in 64 1000 5000 60000; do
 	test_expect_success "ELF dump truncated to $n bytes: exit 2, says truncated" '
 		head -c '$n' merged.elf >cut'$n'.elf &&
