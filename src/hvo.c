@@ -108,20 +108,22 @@ struct hvo_error *hvo_az_finding(struct analyzer *az, const char *id,
 struct hvo_error *hvo_az_read_frame(struct analyzer *az, uint64_t frame,
 				    const unsigned char **data_ret)
 {
-	struct frame_cache_slot *slot = &az->cache[(frame / PAGE_SIZE_4K) % FRAME_CACHE_SLOTS];
+	size_t index = (frame / PAGE_SIZE_4K) % FRAME_CACHE_SLOTS;
+	struct frame_cache_slot *slot = &az->cache[index];
+	unsigned char *data = az->frame_data + index * PAGE_SIZE_4K;
 	if (slot->valid && slot->frame == frame) {
-		*data_ret = slot->data;
+		*data_ret = data;
 		return NULL;
 	}
 	slot->valid = false;
-	struct hvo_error *err = hvo_dump_read(az->prog->dump, HVO_PHYS, frame, slot->data,
+	struct hvo_error *err = hvo_dump_read(az->prog->dump, HVO_PHYS, frame, data,
 					      PAGE_SIZE_4K, "vmemmap page");
 	if (err)
 		return err;
 	az->an->nr_struct_page_frames_read++;
 	slot->frame = frame;
 	slot->valid = true;
-	*data_ret = slot->data;
+	*data_ret = data;
 	return NULL;
 }
 
@@ -319,8 +321,6 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 		err = &hvo_error_nomem;
 		goto err;
 	}
-	for (size_t i = 0; i < FRAME_CACHE_SLOTS; i++)
-		az.cache[i].data = az.frame_data + i * PAGE_SIZE_4K;
 
 	/* The vmemmap spans 2^(levels*9+12-6) bytes at most; MAX_PHYSMEM_BITS bounds it. */
 	uint64_t max_physmem_bits;

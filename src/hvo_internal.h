@@ -26,7 +26,6 @@
 struct frame_cache_slot {
 	uint64_t frame;
 	bool valid;
-	unsigned char *data;	/* one page of frame_data */
 };
 
 /* Tail PTEs of an optimised folio that map a frame other than its main tail. */
@@ -43,7 +42,7 @@ struct analyzer {
 	const struct hvo_page_layout *layout;
 	struct hvo_vmemmap *vm;
 	struct frame_cache_slot *cache;		/* direct-mapped by frame number */
-	unsigned char *frame_data;		/* page-aligned, a page per slot */
+	unsigned char *frame_data;		/* page-aligned: slot i's page at i * 4096 */
 	struct hvo_u64map tail_index;		/* tail frame -> index in an->tails */
 	struct hvo_u64map head_frames;		/* head frame -> folio index */
 	struct hvo_u64map findings_per_id;	/* id pointer -> count */
