@@ -385,9 +385,8 @@ truncated:
 static kdump_status limit_mapping(struct hvo_dump *dump)
 {
 #if KDUMPFILE_VERSION < KDUMPFILE_MKVER(0, 5, 5)
-	kdump_num_t max_pfn;
-	if (kdump_get_number_attr(dump->ctx, "max_pfn", &max_pfn) == KDUMP_OK &&
-	    max_pfn <= HVO_MAPPED_MAX_PFN)
+	uint64_t max_pfn = hvo_dump_max_pfn(dump);	/* 0: unknown */
+	if (max_pfn && max_pfn <= HVO_MAPPED_MAX_PFN)
 		return KDUMP_OK;
 	/* The policy attribute is the file cache's own: it applies at once. */
 	return kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);

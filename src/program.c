@@ -113,7 +113,7 @@ static struct hvo_error *read_layout(struct hvo_program *prog)
 	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(vmemmap)", &prog->vmemmap_base);
 	if (!err) {
 		/* The scan reads whole vmemmap pages of whole struct pages. */
-		if (prog->vmemmap_base & (HVO_X86_PAGE_SIZE - 1))
+		if (prog->vmemmap_base % hvo_dump_page_size(prog->dump))
 			return hvo_error_create(HVO_ERROR_INVALID,
 						"VMCOREINFO SYMBOL(vmemmap)=0x%" PRIx64
 						" is not page-aligned", prog->vmemmap_base);

@@ -17,7 +17,6 @@
 /* x86_64 kernel layout constants (arch/x86/include/asm/page_64_types.h, pgtable_64_types.h). */
 #define HVO_X86_VMEMMAP_BASE_L4 UINT64_C(0xffffea0000000000)
 #define HVO_X86_VMEMMAP_BASE_L5 UINT64_C(0xffd4000000000000)
-#define HVO_X86_PAGE_SIZE UINT64_C(4096)
 /*
  * page->flags node/zone fields for x86_64 with SPARSEMEM_VMEMMAP (no section
  * bits), CONFIG_NODES_SHIFT=10 and 5 zones (Debian's and most distributions'
