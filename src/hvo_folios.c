@@ -498,10 +498,11 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 				pfn += step;
 				continue;
 			}
-			/* From a page-aligned base, pfn is a frame's first: all of it is ours. */
-			uint64_t in_frame = (PAGE_SIZE_4K - hvo_az_pfn_vaddr(az, pfn) % PAGE_SIZE_4K) /
-				layout->size;
-			for (uint64_t i = 0; i < (deep ? in_frame : 1); i++) {
+			/*
+			 * pfn is a frame's first struct page: the base is page-aligned
+			 * and the size a power of two (both checked before the scan).
+			 */
+			for (uint64_t i = 0; i < (deep ? per_page : 1); i++) {
 				uint64_t this_pfn = pfn + i;
 				if (this_pfn < next_pfn)
 					continue;
@@ -509,7 +510,7 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 				hvo_page_parse(layout, image + i * layout->size, &page);
 				if (hvo_page_is_head(layout, &page)) {
 					struct hvo_page second;
-					if (i + 1 < in_frame) {
+					if (i + 1 < per_page) {
 						hvo_page_parse(layout, image + (i + 1) * layout->size, &second);
 					} else {
 						const unsigned char *next_image;
