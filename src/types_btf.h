@@ -1,8 +1,9 @@
 /*
  * types_btf.h - the BTF provider: layouts and enumerators from the BTF the
- * kernel carries in its own memory (__start_BTF..__stop_BTF), parsed with
- * libbpf.  The blob is untrusted: its size is bounded, every type id and name
- * offset is checked, and type chains are followed to a fixed depth.
+ * kernel carries in its own memory (__start_BTF..__stop_BTF), indexed in
+ * place.  The blob is untrusted: its size is bounded, its sections and every
+ * type record are checked against it, every type id and name offset is
+ * checked, and type chains are followed to a fixed depth.
  */
 #ifndef HVO_TYPES_BTF_H
 #define HVO_TYPES_BTF_H
@@ -23,7 +24,7 @@ struct hvo_kallsyms;
 
 struct hvo_btf;
 
-/* Parse a raw BTF blob (copied). */
+/* Parse a raw BTF blob (copied; little-endian, as x86_64 kernels write it). */
 struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **ret);
 /*
  * Read __start_BTF..__stop_BTF from the dump, located through kallsyms.

@@ -1,6 +1,12 @@
-/* Unit tests for the BTF provider on BTF built with libbpf: layouts, and hostile blobs. */
+/*
+ * Unit tests for the BTF provider: layouts and hostile blobs on BTF built
+ * with libbpf, and the real kernels' BTF from the sample dumps, answered
+ * alike by the provider and by libbpf's reader.
+ */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,7 +15,10 @@
 
 #include <cmocka.h>
 #include <bpf/btf.h>
+#include <search.h>
 
+#include "dump.h"
+#include "kallsyms.h"
 #include "types_btf.h"
 
 /* Type ids of interest in the built BTF, for patching. */
@@ -236,6 +245,201 @@ static void test_absurd_size(void **state)
 	btf__free(b);
 }
 
+/* libbpf's answer for one member, as hvo_btf_member() gives it. */
+static bool libbpf_member(const struct btf *ref, const struct btf_type *t, uint16_t i,
+			  struct hvo_member *m)
+{
+	const struct btf_member *bm = btf_members(t) + i;
+	int64_t size = btf__resolve_size(ref, bm->type);
+	if (size < 0)
+		return false;
+	*m = (struct hvo_member){ .offset = btf_member_bit_offset(t, i) / 8, .size = (uint64_t)size,
+				  .provider = HVO_TYPES_BTF };
+	int id = btf__resolve_type(ref, bm->type);
+	const struct btf_type *mt = id >= 0 ? btf__type_by_id(ref, (uint32_t)id) : NULL;
+	if (mt && btf_is_array(mt)) {
+		m->array_len = btf_array(mt)->nelems;
+		int64_t elem = btf__resolve_size(ref, btf_array(mt)->type);
+		if (elem < 0)
+			return false;
+		m->elem_size = (uint64_t)elem;
+	}
+	return true;
+}
+
+/*
+ * Every struct and union the provider would pick by name (one in STRIDE,
+ * and the ones the analysis reads), all their named members, and one
+ * enumerator in STRIDE: the provider and libbpf answer alike.
+ */
+#define STRIDE 50
+
+/* The first struct by each name, else the first union: what the provider picks. */
+struct pick {
+	const char *name;
+	int is_union;
+	uint32_t id;
+};
+
+static struct pick *picks;
+static size_t nr_picks;
+
+static int pick_cmp(const void *a, const void *b)
+{
+	const struct pick *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	if (x->is_union != y->is_union)
+		return x->is_union - y->is_union;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void index_picks(const struct btf *ref)
+{
+	uint32_t n = btf__type_cnt(ref);
+	picks = calloc(n, sizeof(*picks));
+	assert_non_null(picks);
+	nr_picks = 0;
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(ref, id);
+		if (btf_is_composite(t) && t->name_off)
+			picks[nr_picks++] = (struct pick){ btf__name_by_offset(ref, t->name_off),
+							   btf_is_union(t), id };
+	}
+	qsort(picks, nr_picks, sizeof(*picks), pick_cmp);
+}
+
+static uint32_t first_by_name(const struct btf *ref, const char *name)
+{
+	size_t lo = 0, hi = nr_picks;
+	while (lo < hi) {	/* the first entry not below name */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(picks[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nr_picks && strcmp(picks[lo].name, name) == 0 ? picks[lo].id : 0;
+}
+static void compare_with_libbpf(const void *raw, size_t size, const char *what)
+{
+	static const char *const always[] = { "page", "folio", "zone", "pglist_data", "hstate" };
+	struct btf *ref = btf__new(raw, (uint32_t)size);
+	assert_non_null(ref);
+	struct hvo_btf *hb = NULL;
+	struct hvo_error *err = hvo_btf_parse(raw, size, &hb);
+	if (err)
+		fail_msg("%s: %s", what, err->message);
+	uint32_t n = btf__type_cnt(ref);
+	assert_int_equal(hvo_btf_nr_types(hb), n - 1);
+	unsigned int composites = 0, members = 0, enumerators = 0, picked = 0;
+	assert_int_not_equal(hcreate(1 << 17), 0);
+	index_picks(ref);
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(ref, id);
+		const char *name = btf__name_by_offset(ref, t->name_off);
+		if (btf_is_any_enum(t)) {
+			for (uint16_t i = 0; i < btf_vlen(t); i++) {
+				bool is64 = btf_is_enum64(t);
+				const char *e = btf__name_by_offset(ref, is64 ? btf_enum64(t)[i].name_off :
+								    btf_enum(t)[i].name_off);
+				ENTRY item = { .key = (char *)e };
+				if (hsearch(item, FIND))
+					continue;	/* the provider answers with the first */
+				assert_non_null(hsearch(item, ENTER));
+				if (enumerators++ % STRIDE)
+					continue;
+				int64_t want = is64 ? (int64_t)btf_enum64_value(btf_enum64(t) + i) :
+					btf_kflag(t) ? (int64_t)btf_enum(t)[i].val :
+					(int64_t)(uint32_t)btf_enum(t)[i].val;
+				int64_t got;
+				err = hvo_btf_enum_value(hb, e, &got);
+				if (err || got != want)
+					fail_msg("%s: enumerator %s: %s %" PRId64 ", libbpf %" PRId64,
+						 what, e, err ? err->message : "", got, want);
+			}
+			continue;
+		}
+		if (!btf_is_composite(t) || !name[0])
+			continue;
+		if (first_by_name(ref, name) != id)
+			continue;
+		bool wanted = composites++ % STRIDE == 0;
+		for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+			wanted |= strcmp(name, always[i]) == 0;
+		if (!wanted)
+			continue;
+		picked++;
+		uint64_t got_size;
+		assert_null(hvo_btf_struct_size(hb, name, &got_size));
+		assert_int_equal(got_size, t->size);
+		for (uint16_t i = 0; i < btf_vlen(t); i++) {
+			const char *mname = btf__name_by_offset(ref, btf_members(t)[i].name_off);
+			if (!mname[0])
+				continue;
+			struct hvo_member want, got;
+			bool ok = libbpf_member(ref, t, i, &want);
+			err = hvo_btf_member(hb, name, mname, &got);
+			if (!ok) {
+				if (!err)
+					fail_msg("%s: %s.%s: libbpf has no size, the provider does",
+						 what, name, mname);
+				hvo_error_destroy(err);
+				continue;
+			}
+			if (err)
+				fail_msg("%s: %s.%s: %s", what, name, mname, err->message);
+			if (memcmp(&got, &want, sizeof(got)) != 0)
+				fail_msg("%s: %s.%s: offset %" PRIu64 " size %" PRIu64 " [%" PRIu64
+					 " x %" PRIu64 "], libbpf %" PRIu64 " %" PRIu64 " [%" PRIu64
+					 " x %" PRIu64 "]", what, name, mname, got.offset, got.size,
+					 got.array_len, got.elem_size, want.offset, want.size,
+					 want.array_len, want.elem_size);
+			members++;
+		}
+	}
+	hdestroy();
+	free(picks);
+	print_message("%s: %u types; %u of %u structs/unions, %u members, %u of %u enumerators\n",
+		      what, n - 1, picked, composites, members,
+		      (enumerators + STRIDE - 1) / STRIDE, enumerators);
+	assert_true(picked > 100 && members > 1000);
+	hvo_btf_free(hb);
+	btf__free(ref);
+}
+
+/* The BTF of each real kernel in vmcores/, read from its sample dump. */
+static void test_real_kernels(void **state)
+{
+	static const char *const kernels[] = {
+		"6.12.107-deb13-hvo-on", "7.2.13-deb14-hvo-on", "7.3-hvo-on",
+	};
+	const char *srcdir = getenv("srcdir") ? getenv("srcdir") : ".";
+	for (size_t k = 0; k < sizeof(kernels) / sizeof(kernels[0]); k++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/vmcores/%s/vmcore.slice", srcdir, kernels[k]);
+		struct hvo_dump *dump;
+		struct hvo_kallsyms *ks;
+		uint64_t start, stop;
+		struct hvo_error *err = hvo_dump_open(path, &dump);
+		if (!err)
+			err = hvo_kallsyms_read(dump, hvo_dump_vmcoreinfo(dump), &ks);
+		if (err)
+			fail_msg("%s: %s", path, err->message);
+		assert_null(hvo_kallsyms_lookup(ks, "__start_BTF", &start));
+		assert_null(hvo_kallsyms_lookup(ks, "__stop_BTF", &stop));
+		assert_true(stop > start && stop - start < HVO_BTF_MAX_SIZE);
+		void *raw = malloc(stop - start);
+		assert_non_null(raw);
+		assert_null(hvo_dump_read(dump, HVO_VIRT, start, raw, stop - start, "BTF"));
+		compare_with_libbpf(raw, stop - start, kernels[k]);
+		free(raw);
+		hvo_kallsyms_free(ks);
+		hvo_dump_close(dump);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_corrupt),
 		cmocka_unit_test(test_cyclic),
 		cmocka_unit_test(test_absurd_size),
+		cmocka_unit_test(test_real_kernels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

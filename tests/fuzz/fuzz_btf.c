@@ -1,6 +1,6 @@
 /*
- * fuzz_btf.c - the BTF provider on a hostile blob: libbpf's parser behind
- * hvo_btf_parse() (which bounds the size), then every query the analysis
+ * fuzz_btf.c - the BTF provider on a hostile blob: hvo_btf_parse()'s checks
+ * of the header, sections and type records, then every query the analysis
  * makes, plus a few paths through nested and qualified members.
  */
 #include <stdint.h>
