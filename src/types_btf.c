@@ -23,24 +23,28 @@
 #include "kallsyms.h"
 #include "types_btf.h"
 
-/*
- * A name is found with a scan of ~130k types; the analysis asks about a
- * handful of structs many times, so remember them.
- */
+/* Lookups remembered by name. */
 #define BTF_MEMO_SLOTS 32
 #define BTF_MEMO_NAME_MAX 64
 /* Pointers are 8 bytes: hvoinspect reads x86_64 kernels only. */
 #define BTF_POINTER_SIZE 8
 
+/*
+ * The blob and its index share one buffer: the blob, then room for the
+ * two id tables at their largest (a type takes at least 12 bytes), of
+ * which only what the walk fills is ever touched.
+ */
 struct hvo_btf {
-	void *blob;
-	size_t blob_map_size;		/* 0: blob is malloc()ed */
-	size_t size;			/* of the blob */
+	void *buffer;
+	size_t buffer_map_size;		/* 0: buffer is malloc()ed */
+	size_t size;			/* of the blob, at the start of buffer */
 	const uint8_t *types;		/* the type section */
 	const char *strings;		/* the string section, NUL-terminated */
 	uint32_t strings_len;
 	uint32_t nr_types;		/* ids 1..nr_types; 0 is void */
 	uint32_t *type_offsets;		/* [id - 1]: offset in types */
+	uint32_t *named;		/* named structs, unions, typedefs: ids in order */
+	uint32_t nr_named;
 	struct {
 		char name[BTF_MEMO_NAME_MAX];
 		int64_t id;		/* < 0: no such struct, union or typedef */
@@ -86,50 +90,31 @@ static inline bool btf_is_alias(const struct btf_type *t)
 	}
 }
 
-/* What follows the common header, per kind; false for a kind we do not know. */
-static bool extra_size(const struct btf_type *t, size_t *size_ret)
-{
-	size_t vlen = btf_vlen(t);
-	switch (btf_kind(t)) {
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		*size_ret = 0;
-		return true;
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-		*size_ret = 4;
-		return true;
-	case BTF_KIND_ARRAY:
-		*size_ret = sizeof(struct btf_array);
-		return true;
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		*size_ret = vlen * sizeof(struct btf_member);
-		return true;
-	case BTF_KIND_ENUM:
-		*size_ret = vlen * sizeof(struct btf_enum);
-		return true;
-	case BTF_KIND_FUNC_PROTO:
-		*size_ret = vlen * sizeof(struct btf_param);
-		return true;
-	case BTF_KIND_DATASEC:
-		*size_ret = vlen * sizeof(struct btf_var_secinfo);
-		return true;
-	case BTF_KIND_ENUM64:
-		*size_ret = vlen * sizeof(struct btf_enum64);
-		return true;
-	default:
-		return false;
-	}
-}
+/* What follows the common header: fixed bytes plus bytes per vlen entry, per kind. */
+static const struct {
+	bool known;
+	uint8_t fixed, per_entry;
+} kind_layout[32] = {
+	[BTF_KIND_INT] = { true, 4, 0 },
+	[BTF_KIND_PTR] = { true, 0, 0 },
+	[BTF_KIND_ARRAY] = { true, sizeof(struct btf_array), 0 },
+	[BTF_KIND_STRUCT] = { true, 0, sizeof(struct btf_member) },
+	[BTF_KIND_UNION] = { true, 0, sizeof(struct btf_member) },
+	[BTF_KIND_ENUM] = { true, 0, sizeof(struct btf_enum) },
+	[BTF_KIND_FWD] = { true, 0, 0 },
+	[BTF_KIND_TYPEDEF] = { true, 0, 0 },
+	[BTF_KIND_VOLATILE] = { true, 0, 0 },
+	[BTF_KIND_CONST] = { true, 0, 0 },
+	[BTF_KIND_RESTRICT] = { true, 0, 0 },
+	[BTF_KIND_FUNC] = { true, 0, 0 },
+	[BTF_KIND_FUNC_PROTO] = { true, 0, sizeof(struct btf_param) },
+	[BTF_KIND_VAR] = { true, sizeof(struct btf_var), 0 },
+	[BTF_KIND_DATASEC] = { true, 0, sizeof(struct btf_var_secinfo) },
+	[BTF_KIND_FLOAT] = { true, 0, 0 },
+	[BTF_KIND_DECL_TAG] = { true, sizeof(struct btf_decl_tag), 0 },
+	[BTF_KIND_TYPE_TAG] = { true, 0, 0 },
+	[BTF_KIND_ENUM64] = { true, 0, sizeof(struct btf_enum64) },
+};
 
 static const struct btf_type *type_by_id(const struct hvo_btf *hb, uint32_t id)
 {
@@ -156,11 +141,11 @@ static struct hvo_error *bad_blob(const char *fmt, ...)
 	return hvo_error_create(HVO_ERROR_FORMAT, "BTF blob: %s", why);
 }
 
-/* Check the header and sections of hb->blob (hb->size bytes), then index the types. */
+/* Check the header and sections of hb->buffer (hb->size bytes), then index the types. */
 static struct hvo_error *index_blob(struct hvo_btf *hb)
 {
 	struct btf_header hdr;
-	memcpy(&hdr, hb->blob, sizeof(hdr));
+	memcpy(&hdr, hb->buffer, sizeof(hdr));
 	if (hdr.magic != BTF_MAGIC)
 		return bad_blob(hdr.magic == __builtin_bswap16(BTF_MAGIC) ?
 				"big-endian BTF (hvoinspect reads x86_64 kernels)" :
@@ -180,7 +165,7 @@ static struct hvo_error *index_blob(struct hvo_btf *hb)
 	if (hdr.type_off % 4 || hdr.type_len % 4)
 		return bad_blob("type section at %" PRIu32 "+%" PRIu32 " is not 4-byte aligned",
 				hdr.type_off, hdr.type_len);
-	const uint8_t *data = (const uint8_t *)hb->blob + hdr.hdr_len;
+	const uint8_t *data = (const uint8_t *)hb->buffer + hdr.hdr_len;
 	hb->types = data + hdr.type_off;
 	hb->strings = (const char *)data + hdr.str_off;
 	hb->strings_len = hdr.str_len;
@@ -188,29 +173,30 @@ static struct hvo_error *index_blob(struct hvo_btf *hb)
 		return bad_blob("string section (%" PRIu32 " bytes) does not start and end "
 				"with NUL", hdr.str_len);
 
-	size_t capacity = 0;
+	/* The tables after the blob, 4-byte aligned: see struct hvo_btf. */
+	size_t max_types = hdr.type_len / sizeof(struct btf_type);
+	hb->type_offsets = (uint32_t *)((uint8_t *)hb->buffer + ((hb->size + 3) & ~(size_t)3));
+	hb->named = hb->type_offsets + max_types;
 	uint32_t offset = 0;
 	while (offset < hdr.type_len) {
 		const struct btf_type *t = (const struct btf_type *)(hb->types + offset);
-		size_t extra;
 		if (hdr.type_len - offset < sizeof(*t))
 			return bad_blob("type %" PRIu32 " is cut off", hb->nr_types + 1);
-		if (!extra_size(t, &extra))
+		unsigned int kind = btf_kind(t);
+		if (!kind_layout[kind].known)
 			return bad_blob("type %" PRIu32 " has kind %u, unknown to hvoinspect",
-					hb->nr_types + 1, btf_kind(t));
+					hb->nr_types + 1, kind);
+		size_t extra = kind_layout[kind].fixed +
+			(size_t)kind_layout[kind].per_entry * btf_vlen(t);
 		if (extra > hdr.type_len - offset - sizeof(*t))
 			return bad_blob("type %" PRIu32 " runs past the type section",
 					hb->nr_types + 1);
 		if (hb->nr_types == BTF_MAX_TYPE)
 			return bad_blob("more than %u types", BTF_MAX_TYPE);
-		if (hb->nr_types == capacity) {
-			capacity = capacity ? capacity * 2 : 4096;
-			uint32_t *grown = realloc(hb->type_offsets, capacity * sizeof(*grown));
-			if (!grown)
-				return &hvo_error_nomem;
-			hb->type_offsets = grown;
-		}
 		hb->type_offsets[hb->nr_types++] = offset;
+		if (t->name_off && (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ||
+				    kind == BTF_KIND_TYPEDEF))
+			hb->named[hb->nr_named++] = hb->nr_types;
 		offset += (uint32_t)(sizeof(*t) + extra);
 	}
 	return NULL;
@@ -261,11 +247,13 @@ static struct hvo_btf *btf_new(size_t size)
 	struct hvo_btf *hb = calloc(1, sizeof(*hb));
 	if (!hb)
 		return NULL;
+	size_t max_types = size / sizeof(struct btf_type);
+	size_t buffer_size = ((size + 3) & ~(size_t)3) + 2 * sizeof(uint32_t) * max_types;
 	if (BTF_MAP_BLOBS && size >= BTF_HUGE_PAGE)
-		hb->blob = map_blob(size, &hb->blob_map_size);
+		hb->buffer = map_blob(buffer_size, &hb->buffer_map_size);
 	else
-		hb->blob = malloc(size);
-	if (!hb->blob) {
+		hb->buffer = malloc(buffer_size);
+	if (!hb->buffer) {
 		free(hb);
 		return NULL;
 	}
@@ -291,7 +279,7 @@ struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **
 	struct hvo_btf *hb = btf_new(size);
 	if (!hb)
 		return &hvo_error_nomem;
-	memcpy(hb->blob, data, size);
+	memcpy(hb->buffer, data, size);
 	err = index_blob(hb);
 	if (err) {
 		hvo_btf_free(hb);
@@ -325,7 +313,7 @@ struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms 
 	if (!hb)
 		return &hvo_error_nomem;
 	/* Read straight into the blob's own buffer: no second copy. */
-	err = hvo_dump_read(dump, HVO_VIRT, start, hb->blob, size, "kernel BTF");
+	err = hvo_dump_read(dump, HVO_VIRT, start, hb->buffer, size, "kernel BTF");
 	if (!err)
 		err = index_blob(hb);
 	if (err) {
@@ -340,11 +328,10 @@ void hvo_btf_free(struct hvo_btf *btf)
 {
 	if (!btf)
 		return;
-	free(btf->type_offsets);
-	if (btf->blob_map_size)
-		munmap(btf->blob, btf->blob_map_size);
+	if (btf->buffer_map_size)
+		munmap(btf->buffer, btf->buffer_map_size);
 	else
-		free(btf->blob);
+		free(btf->buffer);
 	free(btf);
 }
 
@@ -442,30 +429,19 @@ static bool has_name(const struct hvo_btf *hb, uint32_t name_off, const char *na
 
 /*
  * The named struct or union (the first of either, structs first), else a
- * typedef of one (nodemask_t, atomic_long_t); forward declarations are skipped.
+ * typedef of one (nodemask_t, atomic_long_t); forward declarations are
+ * skipped.  A scan of the ~25k named structs, unions and typedefs.
  */
 static struct hvo_error *find_composite_uncached(const struct hvo_btf *hb, const char *name,
 						 uint32_t *id_ret, const struct btf_type **t_ret)
 {
 	uint32_t found[3] = { 0 };	/* struct, union, typedef */
-	for (uint32_t id = 1; id <= hb->nr_types && !found[0]; id++) {
-		const struct btf_type *t = type_by_id(hb, id);
-		unsigned int slot;
-		switch (btf_kind(t)) {
-		case BTF_KIND_STRUCT:
-			slot = 0;
-			break;
-		case BTF_KIND_UNION:
-			slot = 1;
-			break;
-		case BTF_KIND_TYPEDEF:
-			slot = 2;
-			break;
-		default:
-			continue;
-		}
+	for (uint32_t i = 0; i < hb->nr_named && !found[0]; i++) {
+		const struct btf_type *t = type_by_id(hb, hb->named[i]);
+		unsigned int slot = btf_kind(t) == BTF_KIND_STRUCT ? 0 :
+			btf_kind(t) == BTF_KIND_UNION ? 1 : 2;
 		if (!found[slot] && has_name(hb, t->name_off, name))
-			found[slot] = id;
+			found[slot] = hb->named[i];
 	}
 	uint32_t id = found[0] ? found[0] : found[1];
 	if (id) {
@@ -481,6 +457,7 @@ static struct hvo_error *find_composite_uncached(const struct hvo_btf *hb, const
 	return btf_is_composite(*t_ret) ? NULL : &hvo_error_not_found;
 }
 
+/* The analysis asks about a handful of structs many times: remember them. */
 static struct hvo_error *find_composite(const struct hvo_btf *chb, const char *name,
 					uint32_t *id_ret, const struct btf_type **t_ret)
 {
