@@ -61,7 +61,10 @@ struct hvo_kallsyms {
 	size_t names_region;		/* bytes from names to markers */
 	uint32_t *markers;
 	uint32_t nr_markers;
-	uint8_t *seqs;			/* num_syms big-endian 3-byte indices */
+	/* num_syms big-endian 3-byte indices, in chunks read on first use */
+	uint64_t seqs_vaddr;
+	uint8_t **seq_chunks;
+	uint32_t nr_seq_chunks;
 	uint8_t **blocks;		/* per marker, read on first use */
 	size_t *block_sizes;
 };
@@ -402,6 +405,18 @@ struct hvo_error *hvo_kallsyms_decode(const struct hvo_kallsyms_tables *t,
 	return NULL;
 }
 
+/* Drop the chunks of kallsyms_seqs_of_names read so far. */
+static void free_seqs(struct hvo_kallsyms *ks)
+{
+	if (ks->seq_chunks) {
+		for (uint32_t c = 0; c < ks->nr_seq_chunks; c++)
+			free(ks->seq_chunks[c]);
+	}
+	free(ks->seq_chunks);
+	ks->seq_chunks = NULL;
+	ks->nr_seq_chunks = 0;
+}
+
 /* Drop the sorted-mode tables (markers, seqs, blocks read so far). */
 static void free_sorted(struct hvo_kallsyms *ks)
 {
@@ -411,11 +426,10 @@ static void free_sorted(struct hvo_kallsyms *ks)
 	}
 	free(ks->blocks);
 	free(ks->block_sizes);
-	free(ks->seqs);
+	free_seqs(ks);
 	free(ks->markers);
 	ks->blocks = NULL;
 	ks->block_sizes = NULL;
-	ks->seqs = NULL;
 	ks->markers = NULL;
 	ks->nr_markers = 0;
 	ks->names_region = 0;
@@ -492,10 +506,49 @@ static struct hvo_error *sorted_expand(struct hvo_kallsyms *ks, uint32_t i, char
 	return expand_tokens(ks, i, tokens, nr_tokens, buf, len_ret);
 }
 
-static uint32_t seq_at(const struct hvo_kallsyms *ks, uint32_t pos)
+/*
+ * kallsyms_seqs_of_names is read SEQ_CHUNK entries at a time, when a
+ * lookup first needs one: a binary search touches a few chunks of the
+ * 600 KB table, and reading it whole was most of opening kallsyms.
+ */
+#define SEQ_CHUNK 1024u
+
+static struct hvo_error *seq_chunk(struct hvo_kallsyms *ks, uint32_t c, const uint8_t **ret)
 {
-	const uint8_t *p = ks->seqs + 3 * (size_t)pos;
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+	if (!ks->seq_chunks[c]) {
+		uint32_t first = c * SEQ_CHUNK;
+		uint32_t n = ks->num_syms - first < SEQ_CHUNK ? ks->num_syms - first : SEQ_CHUNK;
+		uint8_t *chunk = malloc(3 * (size_t)n);
+		if (!chunk)
+			return &hvo_error_nomem;
+		struct hvo_error *err = ks->read(ks->read_arg, ks->seqs_vaddr + 3 * (uint64_t)first,
+						 chunk, 3 * (size_t)n, "kallsyms_seqs_of_names");
+		if (err) {
+			free(chunk);
+			return err;
+		}
+		ks->seq_chunks[c] = chunk;
+	}
+	*ret = ks->seq_chunks[c];
+	return NULL;
+}
+
+/* Entry pos of kallsyms_seqs_of_names: a symbol index, checked against num_syms. */
+static struct hvo_error *seq_at(struct hvo_kallsyms *ks, uint32_t pos, uint32_t *i_ret)
+{
+	const uint8_t *chunk;
+	struct hvo_error *err = seq_chunk(ks, pos / SEQ_CHUNK, &chunk);
+	if (err)
+		return err;
+	const uint8_t *p = chunk + 3 * (size_t)(pos % SEQ_CHUNK);
+	uint32_t i = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+	if (i >= ks->num_syms)
+		return hvo_error_create(HVO_ERROR_FORMAT,
+					"kallsyms_seqs_of_names[%" PRIu32 "] = %" PRIu32
+					" is not below kallsyms_num_syms=%" PRIu32,
+					pos, i, ks->num_syms);
+	*i_ret = i;
+	return NULL;
 }
 
 /*
@@ -510,8 +563,8 @@ static struct hvo_error *sorted_find(struct hvo_kallsyms *ks, const char *name,
 	struct hvo_error *err;
 	uint32_t lo = 0, hi = ks->num_syms;
 	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if ((err = sorted_expand(ks, seq_at(ks, mid), buf, &len)))
+		uint32_t mid = lo + (hi - lo) / 2, i;
+		if ((err = seq_at(ks, mid, &i)) || (err = sorted_expand(ks, i, buf, &len)))
 			return err;
 		if (strcmp(name_of(buf, len), name) < 0)
 			lo = mid + 1;
@@ -520,8 +573,8 @@ static struct hvo_error *sorted_find(struct hvo_kallsyms *ks, const char *name,
 	}
 	bool found = false;
 	for (uint32_t pos = lo; pos < ks->num_syms; pos++) {
-		uint32_t i = seq_at(ks, pos);
-		if ((err = sorted_expand(ks, i, buf, &len)))
+		uint32_t i;
+		if ((err = seq_at(ks, pos, &i)) || (err = sorted_expand(ks, i, buf, &len)))
 			return err;
 		if (strcmp(name_of(buf, len), name) != 0)
 			break;
@@ -834,17 +887,42 @@ static bool find_markers(struct hvo_kallsyms *ks, uint64_t token_table_addr)
 	return found;
 }
 
-/* Whether seqs (3 * num_syms bytes) is a permutation of the symbol indices. */
-static bool is_permutation(const uint8_t *seqs, uint32_t n)
+/*
+ * Whether the table at ks->seqs_vaddr looks like kallsyms_seqs_of_names:
+ * its first and last chunks and SEQ_SAMPLE_CHUNKS between them hold
+ * distinct symbol indices below num_syms.  (Each entry is checked again
+ * when a lookup uses it.)
+ */
+#define SEQ_SAMPLE_CHUNKS 7
+
+static bool seqs_plausible(struct hvo_kallsyms *ks)
 {
-	uint8_t *seen = calloc(n / 8 + 1, 1);
-	bool ok = seen != NULL;
-	for (uint32_t pos = 0; ok && pos < n; pos++) {
-		const uint8_t *p = seqs + 3 * (size_t)pos;
-		uint32_t i = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-		ok = i < n && !(seen[i / 8] & (1u << (i % 8)));
-		if (ok)
-			seen[i / 8] |= (uint8_t)(1u << (i % 8));
+	uint8_t *seen = calloc(ks->num_syms / 8 + 1, 1);
+	if (!seen)
+		return false;
+	bool ok = true;
+	uint32_t last = ks->nr_seq_chunks - 1;
+	for (uint32_t j = 0; ok && j <= SEQ_SAMPLE_CHUNKS + 1; j++) {
+		uint32_t c = j == SEQ_SAMPLE_CHUNKS + 1 ? last :
+			(uint32_t)((uint64_t)j * last / (SEQ_SAMPLE_CHUNKS + 1));
+		if (ks->seq_chunks[c] && j)
+			continue;	/* sampled already: few chunks, the same one twice */
+		const uint8_t *chunk;
+		struct hvo_error *err = seq_chunk(ks, c, &chunk);
+		if (err) {
+			hvo_error_destroy(err);
+			ok = false;
+			break;
+		}
+		uint32_t first = c * SEQ_CHUNK;
+		uint32_t n = ks->num_syms - first < SEQ_CHUNK ? ks->num_syms - first : SEQ_CHUNK;
+		for (uint32_t k = 0; ok && k < n; k++) {
+			const uint8_t *p = chunk + 3 * (size_t)k;
+			uint32_t i = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+			ok = i < ks->num_syms && !(seen[i / 8] & (1u << (i % 8)));
+			if (ok)
+				seen[i / 8] |= (uint8_t)(1u << (i % 8));
+		}
 	}
 	free(seen);
 	return ok;
@@ -853,8 +931,8 @@ static bool is_permutation(const uint8_t *seqs, uint32_t n)
 /*
  * kallsyms_seqs_of_names (5.19+): after kallsyms_offsets, or after
  * kallsyms_relative_base when there is one (6.x), 4- or 8-aligned; not in
- * VMCOREINFO, so the candidate places are tried and the table must be a
- * permutation.
+ * VMCOREINFO, so the candidate places are tried and a sample of the table
+ * must be plausible.
  */
 static bool find_seqs(struct hvo_kallsyms *ks, bool has_relative_base,
 		      uint64_t relative_base_addr)
@@ -864,29 +942,22 @@ static bool find_seqs(struct hvo_kallsyms *ks, bool has_relative_base,
 		after, (after + 7) & ~UINT64_C(7),
 		has_relative_base ? relative_base_addr + 8 : after,
 	};
-	size_t size = 3 * (size_t)ks->num_syms;
-	uint8_t *seqs = malloc(size);
-	if (!seqs)
-		return false;
 	size_t nr = sizeof(candidates) / sizeof(candidates[0]);
 	for (size_t c = 0; c < nr; c++) {
-		bool tried = false;	/* a place is read once: 3 bytes a symbol */
+		bool tried = false;
 		for (size_t d = 0; d < c; d++)
 			tried |= candidates[d] == candidates[c];
 		if (tried)
 			continue;
-		struct hvo_error *err = ks->read(ks->read_arg, candidates[c], seqs, size,
-						 "kallsyms_seqs_of_names");
-		if (err) {
-			hvo_error_destroy(err);
-			continue;
-		}
-		if (is_permutation(seqs, ks->num_syms)) {
-			ks->seqs = seqs;
+		ks->seqs_vaddr = candidates[c];
+		ks->nr_seq_chunks = (ks->num_syms + SEQ_CHUNK - 1) / SEQ_CHUNK;
+		ks->seq_chunks = calloc(ks->nr_seq_chunks, sizeof(*ks->seq_chunks));
+		if (!ks->seq_chunks)
+			return false;
+		if (seqs_plausible(ks))
 			return true;
-		}
+		free_seqs(ks);
 	}
-	free(seqs);
 	return false;
 }
 
@@ -913,9 +984,14 @@ static bool sorted_setup(struct hvo_kallsyms *ks, uint64_t token_table_addr,
 		size_t prev_len, cur_len;
 		if (!pos)
 			continue;
-		struct hvo_error *err = sorted_expand(ks, seq_at(ks, pos - 1), prev, &prev_len);
+		uint32_t i_prev, i_cur;
+		struct hvo_error *err = seq_at(ks, pos - 1, &i_prev);
 		if (!err)
-			err = sorted_expand(ks, seq_at(ks, pos), cur, &cur_len);
+			err = sorted_expand(ks, i_prev, prev, &prev_len);
+		if (!err)
+			err = seq_at(ks, pos, &i_cur);
+		if (!err)
+			err = sorted_expand(ks, i_cur, cur, &cur_len);
 		if (err) {
 			hvo_error_destroy(err);
 			goto fail;

@@ -251,6 +251,143 @@ static void test_token_boundaries(void **state)
 	hvo_kallsyms_free(ks);
 }
 
+/*
+ * A kernel image with the name-sorted table (scripts/kallsyms.c's layout,
+ * pc-relative, 4-aligned): symbols "s00000".. at IMAGE_TEXT + 0x40 * i,
+ * so name order is index order and kallsyms_seqs_of_names is the identity.
+ */
+#define IMAGE_BASE UINT64_C(0xffffffff82000000)
+#define IMAGE_TEXT (IMAGE_BASE + 0x100000)
+#define SORTED_SYMS 12000u	/* 12 chunks of the seqs table: some not sampled */
+
+struct image {
+	uint8_t *bytes;
+	size_t size;
+	struct hvo_kallsyms_location loc;
+	size_t seqs;		/* where kallsyms_seqs_of_names starts */
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int k = 0; k < 4; k++)
+		p[k] = (uint8_t)(v >> (8 * k));
+}
+
+static void build_image(struct image *im)
+{
+	uint32_t n = SORTED_SYMS;
+	size_t names_size = 8 * (size_t)n, nr_markers = (n + 255) / 256;
+	size_t size = 4 + names_size + 4 * nr_markers + 2 * 256 + 512 + 4 * (size_t)n + 3 * (size_t)n;
+	im->bytes = calloc(1, size);
+	assert_non_null(im->bytes);
+	uint8_t *p = im->bytes;
+	put32(p, n);
+	size_t names = 4, at = names;
+	for (uint32_t i = 0; i < n; i++) {
+		if (i % 256 == 0)
+			put32(p + names + names_size + 4 * (i / 256), (uint32_t)(at - names));
+		p[at] = 7;	/* "T" + "s%05u": one token a character */
+		snprintf((char *)p + at + 1, 8, "Ts%05u", (unsigned int)i);
+		at += 8;
+	}
+	size_t tokens = names + names_size + 4 * nr_markers, index = tokens + 2 * 256;
+	for (unsigned int b = 0; b < 256; b++) {
+		p[tokens + 2 * b] = (uint8_t)b;	/* token b: the character b */
+		p[index + 2 * b] = (uint8_t)((2 * b) & 0xff);
+		p[index + 2 * b + 1] = (uint8_t)((2 * b) >> 8);
+	}
+	size_t offsets = index + 512;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t vaddr = IMAGE_BASE + offsets + 4 * (uint64_t)i;
+		put32(p + offsets + 4 * (size_t)i, (uint32_t)(IMAGE_TEXT + 0x40 * (uint64_t)i - vaddr));
+	}
+	im->seqs = offsets + 4 * (size_t)n;
+	for (uint32_t i = 0; i < n; i++) {
+		p[im->seqs + 3 * (size_t)i] = (uint8_t)(i >> 16);
+		p[im->seqs + 3 * (size_t)i + 1] = (uint8_t)(i >> 8);
+		p[im->seqs + 3 * (size_t)i + 2] = (uint8_t)i;
+	}
+	im->size = size;
+	im->loc = (struct hvo_kallsyms_location){
+		.num_syms = IMAGE_BASE, .names = IMAGE_BASE + names,
+		.token_table = IMAGE_BASE + tokens, .token_index = IMAGE_BASE + index,
+		.offsets = IMAGE_BASE + offsets,
+	};
+}
+
+static struct hvo_error *read_image(void *arg, uint64_t vaddr, void *buf, size_t len,
+				    const char *what)
+{
+	const struct image *im = arg;
+	if (vaddr < IMAGE_BASE || vaddr - IMAGE_BASE > im->size ||
+	    len > im->size - (vaddr - IMAGE_BASE))
+		return hvo_error_create(HVO_ERROR_NODATA, "%s: not in the image", what);
+	memcpy(buf, im->bytes + (vaddr - IMAGE_BASE), len);
+	return NULL;
+}
+
+static void set_seq(struct image *im, uint32_t pos, uint32_t value)
+{
+	uint8_t *e = im->bytes + im->seqs + 3 * (size_t)pos;
+	e[0] = (uint8_t)(value >> 16);
+	e[1] = (uint8_t)(value >> 8);
+	e[2] = (uint8_t)value;
+}
+
+static void expect_symbol(const struct hvo_kallsyms *ks, uint32_t i)
+{
+	char name[16];
+	uint64_t address;
+	snprintf(name, sizeof(name), "s%05u", (unsigned int)i);
+	struct hvo_error *err = hvo_kallsyms_lookup(ks, name, &address);
+	if (err)
+		fail_msg("%s: %s", name, err->message);
+	assert_int_equal(address, IMAGE_TEXT + 0x40 * (uint64_t)i);
+}
+
+/* The sorted table, read a chunk at a time: answers, and entries checked when used. */
+static void test_sorted_table(void **state)
+{
+	struct image im;
+	build_image(&im);
+	struct hvo_kallsyms *ks;
+	assert_null(hvo_kallsyms_open(&im.loc, read_image, &im, &ks));
+	assert_string_equal(hvo_kallsyms_method(ks), "kallsyms_seqs_of_names");
+	for (uint32_t i = 0; i < SORTED_SYMS; i += 997)
+		expect_symbol(ks, i);
+	expect_symbol(ks, SORTED_SYMS - 1);
+	uint64_t address;
+	assert_ptr_equal(hvo_kallsyms_lookup(ks, "s99999", &address), &hvo_error_not_found);
+	hvo_kallsyms_free(ks);
+
+	/*
+	 * A bad entry in chunk 3, which opening does not sample: the lookup
+	 * that meets it fails with what is wrong, others still answer.
+	 */
+	set_seq(&im, 3 * 1024 + 5, 0xffffff);
+	assert_null(hvo_kallsyms_open(&im.loc, read_image, &im, &ks));
+	assert_string_equal(hvo_kallsyms_method(ks), "kallsyms_seqs_of_names");
+	char name[16];
+	snprintf(name, sizeof(name), "s%05u", 3 * 1024 + 5);
+	struct hvo_error *err = hvo_kallsyms_lookup(ks, name, &address);
+	assert_non_null(err);
+	assert_int_equal(err->code, HVO_ERROR_FORMAT);
+	assert_non_null(strstr(err->message, "kallsyms_seqs_of_names[3077] = 16777215"));
+	hvo_error_destroy(err);
+	expect_symbol(ks, 9000);
+	hvo_kallsyms_free(ks);
+
+	/* A repeated index in a sampled chunk: not the table; every name is read instead. */
+	set_seq(&im, 3 * 1024 + 5, 3 * 1024 + 5);
+	set_seq(&im, 1, 0);
+	assert_null(hvo_kallsyms_open(&im.loc, read_image, &im, &ks));
+	assert_string_equal(hvo_kallsyms_method(ks), "hashed names");
+	expect_symbol(ks, 1);
+	expect_symbol(ks, 3 * 1024 + 5);
+	hvo_kallsyms_free(ks);
+	free(im.bytes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_absolute_percpu),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_token_boundaries),
+		cmocka_unit_test(test_sorted_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
