@@ -355,6 +355,8 @@ static struct hvo_error *strip(const struct hvo_btf *hb, uint32_t id, uint32_t *
 			       const struct btf_type **t_ret)
 {
 	uint32_t first = id;
+	*id_ret = 0;		/* defined on errors too */
+	*t_ret = &void_type;
 	for (int depth = 0; depth < HVO_BTF_MAX_DEPTH; depth++) {
 		const struct btf_type *t = type_by_id(hb, id);
 		if (!t)
