@@ -513,11 +513,22 @@ static struct hvo_error *sorted_expand(struct hvo_kallsyms *ks, uint32_t i, char
  */
 #define SEQ_CHUNK 1024u
 
+/* Entries in chunk c: SEQ_CHUNK, but fewer in the last. */
+static uint32_t seq_chunk_len(const struct hvo_kallsyms *ks, uint32_t c)
+{
+	uint32_t first = c * SEQ_CHUNK;
+	return ks->num_syms - first < SEQ_CHUNK ? ks->num_syms - first : SEQ_CHUNK;
+}
+
+static uint32_t get_be24(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
 static struct hvo_error *seq_chunk(struct hvo_kallsyms *ks, uint32_t c, const uint8_t **ret)
 {
 	if (!ks->seq_chunks[c]) {
-		uint32_t first = c * SEQ_CHUNK;
-		uint32_t n = ks->num_syms - first < SEQ_CHUNK ? ks->num_syms - first : SEQ_CHUNK;
+		uint32_t first = c * SEQ_CHUNK, n = seq_chunk_len(ks, c);
 		uint8_t *chunk = malloc(3 * (size_t)n);
 		if (!chunk)
 			return &hvo_error_nomem;
@@ -540,8 +551,7 @@ static struct hvo_error *seq_at(struct hvo_kallsyms *ks, uint32_t pos, uint32_t 
 	struct hvo_error *err = seq_chunk(ks, pos / SEQ_CHUNK, &chunk);
 	if (err)
 		return err;
-	const uint8_t *p = chunk + 3 * (size_t)(pos % SEQ_CHUNK);
-	uint32_t i = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+	uint32_t i = get_be24(chunk + 3 * (size_t)(pos % SEQ_CHUNK));
 	if (i >= ks->num_syms)
 		return hvo_error_create(HVO_ERROR_FORMAT,
 					"kallsyms_seqs_of_names[%" PRIu32 "] = %" PRIu32
@@ -914,11 +924,9 @@ static bool seqs_plausible(struct hvo_kallsyms *ks)
 			ok = false;
 			break;
 		}
-		uint32_t first = c * SEQ_CHUNK;
-		uint32_t n = ks->num_syms - first < SEQ_CHUNK ? ks->num_syms - first : SEQ_CHUNK;
+		uint32_t n = seq_chunk_len(ks, c);
 		for (uint32_t k = 0; ok && k < n; k++) {
-			const uint8_t *p = chunk + 3 * (size_t)k;
-			uint32_t i = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+			uint32_t i = get_be24(chunk + 3 * (size_t)k);
 			ok = i < ks->num_syms && !(seen[i / 8] & (1u << (i % 8)));
 			if (ok)
 				seen[i / 8] |= (uint8_t)(1u << (i % 8));
