@@ -8,7 +8,6 @@
  * kernel's stable uapi (linux/btf.h); libbpf still writes the generator's
  * BTF and checks this reader in the tests.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -242,11 +241,17 @@ static void *map_blob(size_t size, size_t *map_size_ret)
 	return (void *)start;
 }
 
-static struct hvo_btf *btf_new(size_t size)
+/* An empty provider with room for a blob of size bytes (and its index). */
+static struct hvo_error *btf_new(size_t size, struct hvo_btf **ret)
 {
+	if (size < sizeof(struct btf_header) || size > HVO_BTF_MAX_SIZE)
+		return hvo_error_create(HVO_ERROR_FORMAT,
+					"BTF blob of %zu bytes is not plausible "
+					"(expected %zu to %u)", size, sizeof(struct btf_header),
+					HVO_BTF_MAX_SIZE);
 	struct hvo_btf *hb = calloc(1, sizeof(*hb));
 	if (!hb)
-		return NULL;
+		return &hvo_error_nomem;
 	size_t max_types = size / sizeof(struct btf_type);
 	size_t buffer_size = ((size + 3) & ~(size_t)3) + 2 * sizeof(uint32_t) * max_types;
 	if (BTF_MAP_BLOBS && size >= BTF_HUGE_PAGE)
@@ -255,38 +260,35 @@ static struct hvo_btf *btf_new(size_t size)
 		hb->buffer = malloc(buffer_size);
 	if (!hb->buffer) {
 		free(hb);
-		return NULL;
+		return &hvo_error_nomem;
 	}
 	hb->size = size;
-	return hb;
-}
-
-static struct hvo_error *check_size(size_t size)
-{
-	if (size < sizeof(struct btf_header) || size > HVO_BTF_MAX_SIZE)
-		return hvo_error_create(HVO_ERROR_FORMAT,
-					"BTF blob of %zu bytes is not plausible "
-					"(expected %zu to %u)", size, sizeof(struct btf_header),
-					HVO_BTF_MAX_SIZE);
+	*ret = hb;
 	return NULL;
 }
 
-struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **ret)
+/* Index the blob filling hb (unless filling it failed): *ret, or hb freed. */
+static struct hvo_error *btf_finish(struct hvo_btf *hb, struct hvo_error *err,
+				    struct hvo_btf **ret)
 {
-	struct hvo_error *err = check_size(size);
-	if (err)
-		return err;
-	struct hvo_btf *hb = btf_new(size);
-	if (!hb)
-		return &hvo_error_nomem;
-	memcpy(hb->buffer, data, size);
-	err = index_blob(hb);
+	if (!err)
+		err = index_blob(hb);
 	if (err) {
 		hvo_btf_free(hb);
 		return err;
 	}
 	*ret = hb;
 	return NULL;
+}
+
+struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **ret)
+{
+	struct hvo_btf *hb;
+	struct hvo_error *err = btf_new(size, &hb);
+	if (err)
+		return err;
+	memcpy(hb->buffer, data, size);
+	return btf_finish(hb, NULL, ret);
 }
 
 struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms *ks,
@@ -306,22 +308,13 @@ struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms 
 					"__start_BTF=0x%" PRIx64 " and __stop_BTF=0x%" PRIx64
 					" do not bound a BTF blob of at most %u bytes",
 					start, stop, HVO_BTF_MAX_SIZE);
+	struct hvo_btf *hb;
 	size_t size = (size_t)(stop - start);
-	if ((err = check_size(size)))
+	if ((err = btf_new(size, &hb)))
 		return err;
-	struct hvo_btf *hb = btf_new(size);
-	if (!hb)
-		return &hvo_error_nomem;
 	/* Read straight into the blob's own buffer: no second copy. */
-	err = hvo_dump_read(dump, HVO_VIRT, start, hb->buffer, size, "kernel BTF");
-	if (!err)
-		err = index_blob(hb);
-	if (err) {
-		hvo_btf_free(hb);
-		return err;
-	}
-	*ret = hb;
-	return NULL;
+	return btf_finish(hb, hvo_dump_read(dump, HVO_VIRT, start, hb->buffer, size,
+					    "kernel BTF"), ret);
 }
 
 void hvo_btf_free(struct hvo_btf *btf)
