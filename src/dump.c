@@ -777,6 +777,12 @@ struct hvo_error *hvo_dump_read_u64(struct hvo_dump *dump, enum hvo_addr_space s
 	return hvo_dump_read(dump, space, addr, ret, sizeof(*ret), what);
 }
 
+struct hvo_error *hvo_dump_vread(void *dump, uint64_t vaddr, void *buf, size_t len,
+				 const char *what)
+{
+	return hvo_dump_read(dump, HVO_VIRT, vaddr, buf, len, what);
+}
+
 struct hvo_error *hvo_dump_pgt_root(struct hvo_dump *dump, uint64_t *paddr_ret)
 {
 	const addrxlat_meth_t *meth = addrxlat_sys_get_meth(dump->xsys, ADDRXLAT_SYS_METH_PGT);

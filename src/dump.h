@@ -67,6 +67,15 @@ struct hvo_error *hvo_dump_read(struct hvo_dump *dump, enum hvo_addr_space space
 				uint64_t addr, void *buf, size_t len, const char *what);
 struct hvo_error *hvo_dump_read_u64(struct hvo_dump *dump, enum hvo_addr_space space,
 				    uint64_t addr, uint64_t *ret, const char *what);
+/*
+ * Readers of kernel data that is read lazily (kallsyms, BTF) take a function
+ * of this type, so that tests can hand them an image in memory instead.
+ */
+typedef struct hvo_error *hvo_vread_fn(void *arg, uint64_t vaddr, void *buf, size_t len,
+				       const char *what);
+/* hvo_dump_read() of kernel virtual memory as an hvo_vread_fn; arg: the dump. */
+struct hvo_error *hvo_dump_vread(void *dump, uint64_t vaddr, void *buf, size_t len,
+				 const char *what);
 
 /* Translate a kernel virtual address to physical with libaddrxlat. */
 struct hvo_error *hvo_dump_virt_to_phys(struct hvo_dump *dump, uint64_t vaddr,

@@ -1105,12 +1105,6 @@ out:
 	return err;
 }
 
-static struct hvo_error *read_dump(void *arg, uint64_t vaddr, void *buf, size_t len,
-				   const char *what)
-{
-	return hvo_dump_read(arg, HVO_VIRT, vaddr, buf, len, what);
-}
-
 struct hvo_error *hvo_kallsyms_read(struct hvo_dump *dump, const struct hvo_vmcoreinfo *vi,
 				    struct hvo_kallsyms **ret)
 {
@@ -1130,7 +1124,7 @@ struct hvo_error *hvo_kallsyms_read(struct hvo_dump *dump, const struct hvo_vmco
 		err = NULL;
 	else
 		goto out;
-	err = hvo_kallsyms_open(&loc, read_dump, dump, ret);
+	err = hvo_kallsyms_open(&loc, hvo_dump_vread, dump, ret);
 out:
 	if (err && err != &hvo_error_not_found)
 		err = hvo_error_prefix(err, "reading kallsyms");

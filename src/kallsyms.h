@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dump.h"
 #include "error.h"
 
 struct hvo_dump;
@@ -61,8 +62,7 @@ struct hvo_kallsyms;
 struct hvo_error *hvo_kallsyms_decode(const struct hvo_kallsyms_tables *tables,
 				      struct hvo_kallsyms **ret);
 /* Read len bytes at a kernel virtual address (the dump, or a test's buffer). */
-typedef struct hvo_error *hvo_kallsyms_read_fn(void *arg, uint64_t vaddr, void *buf,
-					       size_t len, const char *what);
+typedef hvo_vread_fn hvo_kallsyms_read_fn;
 
 /* Where the tables are: VMCOREINFO's SYMBOL(kallsyms_*) addresses. */
 struct hvo_kallsyms_location {
