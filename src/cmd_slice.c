@@ -64,9 +64,12 @@ static struct hvo_error *collect_pages(struct hvo_cmd_ctx *ctx)
 	struct hvo_analyze_options options = { .deep = true, .types = types };
 	err = hvo_analyze(prog, &options, &an);
 	hvo_analysis_free(an);
-	/* All of kallsyms too, so the shell completes symbol names on the slice. */
-	if (!err && (err = hvo_types_read_all_symbols(types)))
-		err = hvo_error_prefix(err, "reading all of kallsyms");
+	/*
+	 * All of kallsyms and of BTF's strings too, so the shell completes symbol
+	 * names and looks up any type on the slice.
+	 */
+	if (!err && (err = hvo_types_read_all(types)))
+		err = hvo_error_prefix(err, "reading all of kallsyms and BTF");
 	hvo_types_close(types);
 	if (err) {
 		err = hvo_error_prefix(err, "analysing before slicing");

@@ -262,9 +262,12 @@ void hvo_types_close(struct hvo_types *types)
 	free(types);
 }
 
-struct hvo_error *hvo_types_read_all_symbols(struct hvo_types *types)
+struct hvo_error *hvo_types_read_all(struct hvo_types *types)
 {
-	return types->kallsyms ? hvo_kallsyms_read_all(types->kallsyms) : NULL;
+	struct hvo_error *err = types->kallsyms ? hvo_kallsyms_read_all(types->kallsyms) : NULL;
+	if (!err && types->btf && (err = hvo_btf_read_all(types->btf)))
+		err = hvo_error_prefix(err, "reading the dump's BTF");
+	return err;
 }
 
 const char *hvo_types_complete_symbol(const struct hvo_types *types, const char *prefix,

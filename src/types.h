@@ -95,8 +95,11 @@ struct hvo_error *hvo_types_symbol(struct hvo_types *types, const char *name,
 				   uint64_t *address_ret,
 				   enum hvo_types_provider *provider_ret);
 
-/* Read all of the dump's kallsyms now, e.g. so that a slice keeps it whole. */
-struct hvo_error *hvo_types_read_all_symbols(struct hvo_types *types);
+/*
+ * Read now all of what kallsyms and BTF read lazily (symbol names, BTF
+ * strings), e.g. so that a slice keeps them whole.
+ */
+struct hvo_error *hvo_types_read_all(struct hvo_types *types);
 
 /* Symbol names from the dump's kallsyms starting with prefix (for completion). */
 const char *hvo_types_complete_symbol(const struct hvo_types *types, const char *prefix,

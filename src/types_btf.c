@@ -1,12 +1,16 @@
 /*
  * types_btf.c - the BTF provider: the kernel's own BTF read from the dump.
  *
- * The blob is read once into one buffer and indexed in place: a table of
- * where each type id starts.  libbpf's btf__new() would copy the 5 MiB blob
- * again and build its own tables, 3 ms of a 20 ms report for the three
- * structs and six members the analysis asks about.  The format is the
- * kernel's stable uapi (linux/btf.h); libbpf still writes the generator's
- * BTF and checks this reader in the tests.
+ * The blob is read into one buffer and indexed in place: a table of where
+ * each type id starts.  libbpf's btf__new() would copy the 5 MiB blob again
+ * and build its own tables, 3 ms of a 20 ms report for the three structs and
+ * six members the analysis asks about.  The type section is read whole (the
+ * index walks it), the string section a page at a time as names are
+ * compared: kernels since 6.19 sort their named types by name, so a lookup
+ * is a binary search that reads a few dozen of its 550 pages (and
+ * decompresses only those, in a kdump file).  The format is the kernel's
+ * stable uapi (linux/btf.h); libbpf still writes the generator's BTF and
+ * checks this reader in the tests.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -38,12 +42,25 @@ struct hvo_btf {
 	size_t buffer_map_size;		/* 0: buffer is malloc()ed */
 	size_t size;			/* of the blob, at the start of buffer */
 	const uint8_t *types;		/* the type section */
-	const char *strings;		/* the string section, NUL-terminated */
+	char *strings;			/* the string section, NUL-terminated */
 	uint32_t strings_len;
+	/*
+	 * Until the whole string section is here (read == NULL), pages of it
+	 * are read on demand through read(read_arg, ...).
+	 */
+	hvo_vread_fn *read;
+	void *read_arg;
+	uint64_t strings_address;	/* kernel virtual address of strings[0] */
+	uint8_t *string_page_read;	/* [page - first page]: read yet? */
 	uint32_t nr_types;		/* ids 1..nr_types; 0 is void */
 	uint32_t *type_offsets;		/* [id - 1]: offset in types */
 	uint32_t *named;		/* named structs, unions, typedefs: ids in order */
 	uint32_t nr_named;
+	/*
+	 * Laid out as resolve_btfids sorts a kernel's BTF (6.19 on): every
+	 * anonymous type, then every named one in strcmp() order of names.
+	 */
+	bool named_sorted;
 	struct {
 		char name[BTF_MEMO_NAME_MAX];
 		int64_t id;		/* < 0: no such struct, union or typedef */
@@ -124,11 +141,6 @@ static const struct btf_type *type_by_id(const struct hvo_btf *hb, uint32_t id)
 	return (const struct btf_type *)(hb->types + hb->type_offsets[id - 1]);
 }
 
-static const char *name_by_offset(const struct hvo_btf *hb, uint32_t offset)
-{
-	return offset < hb->strings_len ? hb->strings + offset : NULL;
-}
-
 static struct hvo_error *bad_blob(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static struct hvo_error *bad_blob(const char *fmt, ...)
 {
@@ -140,8 +152,8 @@ static struct hvo_error *bad_blob(const char *fmt, ...)
 	return hvo_error_create(HVO_ERROR_FORMAT, "BTF blob: %s", why);
 }
 
-/* Check the header and sections of hb->buffer (hb->size bytes), then index the types. */
-static struct hvo_error *index_blob(struct hvo_btf *hb)
+/* Check the header at the start of hb->buffer and point types and strings into it. */
+static struct hvo_error *check_header(struct hvo_btf *hb, struct btf_header *hdr_ret)
 {
 	struct btf_header hdr;
 	memcpy(&hdr, hb->buffer, sizeof(hdr));
@@ -164,22 +176,120 @@ static struct hvo_error *index_blob(struct hvo_btf *hb)
 	if (hdr.type_off % 4 || hdr.type_len % 4)
 		return bad_blob("type section at %" PRIu32 "+%" PRIu32 " is not 4-byte aligned",
 				hdr.type_off, hdr.type_len);
-	const uint8_t *data = (const uint8_t *)hb->buffer + hdr.hdr_len;
+	if (!hdr.str_len)
+		return bad_blob("empty string section");
+	uint8_t *data = (uint8_t *)hb->buffer + hdr.hdr_len;
 	hb->types = data + hdr.type_off;
-	hb->strings = (const char *)data + hdr.str_off;
+	hb->strings = (char *)data + hdr.str_off;
 	hb->strings_len = hdr.str_len;
-	if (!hdr.str_len || hb->strings[0] || hb->strings[hdr.str_len - 1])
+	*hdr_ret = hdr;
+	return NULL;
+}
+
+#define BTF_STRING_PAGE 4096U
+
+/* Which page of the string section offset is in, counted from its first. */
+static uint64_t string_page(const struct hvo_btf *hb, uint32_t offset)
+{
+	return (hb->strings_address + offset) / BTF_STRING_PAGE -
+		hb->strings_address / BTF_STRING_PAGE;
+}
+
+/* Where, in the string section, the page holding offset starts and ends. */
+static void string_page_bounds(const struct hvo_btf *hb, uint32_t offset, uint32_t *start_ret,
+			       uint32_t *end_ret)
+{
+	/* hvo_btf_open() leaves a page of address space after the blob. */
+	uint64_t page = (hb->strings_address + offset) & ~(uint64_t)(BTF_STRING_PAGE - 1);
+	*start_ret = page > hb->strings_address ? (uint32_t)(page - hb->strings_address) : 0;
+	uint64_t end = page + BTF_STRING_PAGE - hb->strings_address;
+	*end_ret = end < hb->strings_len ? (uint32_t)end : hb->strings_len;
+}
+
+/* Read the page of the string section that holds offset, unless it is here. */
+static struct hvo_error *read_string_page(struct hvo_btf *hb, uint32_t offset)
+{
+	uint64_t page = string_page(hb, offset);
+	if (!hb->read || hb->string_page_read[page])
+		return NULL;
+	uint32_t start, end;
+	string_page_bounds(hb, offset, &start, &end);
+	struct hvo_error *err = hb->read(hb->read_arg, hb->strings_address + start,
+					 hb->strings + start, end - start, "kernel BTF strings");
+	if (err)
+		return err;
+	hb->string_page_read[page] = 1;
+	return NULL;
+}
+
+/* Read what is left of the string section, for a scan of every name. */
+static struct hvo_error *read_all_strings(const struct hvo_btf *chb)
+{
+	struct hvo_btf *hb = (struct hvo_btf *)chb;	/* a cache: logically const */
+	if (!hb->read)
+		return NULL;
+	struct hvo_error *err = hb->read(hb->read_arg, hb->strings_address, hb->strings,
+					 hb->strings_len, "kernel BTF strings");
+	if (err)
+		return err;
+	hb->read = NULL;
+	free(hb->string_page_read);
+	hb->string_page_read = NULL;
+	return NULL;
+}
+
+/* The name at offset in the string section, read from the dump as needed. */
+static struct hvo_error *name_at(const struct hvo_btf *chb, uint32_t offset, const char **ret)
+{
+	struct hvo_btf *hb = (struct hvo_btf *)chb;	/* a cache: logically const */
+	if (offset >= hb->strings_len)
+		return hvo_error_create(HVO_ERROR_FORMAT, "BTF name offset %" PRIu32 " is past "
+					"the %" PRIu32 "-byte string section", offset,
+					hb->strings_len);
+	/* Page by page up to the name's NUL; the section's last byte is one. */
+	for (uint32_t at = offset, start, end; hb->read; at = end) {
+		struct hvo_error *err = read_string_page(hb, at);
+		if (err)
+			return err;
+		string_page_bounds(hb, at, &start, &end);
+		if (memchr(hb->strings + at, '\0', end - at))
+			break;
+	}
+	*ret = hb->strings + offset;
+	return NULL;
+}
+
+/* strcmp() of the name at name_off with name. */
+static struct hvo_error *compare_name(const struct hvo_btf *hb, uint32_t name_off,
+				      const char *name, int *cmp_ret)
+{
+	const char *s;
+	struct hvo_error *err = name_at(hb, name_off, &s);
+	if (err)
+		return err;
+	*cmp_ret = strcmp(s, name);
+	return NULL;
+}
+
+/* Check the ends of the string section, then index the types hdr describes. */
+static struct hvo_error *index_blob(struct hvo_btf *hb, const struct btf_header *hdr)
+{
+	struct hvo_error *err;
+	if ((err = read_string_page(hb, 0)) ||
+	    (err = read_string_page(hb, hb->strings_len - 1)))
+		return err;
+	if (hb->strings[0] || hb->strings[hb->strings_len - 1])
 		return bad_blob("string section (%" PRIu32 " bytes) does not start and end "
-				"with NUL", hdr.str_len);
+				"with NUL", hb->strings_len);
 
 	/* The tables after the blob, 4-byte aligned: see struct hvo_btf. */
-	size_t max_types = hdr.type_len / sizeof(struct btf_type);
+	size_t max_types = hdr->type_len / sizeof(struct btf_type);
 	hb->type_offsets = (uint32_t *)((uint8_t *)hb->buffer + ((hb->size + 3) & ~(size_t)3));
 	hb->named = hb->type_offsets + max_types;
-	uint32_t offset = 0;
-	while (offset < hdr.type_len) {
+	uint32_t offset = 0, first_named = 0, last_anonymous = 0;
+	while (offset < hdr->type_len) {
 		const struct btf_type *t = (const struct btf_type *)(hb->types + offset);
-		if (hdr.type_len - offset < sizeof(*t))
+		if (hdr->type_len - offset < sizeof(*t))
 			return bad_blob("type %" PRIu32 " is cut off", hb->nr_types + 1);
 		unsigned int kind = btf_kind(t);
 		if (!kind_layout[kind].known)
@@ -187,17 +297,22 @@ static struct hvo_error *index_blob(struct hvo_btf *hb)
 					hb->nr_types + 1, kind);
 		size_t extra = kind_layout[kind].fixed +
 			(size_t)kind_layout[kind].per_entry * btf_vlen(t);
-		if (extra > hdr.type_len - offset - sizeof(*t))
+		if (extra > hdr->type_len - offset - sizeof(*t))
 			return bad_blob("type %" PRIu32 " runs past the type section",
 					hb->nr_types + 1);
 		if (hb->nr_types == BTF_MAX_TYPE)
 			return bad_blob("more than %u types", BTF_MAX_TYPE);
 		hb->type_offsets[hb->nr_types++] = offset;
+		if (!t->name_off)
+			last_anonymous = hb->nr_types;
+		else if (!first_named)
+			first_named = hb->nr_types;
 		if (t->name_off && (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ||
 				    kind == BTF_KIND_TYPEDEF))
 			hb->named[hb->nr_named++] = hb->nr_types;
 		offset += (uint32_t)(sizeof(*t) + extra);
 	}
+	hb->named_sorted = hb->nr_named && first_named > last_anonymous;
 	return NULL;
 }
 
@@ -267,12 +382,10 @@ static struct hvo_error *btf_new(size_t size, struct hvo_btf **ret)
 	return NULL;
 }
 
-/* Index the blob filling hb (unless filling it failed): *ret, or hb freed. */
+/* hb, or on an error none: hb is freed. */
 static struct hvo_error *btf_finish(struct hvo_btf *hb, struct hvo_error *err,
 				    struct hvo_btf **ret)
 {
-	if (!err)
-		err = index_blob(hb);
 	if (err) {
 		hvo_btf_free(hb);
 		return err;
@@ -288,7 +401,40 @@ struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **
 	if (err)
 		return err;
 	memcpy(hb->buffer, data, size);
-	return btf_finish(hb, NULL, ret);
+	struct btf_header hdr;
+	if (!(err = check_header(hb, &hdr)))
+		err = index_blob(hb, &hdr);
+	return btf_finish(hb, err, ret);
+}
+
+struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read, void *arg,
+			       struct hvo_btf **ret)
+{
+	if (address > UINT64_MAX - BTF_STRING_PAGE || size > UINT64_MAX - BTF_STRING_PAGE - address)
+		return hvo_error_create(HVO_ERROR_FORMAT, "BTF blob of %zu bytes at 0x%" PRIx64
+					" runs off the address space", size, address);
+	struct hvo_btf *hb;
+	struct hvo_error *err = btf_new(size, &hb);
+	if (err)
+		return err;
+	hb->read = read;
+	hb->read_arg = arg;
+	struct btf_header hdr;
+	uint8_t *data = (uint8_t *)hb->buffer;
+	if ((err = read(arg, address, data, sizeof(hdr), "kernel BTF header")) ||
+	    (err = check_header(hb, &hdr)))
+		return btf_finish(hb, err, ret);
+	/* The types whole, straight into the blob's own buffer: the index walks them all. */
+	uint64_t types_offset = (uint64_t)hdr.hdr_len + hdr.type_off;
+	if (hdr.type_len &&
+	    (err = read(arg, address + types_offset, data + types_offset, hdr.type_len,
+			"kernel BTF types")))
+		return btf_finish(hb, err, ret);
+	hb->strings_address = address + hdr.hdr_len + hdr.str_off;
+	hb->string_page_read = calloc(string_page(hb, hb->strings_len - 1) + 1, 1);
+	if (!hb->string_page_read)
+		return btf_finish(hb, &hvo_error_nomem, ret);
+	return btf_finish(hb, index_blob(hb, &hdr), ret);
 }
 
 struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms *ks,
@@ -308,13 +454,12 @@ struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms 
 					"__start_BTF=0x%" PRIx64 " and __stop_BTF=0x%" PRIx64
 					" do not bound a BTF blob of at most %u bytes",
 					start, stop, HVO_BTF_MAX_SIZE);
-	struct hvo_btf *hb;
-	size_t size = (size_t)(stop - start);
-	if ((err = btf_new(size, &hb)))
-		return err;
-	/* Read straight into the blob's own buffer: no second copy. */
-	return btf_finish(hb, hvo_dump_read(dump, HVO_VIRT, start, hb->buffer, size,
-					    "kernel BTF"), ret);
+	return hvo_btf_open(start, (size_t)(stop - start), hvo_dump_vread, dump, ret);
+}
+
+struct hvo_error *hvo_btf_read_all(const struct hvo_btf *btf)
+{
+	return read_all_strings(btf);
 }
 
 void hvo_btf_free(struct hvo_btf *btf)
@@ -325,6 +470,7 @@ void hvo_btf_free(struct hvo_btf *btf)
 		munmap(btf->buffer, btf->buffer_map_size);
 	else
 		free(btf->buffer);
+	free(btf->string_page_read);
 	free(btf);
 }
 
@@ -415,29 +561,72 @@ static struct hvo_error *type_size(const struct hvo_btf *hb, uint32_t id, uint64
 	return bad_type(first, "is a type chain too deep (cyclic?)");
 }
 
-/* Whether the type named at name_off is name. */
-static bool has_name(const struct hvo_btf *hb, uint32_t name_off, const char *name)
+/* found[]'s slot for a named struct (0), union (1) or typedef (2). */
+static unsigned int found_slot(const struct btf_type *t)
 {
-	const char *s = name_by_offset(hb, name_off);
-	return s && strcmp(s, name) == 0;
+	return btf_kind(t) == BTF_KIND_STRUCT ? 0 : btf_kind(t) == BTF_KIND_UNION ? 1 : 2;
+}
+
+/* A scan of every named struct, union and typedef, up to the first struct called name. */
+static struct hvo_error *find_scan(const struct hvo_btf *hb, const char *name, uint32_t found[3])
+{
+	struct hvo_error *err = read_all_strings(hb);
+	for (uint32_t i = 0; !err && i < hb->nr_named && !found[0]; i++) {
+		const struct btf_type *t = type_by_id(hb, hb->named[i]);
+		unsigned int slot = found_slot(t);
+		int cmp;
+		if (!found[slot] && !(err = compare_name(hb, t->name_off, name, &cmp)) && !cmp)
+			found[slot] = hb->named[i];
+	}
+	return err;
+}
+
+/*
+ * A binary search of name-sorted named types: the types called name are
+ * together, in id order, so the first of each kind is the one a scan finds.
+ */
+static struct hvo_error *find_sorted(const struct hvo_btf *hb, const char *name, uint32_t found[3])
+{
+	struct hvo_error *err;
+	uint32_t lo = 0, hi = hb->nr_named;
+	int cmp;
+	while (lo < hi) {	/* the first not below name */
+		uint32_t mid = lo + (hi - lo) / 2;
+		if ((err = compare_name(hb, type_by_id(hb, hb->named[mid])->name_off, name, &cmp)))
+			return err;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < hb->nr_named; lo++) {
+		const struct btf_type *t = type_by_id(hb, hb->named[lo]);
+		if ((err = compare_name(hb, t->name_off, name, &cmp)))
+			return err;
+		if (cmp)
+			break;
+		if (!found[found_slot(t)])
+			found[found_slot(t)] = hb->named[lo];
+	}
+	return NULL;
 }
 
 /*
  * The named struct or union (the first of either, structs first), else a
  * typedef of one (nodemask_t, atomic_long_t); forward declarations are
- * skipped.  A scan of the ~25k named structs, unions and typedefs.
+ * skipped.  A binary search where the types are sorted by name; a miss there,
+ * and any lookup in an unsorted BTF, scans the ~25k named structs, unions
+ * and typedefs, so a blob that only looks sorted cannot hide a type.
  */
 static struct hvo_error *find_composite_uncached(const struct hvo_btf *hb, const char *name,
 						 uint32_t *id_ret, const struct btf_type **t_ret)
 {
 	uint32_t found[3] = { 0 };	/* struct, union, typedef */
-	for (uint32_t i = 0; i < hb->nr_named && !found[0]; i++) {
-		const struct btf_type *t = type_by_id(hb, hb->named[i]);
-		unsigned int slot = btf_kind(t) == BTF_KIND_STRUCT ? 0 :
-			btf_kind(t) == BTF_KIND_UNION ? 1 : 2;
-		if (!found[slot] && has_name(hb, t->name_off, name))
-			found[slot] = hb->named[i];
-	}
+	struct hvo_error *err = hb->named_sorted ? find_sorted(hb, name, found) : NULL;
+	if (!err && !found[0] && !found[1] && !found[2])
+		err = find_scan(hb, name, found);
+	if (err)
+		return err;
 	uint32_t id = found[0] ? found[0] : found[1];
 	if (id) {
 		*id_ret = id;
@@ -446,7 +635,7 @@ static struct hvo_error *find_composite_uncached(const struct hvo_btf *hb, const
 	}
 	if (!found[2])
 		return &hvo_error_not_found;
-	struct hvo_error *err = strip(hb, found[2], id_ret, t_ret);
+	err = strip(hb, found[2], id_ret, t_ret);
 	if (err)
 		return err;
 	return btf_is_composite(*t_ret) ? NULL : &hvo_error_not_found;
@@ -500,17 +689,16 @@ static struct hvo_error *find_member(const struct hvo_btf *hb, const struct btf_
 {
 	const struct btf_member *m = (const struct btf_member *)(t + 1);
 	for (uint16_t i = 0; i < btf_vlen(t); i++) {
-		const char *mname = name_by_offset(hb, m[i].name_off);
-		if (!mname)
-			return hvo_error_create(HVO_ERROR_FORMAT,
-						"BTF member name offset %" PRIu32 " is out of range",
-						m[i].name_off);
+		const char *mname;
+		struct hvo_error *err = name_at(hb, m[i].name_off, &mname);
+		if (err)
+			return err;
 		/* With kflag set, the top byte holds a bitfield's width. */
 		uint64_t off = (btf_kflag(t) ? BTF_MEMBER_BIT_OFFSET(m[i].offset) : m[i].offset) / 8;
 		if (mname[0] == '\0') {
 			uint32_t id;
 			const struct btf_type *mt;
-			struct hvo_error *err = strip(hb, m[i].type, &id, &mt);
+			err = strip(hb, m[i].type, &id, &mt);
 			if (err)
 				return err;
 			if (!btf_is_composite(mt))
@@ -579,6 +767,10 @@ struct hvo_error *hvo_btf_member(const struct hvo_btf *hb, const char *name,
 struct hvo_error *hvo_btf_enum_value(const struct hvo_btf *hb, const char *enumerator,
 				     int64_t *value_ret)
 {
+	/* Enumerators are in no order: every name is compared. */
+	struct hvo_error *err = read_all_strings(hb);
+	if (err)
+		return err;
 	for (uint32_t id = 1; id <= hb->nr_types; id++) {
 		const struct btf_type *t = type_by_id(hb, id);
 		unsigned int kind = btf_kind(t);
@@ -597,7 +789,10 @@ struct hvo_error *hvo_btf_enum_value(const struct hvo_btf *hb, const char *enume
 				name_off = e->name_off;
 				value = (int64_t)((uint64_t)e->val_hi32 << 32 | e->val_lo32);
 			}
-			if (has_name(hb, name_off, enumerator)) {
+			int cmp;
+			if ((err = compare_name(hb, name_off, enumerator, &cmp)))
+				return err;
+			if (!cmp) {
 				*value_ret = value;
 				return NULL;
 			}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dump.h"
 #include "error.h"
 #include "types.h"
 
@@ -27,11 +28,21 @@ struct hvo_btf;
 /* Parse a raw BTF blob (copied; little-endian, as x86_64 kernels write it). */
 struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **ret);
 /*
- * Read __start_BTF..__stop_BTF from the dump, located through kallsyms.
+ * Open the blob of size bytes at kernel virtual address, read through
+ * read(arg, ...): its header and types now, its strings as lookups compare
+ * names (errors in those reads come back from the lookups).  read and arg
+ * must stay usable until hvo_btf_free().
+ */
+struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read, void *arg,
+			       struct hvo_btf **ret);
+/*
+ * Open __start_BTF..__stop_BTF in the dump, located through kallsyms.
  * &hvo_error_not_found when the kernel has no BTF symbols.
  */
 struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms *ks,
 			       struct hvo_btf **ret);
+/* Read all of the string section now, so that no later lookup reads the dump. */
+struct hvo_error *hvo_btf_read_all(const struct hvo_btf *btf);
 void hvo_btf_free(struct hvo_btf *btf);
 size_t hvo_btf_size(const struct hvo_btf *btf);
 uint32_t hvo_btf_nr_types(const struct hvo_btf *btf);

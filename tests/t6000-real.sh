@@ -53,6 +53,18 @@ assert value == truth[\"nr_memmap_pages\"], (value, truth[\"nr_memmap_pages\"])
 "
 '
 
+# BTF's strings are read as lookups need them; a slice must keep them all.
+QUERY=${QUERY:-$top_builddir/tests/unit_types_query}
+test_expect_success 'a slice of the 7.2.13 sample still looks up any type in its BTF' '
+	dir="$top_srcdir/vmcores/7.2.13-deb14-hvo-on" &&
+	hvoinspect slice "$dir/vmcore.slice" again.kdump >/dev/null &&
+	facts="size:task_struct size:sk_buff member:mm_struct.pgd member:inode.i_sb enum:NR_MEMMAP_PAGES" &&
+	"$QUERY" --no-dwarf "$dir/vmcore.slice" $facts >want &&
+	"$QUERY" --no-dwarf again.kdump $facts >got &&
+	test $(grep -c " BTF$" want) -eq 5 &&
+	test_cmp want got
+'
+
 test_expect_success 'rd of a page left out of the slice: error, exit 3, not zeros' '
 	test_expect_code 3 hvoinspect rd "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" init_uts_ns 2>err &&
 	grep "page not in the dump (filtered out)" err

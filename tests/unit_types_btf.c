@@ -322,15 +322,15 @@ static uint32_t first_by_name(const struct btf *ref, const char *name)
 	}
 	return lo < nr_picks && strcmp(picks[lo].name, name) == 0 ? picks[lo].id : 0;
 }
-static void compare_with_libbpf(const void *raw, size_t size, const char *what)
+static const char *const always[] = { "page", "folio", "zone", "pglist_data", "hstate" };
+
+/* hb, the provider over the blob raw, answers as libbpf does. */
+static void compare_with_libbpf(const void *raw, size_t size, const struct hvo_btf *hb,
+				const char *what)
 {
-	static const char *const always[] = { "page", "folio", "zone", "pglist_data", "hstate" };
 	struct btf *ref = btf__new(raw, (uint32_t)size);
 	assert_non_null(ref);
-	struct hvo_btf *hb = NULL;
-	struct hvo_error *err = hvo_btf_parse(raw, size, &hb);
-	if (err)
-		fail_msg("%s: %s", what, err->message);
+	struct hvo_error *err;
 	uint32_t n = btf__type_cnt(ref);
 	assert_int_equal(hvo_btf_nr_types(hb), n - 1);
 	unsigned int composites = 0, members = 0, enumerators = 0, picked = 0;
@@ -405,6 +405,138 @@ static void compare_with_libbpf(const void *raw, size_t size, const char *what)
 		      what, n - 1, picked, composites, members,
 		      (enumerators + STRIDE - 1) / STRIDE, enumerators);
 	assert_true(picked > 100 && members > 1000);
+	btf__free(ref);
+}
+
+/* A blob in memory at a kernel address, read as from a dump; one page can be missing. */
+struct image {
+	const uint8_t *data;
+	uint64_t address;
+	size_t size;
+	uint64_t missing_page;		/* an address in it, or 0 */
+	size_t strings_read;		/* bytes read as "kernel BTF strings" */
+};
+
+static struct hvo_error *read_image(void *arg, uint64_t vaddr, void *buf, size_t len,
+				    const char *what)
+{
+	struct image *im = arg;
+	assert_true(vaddr >= im->address && len <= im->size &&
+		    vaddr - im->address <= im->size - len);
+	uint64_t page = im->missing_page & ~UINT64_C(4095);
+	if (im->missing_page && vaddr < page + 4096 && vaddr + len > page)
+		return hvo_error_create(HVO_ERROR_NODATA, "%s at 0x%" PRIx64 ": not in the image",
+					what, vaddr);
+	memcpy(buf, im->data + (vaddr - im->address), len);
+	if (strcmp(what, "kernel BTF strings") == 0)
+		im->strings_read += len;
+	return NULL;
+}
+
+/* Whether the blob is laid out as resolve_btfids sorts it: libbpf's view. */
+static bool sorted_by_name(const struct btf *ref)
+{
+	const char *last = NULL;
+	for (uint32_t id = 1; id < btf__type_cnt(ref); id++) {
+		const struct btf_type *t = btf__type_by_id(ref, id);
+		if (!t->name_off) {
+			if (last)
+				return false;	/* anonymous after named */
+			continue;
+		}
+		const char *name = btf__name_by_offset(ref, t->name_off);
+		if (last && strcmp(last, name) > 0)
+			return false;
+		last = name;
+	}
+	return true;
+}
+
+/* What the analysis asks: the structs it uses, each member. */
+static void look_up_always(const struct hvo_btf *hb, const struct btf *ref, const char *what)
+{
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++) {
+		uint64_t size;
+		struct hvo_error *err = hvo_btf_struct_size(hb, always[i], &size);
+		if (err)
+			fail_msg("%s: struct %s: %s", what, always[i], err->message);
+		const struct btf_type *t = btf__type_by_id(ref, first_by_name(ref, always[i]));
+		for (uint16_t m = 0; m < btf_vlen(t); m++) {
+			const char *mname = btf__name_by_offset(ref, btf_members(t)[m].name_off);
+			struct hvo_member member;
+			if (mname[0])
+				hvo_error_destroy(hvo_btf_member(hb, always[i], mname, &member));
+		}
+	}
+}
+
+/*
+ * Opened from the image, strings read as lookups need them: a sorted BTF is
+ * binary-searched (a few pages of strings read), an unsorted one scanned
+ * (all of them), and either answers as libbpf does.  A missing page fails
+ * the lookups that need it, with the reader's error, and only those.
+ */
+static void check_lazy(const uint8_t *raw, size_t size, uint64_t address, const char *what)
+{
+	struct btf *ref = btf__new(raw, (uint32_t)size);
+	assert_non_null(ref);
+	const struct btf_header *hdr = btf__raw_data(ref, &(uint32_t){ 0 });
+	struct image im = { .data = raw, .address = address, .size = size };
+	struct hvo_btf *hb;
+	struct hvo_error *err = hvo_btf_open(address, size, read_image, &im, &hb);
+	if (err)
+		fail_msg("%s: %s", what, err->message);
+	assert_true(im.strings_read <= 2 * 4096);	/* the first and last pages */
+	index_picks(ref);
+	const struct btf_type *zone = btf__type_by_id(ref, first_by_name(ref, "zone"));
+	const struct btf_type *hstate = btf__type_by_id(ref, first_by_name(ref, "hstate"));
+	look_up_always(hb, ref, what);
+	free(picks);
+	bool sorted = sorted_by_name(ref);
+	print_message("%s: %s, %zu of %u bytes of strings read for %zu structs and their "
+		      "members\n", what, sorted ? "sorted" : "not sorted", im.strings_read,
+		      hdr->str_len, sizeof(always) / sizeof(always[0]));
+	if (sorted)
+		assert_true(im.strings_read < hdr->str_len / 8);
+	else
+		assert_true(im.strings_read >= hdr->str_len);
+	compare_with_libbpf(raw, size, hb, what);
+	hvo_btf_free(hb);
+
+	/* The page holding "zone", the name, missing: */
+	uint64_t strings = address + hdr->hdr_len + hdr->str_off;
+	im.missing_page = strings + zone->name_off;
+	assert_true(im.missing_page / 4096 != (strings + hstate->name_off) / 4096);
+	assert_null(hvo_btf_open(address, size, read_image, &im, &hb));
+	uint64_t got;
+	err = hvo_btf_struct_size(hb, "zone", &got);
+	assert_non_null(err);
+	assert_int_equal(err->code, HVO_ERROR_NODATA);
+	assert_non_null(strstr(err->message, "kernel BTF strings at 0x"));
+	hvo_error_destroy(err);
+	if (sorted) {	/* an unsorted BTF's scan needs every page */
+		assert_null(hvo_btf_struct_size(hb, "hstate", &got));
+		assert_int_equal(got, hstate->size);
+	}
+	/* Not remembered: the page back, the lookup answers. */
+	im.missing_page = 0;
+	assert_null(hvo_btf_struct_size(hb, "zone", &got));
+	assert_int_equal(got, zone->size);
+	hvo_btf_free(hb);
+
+	/* The blob moved so that a member's name runs onto a page not read yet. */
+	uint16_t last = btf_vlen(zone) - 1;
+	const struct btf_member *member = &btf_members(zone)[last];
+	const char *mname = btf__name_by_offset(ref, member->name_off);
+	assert_true(strlen(mname) > 3);
+	uint64_t boundary = hdr->hdr_len + hdr->str_off + member->name_off + 3;
+	im.address = (address & ~UINT64_C(4095)) + 16 * 4096 - boundary % 4096;
+	assert_null(hvo_btf_open(im.address, size, read_image, &im, &hb));
+	struct hvo_member m;
+	err = hvo_btf_member(hb, "zone", mname, &m);
+	if (err)
+		fail_msg("%s: zone.%s across a page boundary: %s", what, mname, err->message);
+	assert_int_equal(m.offset, btf_member_bit_offset(zone, last) / 8);
 	hvo_btf_free(hb);
 	btf__free(ref);
 }
@@ -433,11 +565,87 @@ static void test_real_kernels(void **state)
 		void *raw = malloc(stop - start);
 		assert_non_null(raw);
 		assert_null(hvo_dump_read(dump, HVO_VIRT, start, raw, stop - start, "BTF"));
-		compare_with_libbpf(raw, stop - start, kernels[k]);
+		struct hvo_btf *hb = NULL;
+		if ((err = hvo_btf_parse(raw, stop - start, &hb)))
+			fail_msg("%s: %s", kernels[k], err->message);
+		compare_with_libbpf(raw, stop - start, hb, kernels[k]);
+		hvo_btf_free(hb);
+		check_lazy(raw, stop - start, start, kernels[k]);
 		free(raw);
 		hvo_kallsyms_free(ks);
 		hvo_dump_close(dump);
 	}
+}
+
+/*
+ * Laid out as a 6.19+ kernel sorts its BTF, anonymous types and then named
+ * ones by name: the first of several structs of one name, then unions, then
+ * typedefs, as in an unsorted blob.
+ */
+static void test_sorted(void **state)
+{
+	struct btf *b = btf__new_empty();
+	enum { ANON = 1, ARRAY, LONG, NODE, NODE_T, PAGE, PAGE2, PAGE_U, U_ONLY, ZONE_FWD, ZONE };
+	assert_int_equal(btf__add_struct(b, NULL, 8), ANON);
+	btf__add_field(b, "x", LONG, 0, 0);
+	assert_int_equal(btf__add_array(b, LONG, LONG, 4), ARRAY);
+	assert_int_equal(btf__add_int(b, "long", 8, BTF_INT_SIGNED), LONG);
+	assert_int_equal(btf__add_struct(b, "node", 16), NODE);
+	btf__add_field(b, "a", LONG, 64, 0);
+	assert_int_equal(btf__add_typedef(b, "node_t", ANON), NODE_T);
+	assert_int_equal(btf__add_struct(b, "page", 64), PAGE);
+	btf__add_field(b, "flags", LONG, 0, 0);
+	assert_int_equal(btf__add_struct(b, "page", 128), PAGE2);
+	btf__add_field(b, "flags", LONG, 512, 0);
+	assert_int_equal(btf__add_union(b, "page", 8), PAGE_U);
+	assert_int_equal(btf__add_union(b, "u_only", 8), U_ONLY);
+	btf__add_field(b, "x", LONG, 0, 0);
+	assert_int_equal(btf__add_fwd(b, "zone", BTF_FWD_STRUCT), ZONE_FWD);
+	assert_int_equal(btf__add_struct(b, "zone", 1856), ZONE);
+	btf__add_field(b, "tails", ARRAY, 1680 * 8, 0);
+	struct hvo_btf *hb = parse_built(b);
+	uint64_t size;
+	struct hvo_member m;
+	assert_null(hvo_btf_struct_size(hb, "page", &size));	/* the first struct */
+	assert_int_equal(size, 64);
+	assert_null(hvo_btf_member(hb, "page", "flags", &m));
+	assert_int_equal(m.offset, 0);
+	assert_null(hvo_btf_struct_size(hb, "zone", &size));	/* not the declaration */
+	assert_int_equal(size, 1856);
+	assert_null(hvo_btf_member(hb, "zone", "tails", &m));
+	assert_int_equal(m.offset, 1680);
+	assert_int_equal(m.array_len, 4);
+	assert_int_equal(m.elem_size, 8);
+	assert_null(hvo_btf_struct_size(hb, "u_only", &size));
+	assert_int_equal(size, 8);
+	assert_null(hvo_btf_struct_size(hb, "node_t", &size));	/* typedef of a struct */
+	assert_int_equal(size, 8);
+	assert_ptr_equal(hvo_btf_struct_size(hb, "long", &size), &hvo_error_not_found);
+	assert_ptr_equal(hvo_btf_struct_size(hb, "aaa", &size), &hvo_error_not_found);
+	assert_ptr_equal(hvo_btf_struct_size(hb, "zzz", &size), &hvo_error_not_found);
+	hvo_btf_free(hb);
+	btf__free(b);
+}
+
+/* Anonymous types first but names out of order: a miss in the search is scanned for. */
+static void test_looks_sorted(void **state)
+{
+	struct btf *b = btf__new_empty();
+	btf__add_struct(b, NULL, 8);
+	int t_long = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+	btf__add_field(b, "x", t_long, 0, 0);
+	btf__add_struct(b, "zone", 64);
+	btf__add_struct(b, "aaa", 8);
+	btf__add_struct(b, "page", 32);
+	struct hvo_btf *hb = parse_built(b);
+	uint64_t size;
+	assert_null(hvo_btf_struct_size(hb, "zone", &size));
+	assert_int_equal(size, 64);
+	assert_null(hvo_btf_struct_size(hb, "page", &size));
+	assert_int_equal(size, 32);
+	assert_ptr_equal(hvo_btf_struct_size(hb, "folio", &size), &hvo_error_not_found);
+	hvo_btf_free(hb);
+	btf__free(b);
 }
 
 int main(void)
@@ -448,6 +656,8 @@ int main(void)
 		cmocka_unit_test(test_cyclic),
 		cmocka_unit_test(test_absurd_size),
 		cmocka_unit_test(test_real_kernels),
+		cmocka_unit_test(test_sorted),
+		cmocka_unit_test(test_looks_sorted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
