@@ -568,7 +568,9 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 	}
 	dump->file_size = st.st_size;
 
-	err = hvo_flat_reassemble(dump->fd, &dump->data_fd, &dump->flattened);
+	/* Flattened streams and ELF dumps are mapped: a file shrinking under us is a SIGBUS. */
+	guard_sigbus(path);
+	err = hvo_flat_reassemble(dump->fd, dump->file_size, &dump->data_fd, &dump->flattened);
 	if (err)
 		goto err;
 	if (dump->data_fd < 0)
@@ -595,7 +597,6 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 		if ((err = check_elf_extent(dump->data_fd, dump->data_size)))
 			goto err;
 		dump->mapped = true;
-		guard_sigbus(path);
 	} else if ((err = hvo_kdump_check(dump->data_fd, dump->data_size))) {
 		/* libkdumpfile 0.5.1 trusts the tables of a kdump-compressed file. */
 		goto err;

@@ -11,14 +11,17 @@
 #define HVO_FLAT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 
 /*
- * If fd holds a flattened dump, rebuild it and return a new read-only-use
- * descriptor in *data_fd_ret and true in *flattened_ret; otherwise leave
- * *data_fd_ret at -1.  Malformed records are a clear error, never a hang.
+ * If fd (file_size bytes) holds a flattened dump, rebuild it and return a
+ * new read-only-use descriptor in *data_fd_ret and true in *flattened_ret;
+ * otherwise leave *data_fd_ret at -1.  Malformed records are a clear error,
+ * never a hang.  fd is mapped while this runs: the caller handles SIGBUS.
  */
-struct hvo_error *hvo_flat_reassemble(int fd, int *data_fd_ret, bool *flattened_ret);
+struct hvo_error *hvo_flat_reassemble(int fd, uint64_t file_size, int *data_fd_ret,
+				      bool *flattened_ret);
 
 #endif /* HVO_FLAT_H */

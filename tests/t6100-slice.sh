@@ -51,6 +51,13 @@ test_expect_success 'a flattened dump reads like the file it flattens' '
 	test_cmp full.json flat.json
 '
 
+test_expect_success 'a flattened dump of many small records (runs of 1024 and more) reads alike' '
+	python3 "$top_srcdir/tests/flatten.py" part.kdump small.kdump 512 &&
+	test $(stat -c %s part.kdump) -gt $((2048 * 512)) &&
+	{ hvoinspect --json -c "$views" small.kdump; test $? -le 1; } | strip_notes >small.json &&
+	test_cmp full.json small.json
+'
+
 test_expect_success 'a truncated flattened dump is refused with one line' '
 	head -c 100000 flat.kdump >cut.kdump &&
 	test_expect_code 2 hvoinspect info cut.kdump >out 2>err &&
