@@ -157,6 +157,7 @@ static struct hvo_error *check_header(struct hvo_btf *hb, struct btf_header *hdr
 {
 	struct btf_header hdr;
 	memcpy(&hdr, hb->buffer, sizeof(hdr));
+	*hdr_ret = hdr;		/* defined on errors too */
 	if (hdr.magic != BTF_MAGIC)
 		return bad_blob(hdr.magic == __builtin_bswap16(BTF_MAGIC) ?
 				"big-endian BTF (hvoinspect reads x86_64 kernels)" :
@@ -182,7 +183,6 @@ static struct hvo_error *check_header(struct hvo_btf *hb, struct btf_header *hdr
 	hb->types = data + hdr.type_off;
 	hb->strings = (char *)data + hdr.str_off;
 	hb->strings_len = hdr.str_len;
-	*hdr_ret = hdr;
 	return NULL;
 }
 
@@ -275,6 +275,8 @@ static struct hvo_error *compare_name(const struct hvo_btf *hb, uint32_t name_of
 static struct hvo_error *index_blob(struct hvo_btf *hb, const struct btf_header *hdr)
 {
 	struct hvo_error *err;
+	if (!hb->strings || !hb->strings_len)	/* check_header() refuses both */
+		return bad_blob("no string section");
 	if ((err = read_string_page(hb, 0)) ||
 	    (err = read_string_page(hb, hb->strings_len - 1)))
 		return err;
