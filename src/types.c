@@ -166,8 +166,9 @@ static struct hvo_error *open_btf(struct hvo_types *types)
 				"(CONFIG_DEBUG_INFO_BTF off)");
 	if (err)
 		return note_error(types, "BTF", hvo_error_prefix(err, "reading the dump's BTF"));
-	return add_note(types, "BTF: %zu bytes from the dump's __start_BTF, %" PRIu32 " types",
-			hvo_btf_size(types->btf), hvo_btf_nr_types(types->btf));
+	return add_note(types, "BTF: %zu bytes from the dump's __start_BTF, %" PRIu32 " types%s",
+			hvo_btf_size(types->btf), hvo_btf_nr_types(types->btf),
+			hvo_btf_sorted(types->btf) ? ", sorted by name (binary search)" : "");
 }
 
 /*

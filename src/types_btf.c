@@ -486,6 +486,11 @@ uint32_t hvo_btf_nr_types(const struct hvo_btf *btf)
 	return btf->nr_types;
 }
 
+bool hvo_btf_sorted(const struct hvo_btf *btf)
+{
+	return btf->named_sorted;
+}
+
 static struct hvo_error *bad_type(uint32_t id, const char *why)
 {
 	return hvo_error_create(HVO_ERROR_FORMAT, "BTF type %" PRIu32 " %s", id, why);

@@ -8,6 +8,7 @@
 #ifndef HVO_TYPES_BTF_H
 #define HVO_TYPES_BTF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,8 @@ struct hvo_error *hvo_btf_read_all(const struct hvo_btf *btf);
 void hvo_btf_free(struct hvo_btf *btf);
 size_t hvo_btf_size(const struct hvo_btf *btf);
 uint32_t hvo_btf_nr_types(const struct hvo_btf *btf);
+/* Whether the blob is laid out sorted by name, so lookups binary-search it. */
+bool hvo_btf_sorted(const struct hvo_btf *btf);
 
 /* As hvo_types_struct_size(), hvo_types_member(), hvo_types_enum_value(). */
 struct hvo_error *hvo_btf_struct_size(const struct hvo_btf *btf, const char *name,

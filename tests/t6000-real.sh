@@ -53,6 +53,18 @@ assert value == truth[\"nr_memmap_pages\"], (value, truth[\"nr_memmap_pages\"])
 "
 '
 
+# resolve_btfids sorts BTF by name since 6.19: Debian's 7.x BTF is, 6.12's is not
+# (unit_types_btf checks the order itself with libbpf).
+test_expect_success 'the 7.x samples binary-search their name-sorted BTF, 6.12 scans' '
+	for v in 7.2.13-deb14-hvo-on 7.3-hvo-on; do
+		hvoinspect info "$top_srcdir/vmcores/$v/vmcore.slice" >out &&
+		grep "BTF: [0-9]* bytes from the dump.s __start_BTF, [0-9]* types, sorted by name (binary search)" out ||
+		return 1
+	done &&
+	hvoinspect info "$top_srcdir/vmcores/6.12.107-deb13-hvo-on/vmcore.slice" >out &&
+	grep "BTF: 4964214 bytes from the dump.s __start_BTF, 113665 types  " out
+'
+
 # BTF's strings are read as lookups need them; a slice must keep them all.
 QUERY=${QUERY:-$top_builddir/tests/unit_types_query}
 test_expect_success 'a slice of the 7.2.13 sample still looks up any type in its BTF' '
