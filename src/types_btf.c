@@ -188,34 +188,31 @@ static struct hvo_error *check_header(struct hvo_btf *hb, struct btf_header *hdr
 
 #define BTF_STRING_PAGE 4096U
 
-/* Which page of the string section offset is in, counted from its first. */
-static uint64_t string_page(const struct hvo_btf *hb, uint32_t offset)
-{
-	return (hb->strings_address + offset) / BTF_STRING_PAGE -
-		hb->strings_address / BTF_STRING_PAGE;
-}
-
-/* Where, in the string section, the page holding offset starts and ends. */
-static void string_page_bounds(const struct hvo_btf *hb, uint32_t offset, uint32_t *start_ret,
-			       uint32_t *end_ret)
+/*
+ * The page of the string section holding offset: its index from the first
+ * page, and where in the section it starts and ends.
+ */
+static uint64_t string_page(const struct hvo_btf *hb, uint32_t offset, uint32_t *start_ret,
+			    uint32_t *end_ret)
 {
 	/* hvo_btf_open() leaves a page of address space after the blob. */
+	uint64_t first = hb->strings_address & ~(uint64_t)(BTF_STRING_PAGE - 1);
 	uint64_t page = (hb->strings_address + offset) & ~(uint64_t)(BTF_STRING_PAGE - 1);
 	*start_ret = page > hb->strings_address ? (uint32_t)(page - hb->strings_address) : 0;
 	uint64_t end = page + BTF_STRING_PAGE - hb->strings_address;
 	*end_ret = end < hb->strings_len ? (uint32_t)end : hb->strings_len;
+	return (page - first) / BTF_STRING_PAGE;
 }
 
-/* Read the page of the string section that holds offset, unless it is here. */
-static struct hvo_error *read_string_page(struct hvo_btf *hb, uint32_t offset)
+/* Read the page of the string section holding offset unless it is here; *end_ret: its end. */
+static struct hvo_error *read_string_page(struct hvo_btf *hb, uint32_t offset, uint32_t *end_ret)
 {
-	uint64_t page = string_page(hb, offset);
+	uint32_t start;
+	uint64_t page = string_page(hb, offset, &start, end_ret);
 	if (!hb->read || hb->string_page_read[page])
 		return NULL;
-	uint32_t start, end;
-	string_page_bounds(hb, offset, &start, &end);
 	struct hvo_error *err = hb->read(hb->read_arg, hb->strings_address + start,
-					 hb->strings + start, end - start, "kernel BTF strings");
+					 hb->strings + start, *end_ret - start, "kernel BTF strings");
 	if (err)
 		return err;
 	hb->string_page_read[page] = 1;
@@ -228,10 +225,19 @@ static struct hvo_error *read_all_strings(const struct hvo_btf *chb)
 	struct hvo_btf *hb = (struct hvo_btf *)chb;	/* a cache: logically const */
 	if (!hb->read)
 		return NULL;
-	struct hvo_error *err = hb->read(hb->read_arg, hb->strings_address, hb->strings,
-					 hb->strings_len, "kernel BTF strings");
-	if (err)
-		return err;
+	/* Each run of pages not read yet in one read: no page is read twice. */
+	uint32_t start, end;
+	for (uint32_t at = 0; at < hb->strings_len; at = end) {
+		uint64_t page = string_page(hb, at, &start, &end);
+		if (hb->string_page_read[page])
+			continue;
+		while (end < hb->strings_len && !hb->string_page_read[++page])
+			string_page(hb, end, &start, &end);
+		struct hvo_error *err = hb->read(hb->read_arg, hb->strings_address + at,
+						 hb->strings + at, end - at, "kernel BTF strings");
+		if (err)
+			return err;
+	}
 	hb->read = NULL;
 	free(hb->string_page_read);
 	hb->string_page_read = NULL;
@@ -247,11 +253,10 @@ static struct hvo_error *name_at(const struct hvo_btf *chb, uint32_t offset, con
 					"the %" PRIu32 "-byte string section", offset,
 					hb->strings_len);
 	/* Page by page up to the name's NUL; the section's last byte is one. */
-	for (uint32_t at = offset, start, end; hb->read; at = end) {
-		struct hvo_error *err = read_string_page(hb, at);
+	for (uint32_t at = offset, end; hb->read; at = end) {
+		struct hvo_error *err = read_string_page(hb, at, &end);
 		if (err)
 			return err;
-		string_page_bounds(hb, at, &start, &end);
 		if (memchr(hb->strings + at, '\0', end - at))
 			break;
 	}
@@ -275,10 +280,11 @@ static struct hvo_error *compare_name(const struct hvo_btf *hb, uint32_t name_of
 static struct hvo_error *index_blob(struct hvo_btf *hb, const struct btf_header *hdr)
 {
 	struct hvo_error *err;
+	uint32_t end;
 	if (!hb->strings || !hb->strings_len)	/* check_header() refuses both */
 		return bad_blob("no string section");
-	if ((err = read_string_page(hb, 0)) ||
-	    (err = read_string_page(hb, hb->strings_len - 1)))
+	if ((err = read_string_page(hb, 0, &end)) ||
+	    (err = read_string_page(hb, hb->strings_len - 1, &end)))
 		return err;
 	if (hb->strings[0] || hb->strings[hb->strings_len - 1])
 		return bad_blob("string section (%" PRIu32 " bytes) does not start and end "
@@ -433,7 +439,8 @@ struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read
 			"kernel BTF types")))
 		return btf_finish(hb, err, ret);
 	hb->strings_address = address + hdr.hdr_len + hdr.str_off;
-	hb->string_page_read = calloc(string_page(hb, hb->strings_len - 1) + 1, 1);
+	uint32_t start, end;
+	hb->string_page_read = calloc(string_page(hb, hb->strings_len - 1, &start, &end) + 1, 1);
 	if (!hb->string_page_read)
 		return btf_finish(hb, &hvo_error_nomem, ret);
 	return btf_finish(hb, index_blob(hb, &hdr), ret);
