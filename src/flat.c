@@ -13,7 +13,6 @@
 
 #define FLAT_SIGNATURE "makedumpfile"
 #define FLAT_HEADER_SIZE 4096
-#define FLAT_PAGE_SIZE 4096	/* madvise() granule on x86_64 hosts, and a multiple of it elsewhere */
 #define FLAT_TYPE 1
 #define FLAT_VERSION 1
 #define FLAT_END (-1)
@@ -133,6 +132,7 @@ struct hvo_error *hvo_flat_reassemble(int fd, uint64_t file_size, int *data_fd_r
 	}
 
 	uint64_t in_offset = FLAT_HEADER_SIZE, dropped = 0;
+	uint64_t page_size = (uint64_t)sysconf(_SC_PAGESIZE);	/* madvise()'s granule */
 	uint64_t nr_records = 0;
 	for (;;) {
 		struct {
@@ -169,7 +169,7 @@ struct hvo_error *hvo_flat_reassemble(int fd, uint64_t file_size, int *data_fd_r
 		if (in_offset - dropped >= FLAT_DROP_EVERY) {
 			if ((err = flush_run(w)))
 				goto out;
-			uint64_t upto = in_offset & ~(uint64_t)(FLAT_PAGE_SIZE - 1);
+			uint64_t upto = in_offset & ~(page_size - 1);
 			(void)madvise((void *)(stream + dropped), (size_t)(upto - dropped),
 				      MADV_DONTNEED);	/* a hint only */
 			dropped = upto;

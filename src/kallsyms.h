@@ -25,7 +25,6 @@
 #include "dump.h"
 #include "error.h"
 
-struct hvo_dump;
 struct hvo_vmcoreinfo;
 
 /* Bounds on untrusted table sizes; Debian 7.2 has ~190k symbols, 3 MiB of names. */

@@ -16,7 +16,6 @@
 #include "error.h"
 #include "types.h"
 
-struct hvo_dump;
 struct hvo_kallsyms;
 
 /* vmlinux BTF is ~5 MiB in Debian's 7.2; anything past this is not BTF. */
