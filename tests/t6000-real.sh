@@ -62,7 +62,8 @@ test_expect_success 'the 7.x samples binary-search their name-sorted BTF, 6.12 s
 		return 1
 	done &&
 	hvoinspect info "$top_srcdir/vmcores/6.12.107-deb13-hvo-on/vmcore.slice" >out &&
-	grep "BTF: 4964214 bytes from the dump.s __start_BTF, 113665 types  " out
+	grep "BTF: [0-9]* bytes from the dump.s __start_BTF, [0-9]* types  \[" out &&
+	! grep "sorted by name" out
 '
 
 # BTF's strings are read as lookups need them; a slice must keep them all.
