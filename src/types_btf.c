@@ -1,16 +1,18 @@
 /*
  * types_btf.c - the BTF provider: the kernel's own BTF read from the dump.
  *
- * The blob is read into one buffer and indexed in place: a table of where
- * each type id starts.  libbpf's btf__new() would copy the 5 MiB blob again
- * and build its own tables, 3 ms of a 20 ms report for the three structs and
- * six members the analysis asks about.  The type section is read whole (the
- * index walks it), the string section a page at a time as names are
- * compared: kernels since 6.19 sort their named types by name, so a lookup
- * is a binary search that reads a few dozen of its 550 pages (and
- * decompresses only those, in a kdump file).  The format is the kernel's
- * stable uapi (linux/btf.h); libbpf still writes the generator's BTF and
- * checks this reader in the tests.
+ * The index is a table of where each type id starts, and of the named
+ * structs, unions and typedefs with their names' offsets.  libbpf's
+ * btf__new() would copy the 5 MiB blob again and build its own tables, 3 ms
+ * of a 20 ms report for the four structs the analysis asks about.  Building
+ * the index walks every record of the type section, so that is streamed
+ * once through a small window; the blob's own buffer is filled a page at a
+ * time, as lookups need records and names (a few dozen of its 1300 pages).
+ * Kernels since 6.19 sort their named types by name, so a lookup is then a
+ * binary search over the index that reads only the names it compares (and
+ * decompresses only those pages, in a kdump file).  The format is the
+ * kernel's stable uapi (linux/btf.h); libbpf still writes the generator's
+ * BTF and checks this reader in the tests.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -32,29 +34,34 @@
 /* Pointers are 8 bytes: hvoinspect reads x86_64 kernels only. */
 #define BTF_POINTER_SIZE 8
 
-/*
- * The blob and its index share one buffer: the blob, then room for the
- * two id tables at their largest (a type takes at least 12 bytes), of
- * which only what the walk fills is ever touched.
- */
+/* A named struct, union or typedef in the index. */
+struct btf_named {
+	uint32_t name_off;
+	uint32_t id : 30;
+	uint32_t slot : 2;		/* found_slot(): struct, union or typedef */
+};
+
 struct hvo_btf {
-	void *buffer;
-	size_t buffer_map_size;		/* 0: buffer is malloc()ed */
-	size_t size;			/* of the blob, at the start of buffer */
-	const uint8_t *types;		/* the type section */
-	char *strings;			/* the string section, NUL-terminated */
-	uint32_t strings_len;
 	/*
-	 * Until the whole string section is here (read == NULL), pages of it
-	 * are read on demand through read(read_arg, ...).
+	 * The blob, size bytes.  Until all of it is here (page_read == NULL),
+	 * its pages are read on demand through read(read_arg, ...), from the
+	 * blob's kernel virtual address onward: bytes of a page not read yet
+	 * are never looked at.
 	 */
+	uint8_t *blob;
+	size_t size;
 	hvo_vread_fn *read;
 	void *read_arg;
-	uint64_t strings_address;	/* kernel virtual address of strings[0] */
-	uint8_t *string_page_read;	/* [page - first page]: read yet? */
+	uint64_t address;
+	uint8_t *page_read;		/* [blob page]: read yet? */
+	uint32_t types_start, types_len;	/* the type section, in the blob */
+	uint32_t strings_start, strings_len;	/* the string section, NUL-terminated */
+	bool types_whole, strings_whole;	/* every page of the section is here */
 	uint32_t nr_types;		/* ids 1..nr_types; 0 is void */
-	uint32_t *type_offsets;		/* [id - 1]: offset in types */
-	uint32_t *named;		/* named structs, unions, typedefs: ids in order */
+	void *tables;			/* type_offsets and named */
+	size_t tables_map_size;		/* 0: tables is malloc()ed */
+	uint32_t *type_offsets;		/* [id - 1]: offset in the type section; [nr_types]: end */
+	struct btf_named *named;	/* in id order */
 	uint32_t nr_named;
 	/*
 	 * Laid out as resolve_btfids sorts a kernel's BTF (6.19 on): every
@@ -132,13 +139,10 @@ static const struct {
 	[BTF_KIND_ENUM64] = { true, 0, sizeof(struct btf_enum64) },
 };
 
-static const struct btf_type *type_by_id(const struct hvo_btf *hb, uint32_t id)
+/* Bytes after the common header of a record of a known kind. */
+static inline size_t record_extra(const struct btf_type *t)
 {
-	if (id == 0)
-		return &void_type;
-	if (id > hb->nr_types)
-		return NULL;
-	return (const struct btf_type *)(hb->types + hb->type_offsets[id - 1]);
+	return kind_layout[btf_kind(t)].fixed + (size_t)kind_layout[btf_kind(t)].per_entry * btf_vlen(t);
 }
 
 static struct hvo_error *bad_blob(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -152,11 +156,11 @@ static struct hvo_error *bad_blob(const char *fmt, ...)
 	return hvo_error_create(HVO_ERROR_FORMAT, "BTF blob: %s", why);
 }
 
-/* Check the header at the start of hb->buffer and point types and strings into it. */
+/* Check the header at the start of hb->blob and find the sections in it. */
 static struct hvo_error *check_header(struct hvo_btf *hb, struct btf_header *hdr_ret)
 {
 	struct btf_header hdr;
-	memcpy(&hdr, hb->buffer, sizeof(hdr));
+	memcpy(&hdr, hb->blob, sizeof(hdr));
 	*hdr_ret = hdr;		/* defined on errors too */
 	if (hdr.magic != BTF_MAGIC)
 		return bad_blob(hdr.magic == __builtin_bswap16(BTF_MAGIC) ?
@@ -179,88 +183,137 @@ static struct hvo_error *check_header(struct hvo_btf *hb, struct btf_header *hdr
 				hdr.type_off, hdr.type_len);
 	if (!hdr.str_len)
 		return bad_blob("empty string section");
-	uint8_t *data = (uint8_t *)hb->buffer + hdr.hdr_len;
-	hb->types = data + hdr.type_off;
-	hb->strings = (char *)data + hdr.str_off;
+	/* Both fit: the blob is at most HVO_BTF_MAX_SIZE. */
+	hb->types_start = hdr.hdr_len + hdr.type_off;
+	hb->types_len = hdr.type_len;
+	hb->strings_start = hdr.hdr_len + hdr.str_off;
 	hb->strings_len = hdr.str_len;
 	return NULL;
 }
 
-#define BTF_STRING_PAGE 4096U
+#define BTF_PAGE 4096U
 
-/*
- * The page of the string section holding offset: its index from the first
- * page, and where in the section it starts and ends.
- */
-static uint64_t string_page(const struct hvo_btf *hb, uint32_t offset, uint32_t *start_ret,
-			    uint32_t *end_ret)
+/* The page of the blob holding offset (counted from the blob's first page). */
+static inline uint64_t blob_page(const struct hvo_btf *hb, uint64_t offset)
 {
-	/* hvo_btf_open() leaves a page of address space after the blob. */
-	uint64_t first = hb->strings_address & ~(uint64_t)(BTF_STRING_PAGE - 1);
-	uint64_t page = (hb->strings_address + offset) & ~(uint64_t)(BTF_STRING_PAGE - 1);
-	*start_ret = page > hb->strings_address ? (uint32_t)(page - hb->strings_address) : 0;
-	uint64_t end = page + BTF_STRING_PAGE - hb->strings_address;
-	*end_ret = end < hb->strings_len ? (uint32_t)end : hb->strings_len;
-	return (page - first) / BTF_STRING_PAGE;
+	return (hb->address + offset) / BTF_PAGE - hb->address / BTF_PAGE;
 }
 
-/* Read the page of the string section holding offset unless it is here; *end_ret: its end. */
-static struct hvo_error *read_string_page(struct hvo_btf *hb, uint32_t offset, uint32_t *end_ret)
+/* Where blob page page starts and ends, as offsets in the blob. */
+static inline void blob_page_bounds(const struct hvo_btf *hb, uint64_t page, size_t *start_ret,
+				    size_t *end_ret)
 {
-	uint32_t start;
-	uint64_t page = string_page(hb, offset, &start, end_ret);
-	if (!hb->read || hb->string_page_read[page])
+	uint64_t first = hb->address & ~(uint64_t)(BTF_PAGE - 1);
+	uint64_t start = first + page * BTF_PAGE;
+	*start_ret = start > hb->address ? (size_t)(start - hb->address) : 0;
+	uint64_t end = start + BTF_PAGE - hb->address;
+	*end_ret = end < hb->size ? (size_t)end : hb->size;
+}
+
+/*
+ * Make len > 0 bytes at offset of the blob readable, reading the pages not
+ * read yet, each run of them in one read.
+ */
+static struct hvo_error *need(const struct hvo_btf *chb, size_t offset, size_t len,
+			      const char *what)
+{
+	struct hvo_btf *hb = (struct hvo_btf *)chb;	/* a cache: logically const */
+	if (!hb->page_read)
 		return NULL;
-	struct hvo_error *err = hb->read(hb->read_arg, hb->strings_address + start,
-					 hb->strings + start, *end_ret - start, "kernel BTF strings");
-	if (err)
-		return err;
-	hb->string_page_read[page] = 1;
+	uint64_t last = blob_page(hb, offset + len - 1);
+	for (uint64_t page = blob_page(hb, offset); page <= last; page++) {
+		if (hb->page_read[page])
+			continue;
+		uint64_t run_end = page;
+		while (run_end < last && !hb->page_read[run_end + 1])
+			run_end++;
+		size_t start, end, unused;
+		blob_page_bounds(hb, page, &start, &unused);
+		blob_page_bounds(hb, run_end, &unused, &end);
+		struct hvo_error *err = hb->read(hb->read_arg, hb->address + start, hb->blob + start,
+						 end - start, what);
+		if (err)
+			return err;
+		memset(hb->page_read + page, 1, run_end - page + 1);
+		page = run_end;
+	}
 	return NULL;
 }
 
 /* Read what is left of the string section, for a scan of every name. */
-static struct hvo_error *read_all_strings(const struct hvo_btf *chb)
+static struct hvo_error *need_all_strings(const struct hvo_btf *chb)
 {
 	struct hvo_btf *hb = (struct hvo_btf *)chb;	/* a cache: logically const */
-	if (!hb->read)
+	if (hb->strings_whole)
 		return NULL;
-	/* Each run of pages not read yet in one read: no page is read twice. */
-	uint32_t start, end;
-	for (uint32_t at = 0; at < hb->strings_len; at = end) {
-		uint64_t page = string_page(hb, at, &start, &end);
-		if (hb->string_page_read[page])
-			continue;
-		while (end < hb->strings_len && !hb->string_page_read[++page])
-			string_page(hb, end, &start, &end);
-		struct hvo_error *err = hb->read(hb->read_arg, hb->strings_address + at,
-						 hb->strings + at, end - at, "kernel BTF strings");
+	struct hvo_error *err = need(hb, hb->strings_start, hb->strings_len, "kernel BTF strings");
+	if (!err)
+		hb->strings_whole = true;
+	return err;
+}
+
+/* Read what is left of the type section, for a walk of every record. */
+static struct hvo_error *need_all_types(const struct hvo_btf *chb)
+{
+	struct hvo_btf *hb = (struct hvo_btf *)chb;	/* a cache: logically const */
+	if (hb->types_whole || !hb->types_len)
+		return NULL;
+	struct hvo_error *err = need(hb, hb->types_start, hb->types_len, "kernel BTF types");
+	if (!err)
+		hb->types_whole = true;
+	return err;
+}
+
+/* The record of type id, read from the dump as needed. */
+static struct hvo_error *type_by_id(const struct hvo_btf *hb, uint32_t id,
+				    const struct btf_type **t_ret)
+{
+	*t_ret = &void_type;	/* defined on errors too */
+	if (id == 0)
+		return NULL;
+	if (id > hb->nr_types)
+		return hvo_error_create(HVO_ERROR_FORMAT, "BTF type %" PRIu32 " does not exist",
+					id);
+	uint32_t offset = hb->type_offsets[id - 1], len = hb->type_offsets[id] - offset;
+	if (!hb->types_whole) {
+		struct hvo_error *err = need(hb, hb->types_start + (size_t)offset, len,
+					     "kernel BTF types");
 		if (err)
 			return err;
 	}
-	hb->read = NULL;
-	free(hb->string_page_read);
-	hb->string_page_read = NULL;
+	const struct btf_type *t = (const struct btf_type *)(hb->blob + hb->types_start + offset);
+	/* A read that gave other bytes than the index walked must not run past the record. */
+	if (!hb->types_whole &&
+	    (!kind_layout[btf_kind(t)].known || sizeof(*t) + record_extra(t) != len))
+		return hvo_error_create(HVO_ERROR_FORMAT, "BTF type %" PRIu32 " read back other "
+					"than indexed", id);
+	*t_ret = t;
 	return NULL;
 }
 
 /* The name at offset in the string section, read from the dump as needed. */
-static struct hvo_error *name_at(const struct hvo_btf *chb, uint32_t offset, const char **ret)
+static struct hvo_error *name_at(const struct hvo_btf *hb, uint32_t offset, const char **ret)
 {
-	struct hvo_btf *hb = (struct hvo_btf *)chb;	/* a cache: logically const */
 	if (offset >= hb->strings_len)
 		return hvo_error_create(HVO_ERROR_FORMAT, "BTF name offset %" PRIu32 " is past "
 					"the %" PRIu32 "-byte string section", offset,
 					hb->strings_len);
+	const char *name = (const char *)hb->blob + hb->strings_start + offset;
 	/* Page by page up to the name's NUL; the section's last byte is one. */
-	for (uint32_t at = offset, end; hb->read; at = end) {
-		struct hvo_error *err = read_string_page(hb, at, &end);
-		if (err)
-			return err;
-		if (memchr(hb->strings + at, '\0', end - at))
-			break;
+	if (hb->page_read && !hb->strings_whole) {
+		size_t at = hb->strings_start + (size_t)offset, start, end;
+		for (;; at = end) {
+			blob_page_bounds(hb, blob_page(hb, at), &start, &end);
+			if (end > hb->strings_start + (size_t)hb->strings_len)
+				end = hb->strings_start + (size_t)hb->strings_len;
+			struct hvo_error *err = need(hb, at, end - at, "kernel BTF strings");
+			if (err)
+				return err;
+			if (memchr(hb->blob + at, '\0', end - at))
+				break;
+		}
 	}
-	*ret = hb->strings + offset;
+	*ret = name;
 	return NULL;
 }
 
@@ -276,75 +329,67 @@ static struct hvo_error *compare_name(const struct hvo_btf *hb, uint32_t name_of
 	return NULL;
 }
 
-/* Check the ends of the string section, then index the types hdr describes. */
-static struct hvo_error *index_blob(struct hvo_btf *hb, const struct btf_header *hdr)
+/* found[]'s slot for a named struct (0), union (1) or typedef (2). */
+static unsigned int found_slot(const struct btf_type *t)
 {
-	struct hvo_error *err;
-	uint32_t end;
-	if (!hb->strings || !hb->strings_len)	/* check_header() refuses both */
-		return bad_blob("no string section");
-	if ((err = read_string_page(hb, 0, &end)) ||
-	    (err = read_string_page(hb, hb->strings_len - 1, &end)))
-		return err;
-	if (hb->strings[0] || hb->strings[hb->strings_len - 1])
-		return bad_blob("string section (%" PRIu32 " bytes) does not start and end "
-				"with NUL", hb->strings_len);
+	return btf_kind(t) == BTF_KIND_STRUCT ? 0 : btf_kind(t) == BTF_KIND_UNION ? 1 : 2;
+}
 
-	/* The tables after the blob, 4-byte aligned: see struct hvo_btf. */
-	size_t max_types = hdr->type_len / sizeof(struct btf_type);
-	hb->type_offsets = (uint32_t *)((uint8_t *)hb->buffer + ((hb->size + 3) & ~(size_t)3));
-	hb->named = hb->type_offsets + max_types;
-	uint32_t offset = 0, first_named = 0, last_anonymous = 0;
-	while (offset < hdr->type_len) {
-		const struct btf_type *t = (const struct btf_type *)(hb->types + offset);
-		if (hdr->type_len - offset < sizeof(*t))
-			return bad_blob("type %" PRIu32 " is cut off", hb->nr_types + 1);
-		unsigned int kind = btf_kind(t);
-		if (!kind_layout[kind].known)
-			return bad_blob("type %" PRIu32 " has kind %u, unknown to hvoinspect",
-					hb->nr_types + 1, kind);
-		size_t extra = kind_layout[kind].fixed +
-			(size_t)kind_layout[kind].per_entry * btf_vlen(t);
-		if (extra > hdr->type_len - offset - sizeof(*t))
-			return bad_blob("type %" PRIu32 " runs past the type section",
-					hb->nr_types + 1);
-		if (hb->nr_types == BTF_MAX_TYPE)
-			return bad_blob("more than %u types", BTF_MAX_TYPE);
-		hb->type_offsets[hb->nr_types++] = offset;
-		if (!t->name_off)
-			last_anonymous = hb->nr_types;
-		else if (!first_named)
-			first_named = hb->nr_types;
-		if (t->name_off && (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ||
-				    kind == BTF_KIND_TYPEDEF))
-			hb->named[hb->nr_named++] = hb->nr_types;
-		offset += (uint32_t)(sizeof(*t) + extra);
-	}
-	hb->named_sorted = hb->nr_named && first_named > last_anonymous;
+/*
+ * The type section as the index walks it: in the blob when the blob is here,
+ * else streamed through a window of BTF_WINDOW bytes, each byte read once.
+ */
+#define BTF_WINDOW (128U * 1024)
+
+struct type_stream {
+	const uint8_t *data;	/* the bytes at [start, start + len) of the type section */
+	uint32_t start, len;
+	uint8_t *window;	/* NULL: data is the blob's */
+};
+
+/* Point st->data at the record header at offset (12 bytes, all in the section). */
+static struct hvo_error *stream_header(const struct hvo_btf *hb, struct type_stream *st,
+				       uint32_t offset)
+{
+	if (offset - st->start + sizeof(struct btf_type) <= st->len)
+		return NULL;
+	/* Keep the part of the header already here (a straddling one); read on. */
+	uint32_t kept = offset < st->start + st->len ? st->start + st->len - offset : 0;
+	memmove(st->window, st->window + (st->len - kept), kept);
+	uint32_t from = offset + kept;
+	uint32_t len = hb->types_len - from < BTF_WINDOW - kept ? hb->types_len - from :
+		BTF_WINDOW - kept;
+	struct hvo_error *err = hb->read(hb->read_arg, hb->address + hb->types_start + from,
+					 st->window + kept, len, "kernel BTF types");
+	if (err)
+		return err;
+	st->data = st->window;
+	st->start = offset;
+	st->len = kept + len;
 	return NULL;
 }
 
 /*
- * A buffer for the blob.  A large one gets its own mapping, which the kernel
+ * Room for the index.  Large tables get their own mapping, which the kernel
  * backs with huge pages where it can (transparent huge pages on madvise):
- * 5 MiB then takes some 0.3 ms to fault in instead of 2 ms in 4 KiB pages.
- * A small one, and any under ASan (which sees no bounds in a mapping), is
- * malloc()ed.
+ * the index of the 7.2 kernel then faults in at once, not in some 150
+ * faults of 4 KiB.  Small tables, and any under ASan (which sees no bounds
+ * in a mapping), are malloc()ed.
  */
 #define BTF_HUGE_PAGE ((size_t)2 << 20)
 
 #if defined(__SANITIZE_ADDRESS__)
-#define BTF_MAP_BLOBS 0
+#define BTF_MAP_TABLES 0
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define BTF_MAP_BLOBS 0
+#define BTF_MAP_TABLES 0
 #endif
 #endif
-#ifndef BTF_MAP_BLOBS
-#define BTF_MAP_BLOBS 1
+#ifndef BTF_MAP_TABLES
+#define BTF_MAP_TABLES 1
 #endif
 
-static void *map_blob(size_t size, size_t *map_size_ret)
+static void *map_tables(size_t size, size_t *map_size_ret)
 {
 	size_t map_size = (size + BTF_HUGE_PAGE - 1) & ~(BTF_HUGE_PAGE - 1);
 	/* Room to align the start to a huge page; the slack is unmapped again. */
@@ -364,7 +409,94 @@ static void *map_blob(size_t size, size_t *map_size_ret)
 	return (void *)start;
 }
 
-/* An empty provider with room for a blob of size bytes (and its index). */
+static void free_tables(void *tables, size_t map_size)
+{
+	if (map_size)
+		munmap(tables, map_size);
+	else
+		free(tables);
+}
+
+/* Check the ends of the string section, then index the type section. */
+static struct hvo_error *index_blob(struct hvo_btf *hb)
+{
+	struct hvo_error *err;
+	if (!hb->strings_len)	/* check_header() refuses it */
+		return bad_blob("no string section");
+	const char *first, *last;
+	if ((err = name_at(hb, 0, &first)) ||
+	    (err = need(hb, hb->strings_start + (size_t)hb->strings_len - 1, 1,
+			"kernel BTF strings")))
+		return err;
+	last = (const char *)hb->blob + hb->strings_start + hb->strings_len - 1;
+	if (*first || *last)
+		return bad_blob("string section (%" PRIu32 " bytes) does not start and end "
+				"with NUL", hb->strings_len);
+
+	/* Tables at their largest (a type takes at least 12 bytes); only what is filled is touched. */
+	size_t max_types = hb->types_len / sizeof(struct btf_type);
+	size_t tables_size = (max_types + 1) * (sizeof(*hb->type_offsets) + sizeof(*hb->named));
+	hb->tables = BTF_MAP_TABLES && tables_size >= BTF_HUGE_PAGE ?
+		map_tables(tables_size, &hb->tables_map_size) : malloc(tables_size);
+	if (!hb->tables)
+		return &hvo_error_nomem;
+	/* The offsets first, so that what the walk fills of both shares the first huge page. */
+	hb->type_offsets = hb->tables;
+	hb->named = (struct btf_named *)(hb->type_offsets + max_types + 1);
+	struct type_stream st = { .data = hb->blob + hb->types_start, .len = hb->types_len };
+	if (hb->page_read && hb->types_len) {
+		st.window = malloc(BTF_WINDOW);
+		if (!st.window)
+			return &hvo_error_nomem;
+		st.len = 0;
+	}
+	uint32_t offset = 0, first_named = 0, last_anonymous = 0;
+	while (offset < hb->types_len) {
+		if (hb->types_len - offset < sizeof(struct btf_type)) {
+			err = bad_blob("type %" PRIu32 " is cut off", hb->nr_types + 1);
+			break;
+		}
+		if (st.window && (err = stream_header(hb, &st, offset)))
+			break;
+		struct btf_type t;
+		memcpy(&t, st.data + (offset - st.start), sizeof(t));
+		unsigned int kind = btf_kind(&t);
+		if (!kind_layout[kind].known) {
+			err = bad_blob("type %" PRIu32 " has kind %u, unknown to hvoinspect",
+				       hb->nr_types + 1, kind);
+			break;
+		}
+		size_t extra = record_extra(&t);
+		if (extra > hb->types_len - offset - sizeof(t)) {
+			err = bad_blob("type %" PRIu32 " runs past the type section",
+				       hb->nr_types + 1);
+			break;
+		}
+		if (hb->nr_types == BTF_MAX_TYPE) {
+			err = bad_blob("more than %u types", BTF_MAX_TYPE);
+			break;
+		}
+		hb->type_offsets[hb->nr_types++] = offset;
+		if (!t.name_off)
+			last_anonymous = hb->nr_types;
+		else if (!first_named)
+			first_named = hb->nr_types;
+		if (t.name_off && (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ||
+				   kind == BTF_KIND_TYPEDEF))
+			hb->named[hb->nr_named++] = (struct btf_named){
+				.name_off = t.name_off, .id = hb->nr_types, .slot = found_slot(&t),
+			};
+		offset += (uint32_t)(sizeof(t) + extra);
+	}
+	free(st.window);
+	if (err)
+		return err;
+	hb->type_offsets[hb->nr_types] = offset;
+	hb->named_sorted = hb->nr_named && first_named > last_anonymous;
+	return NULL;
+}
+
+/* An empty provider with room for a blob of size bytes. */
 static struct hvo_error *btf_new(size_t size, struct hvo_btf **ret)
 {
 	if (size < sizeof(struct btf_header) || size > HVO_BTF_MAX_SIZE)
@@ -375,13 +507,9 @@ static struct hvo_error *btf_new(size_t size, struct hvo_btf **ret)
 	struct hvo_btf *hb = calloc(1, sizeof(*hb));
 	if (!hb)
 		return &hvo_error_nomem;
-	size_t max_types = size / sizeof(struct btf_type);
-	size_t buffer_size = ((size + 3) & ~(size_t)3) + 2 * sizeof(uint32_t) * max_types;
-	if (BTF_MAP_BLOBS && size >= BTF_HUGE_PAGE)
-		hb->buffer = map_blob(buffer_size, &hb->buffer_map_size);
-	else
-		hb->buffer = malloc(buffer_size);
-	if (!hb->buffer) {
+	/* Pages of it not read are not touched, so not faulted in either. */
+	hb->blob = malloc(size);
+	if (!hb->blob) {
 		free(hb);
 		return &hvo_error_nomem;
 	}
@@ -408,17 +536,18 @@ struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **
 	struct hvo_error *err = btf_new(size, &hb);
 	if (err)
 		return err;
-	memcpy(hb->buffer, data, size);
+	memcpy(hb->blob, data, size);
+	hb->types_whole = hb->strings_whole = true;
 	struct btf_header hdr;
 	if (!(err = check_header(hb, &hdr)))
-		err = index_blob(hb, &hdr);
+		err = index_blob(hb);
 	return btf_finish(hb, err, ret);
 }
 
 struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read, void *arg,
 			       struct hvo_btf **ret)
 {
-	if (address > UINT64_MAX - BTF_STRING_PAGE || size > UINT64_MAX - BTF_STRING_PAGE - address)
+	if (address > UINT64_MAX - BTF_PAGE || size > UINT64_MAX - BTF_PAGE - address)
 		return hvo_error_create(HVO_ERROR_FORMAT, "BTF blob of %zu bytes at 0x%" PRIx64
 					" runs off the address space", size, address);
 	struct hvo_btf *hb;
@@ -427,23 +556,16 @@ struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read
 		return err;
 	hb->read = read;
 	hb->read_arg = arg;
+	hb->address = address;
+	hb->page_read = calloc(blob_page(hb, size - 1) + 1, 1);
+	if (!hb->page_read)
+		return btf_finish(hb, &hvo_error_nomem, ret);
+	/* Only the header: the rest of its page is types, which the index streams. */
 	struct btf_header hdr;
-	uint8_t *data = (uint8_t *)hb->buffer;
-	if ((err = read(arg, address, data, sizeof(hdr), "kernel BTF header")) ||
+	if ((err = read(arg, address, hb->blob, sizeof(hdr), "kernel BTF header")) ||
 	    (err = check_header(hb, &hdr)))
 		return btf_finish(hb, err, ret);
-	/* The types whole, straight into the blob's own buffer: the index walks them all. */
-	uint64_t types_offset = (uint64_t)hdr.hdr_len + hdr.type_off;
-	if (hdr.type_len &&
-	    (err = read(arg, address + types_offset, data + types_offset, hdr.type_len,
-			"kernel BTF types")))
-		return btf_finish(hb, err, ret);
-	hb->strings_address = address + hdr.hdr_len + hdr.str_off;
-	uint32_t start, end;
-	hb->string_page_read = calloc(string_page(hb, hb->strings_len - 1, &start, &end) + 1, 1);
-	if (!hb->string_page_read)
-		return btf_finish(hb, &hvo_error_nomem, ret);
-	return btf_finish(hb, index_blob(hb, &hdr), ret);
+	return btf_finish(hb, index_blob(hb), ret);
 }
 
 struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms *ks,
@@ -468,18 +590,18 @@ struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms 
 
 struct hvo_error *hvo_btf_read_all(const struct hvo_btf *btf)
 {
-	return read_all_strings(btf);
+	struct hvo_error *err = need_all_strings(btf);
+	return err ? err : need_all_types(btf);
 }
 
 void hvo_btf_free(struct hvo_btf *btf)
 {
 	if (!btf)
 		return;
-	if (btf->buffer_map_size)
-		munmap(btf->buffer, btf->buffer_map_size);
-	else
-		free(btf->buffer);
-	free(btf->string_page_read);
+	free(btf->blob);
+	free(btf->page_read);
+	if (btf->tables)
+		free_tables(btf->tables, btf->tables_map_size);
 	free(btf);
 }
 
@@ -511,9 +633,10 @@ static struct hvo_error *strip(const struct hvo_btf *hb, uint32_t id, uint32_t *
 	*id_ret = 0;		/* defined on errors too */
 	*t_ret = &void_type;
 	for (int depth = 0; depth < HVO_BTF_MAX_DEPTH; depth++) {
-		const struct btf_type *t = type_by_id(hb, id);
-		if (!t)
-			return bad_type(id, "does not exist");
+		const struct btf_type *t;
+		struct hvo_error *err = type_by_id(hb, id, &t);
+		if (err)
+			return err;
 		if (!btf_is_alias(t)) {
 			*id_ret = id;
 			*t_ret = t;
@@ -530,9 +653,10 @@ static struct hvo_error *type_size(const struct hvo_btf *hb, uint32_t id, uint64
 	uint64_t nelems = 1;
 	uint32_t first = id;
 	for (int depth = 0; depth < HVO_BTF_MAX_DEPTH; depth++) {
-		const struct btf_type *t = type_by_id(hb, id);
-		if (!t)
-			return bad_type(id, "does not exist");
+		const struct btf_type *t;
+		struct hvo_error *err = type_by_id(hb, id, &t);
+		if (err)
+			return err;
 		uint64_t size;
 		switch (btf_kind(t)) {
 		case BTF_KIND_INT:
@@ -575,22 +699,15 @@ static struct hvo_error *type_size(const struct hvo_btf *hb, uint32_t id, uint64
 	return bad_type(first, "is a type chain too deep (cyclic?)");
 }
 
-/* found[]'s slot for a named struct (0), union (1) or typedef (2). */
-static unsigned int found_slot(const struct btf_type *t)
-{
-	return btf_kind(t) == BTF_KIND_STRUCT ? 0 : btf_kind(t) == BTF_KIND_UNION ? 1 : 2;
-}
-
 /* A scan of every named struct, union and typedef, up to the first struct called name. */
 static struct hvo_error *find_scan(const struct hvo_btf *hb, const char *name, uint32_t found[3])
 {
-	struct hvo_error *err = read_all_strings(hb);
+	struct hvo_error *err = need_all_strings(hb);
 	for (uint32_t i = 0; !err && i < hb->nr_named && !found[0]; i++) {
-		const struct btf_type *t = type_by_id(hb, hb->named[i]);
-		unsigned int slot = found_slot(t);
+		const struct btf_named *n = &hb->named[i];
 		int cmp;
-		if (!found[slot] && !(err = compare_name(hb, t->name_off, name, &cmp)) && !cmp)
-			found[slot] = hb->named[i];
+		if (!found[n->slot] && !(err = compare_name(hb, n->name_off, name, &cmp)) && !cmp)
+			found[n->slot] = n->id;
 	}
 	return err;
 }
@@ -606,7 +723,7 @@ static struct hvo_error *find_sorted(const struct hvo_btf *hb, const char *name,
 	int cmp;
 	while (lo < hi) {	/* the first not below name */
 		uint32_t mid = lo + (hi - lo) / 2;
-		if ((err = compare_name(hb, type_by_id(hb, hb->named[mid])->name_off, name, &cmp)))
+		if ((err = compare_name(hb, hb->named[mid].name_off, name, &cmp)))
 			return err;
 		if (cmp < 0)
 			lo = mid + 1;
@@ -614,13 +731,13 @@ static struct hvo_error *find_sorted(const struct hvo_btf *hb, const char *name,
 			hi = mid;
 	}
 	for (; lo < hb->nr_named; lo++) {
-		const struct btf_type *t = type_by_id(hb, hb->named[lo]);
-		if ((err = compare_name(hb, t->name_off, name, &cmp)))
+		const struct btf_named *n = &hb->named[lo];
+		if ((err = compare_name(hb, n->name_off, name, &cmp)))
 			return err;
 		if (cmp)
 			break;
-		if (!found[found_slot(t)])
-			found[found_slot(t)] = hb->named[lo];
+		if (!found[n->slot])
+			found[n->slot] = n->id;
 	}
 	return NULL;
 }
@@ -644,8 +761,7 @@ static struct hvo_error *find_composite_uncached(const struct hvo_btf *hb, const
 	uint32_t id = found[0] ? found[0] : found[1];
 	if (id) {
 		*id_ret = id;
-		*t_ret = type_by_id(hb, id);
-		return NULL;
+		return type_by_id(hb, id, t_ret);
 	}
 	if (!found[2])
 		return &hvo_error_not_found;
@@ -667,8 +783,7 @@ static struct hvo_error *find_composite(const struct hvo_btf *chb, const char *n
 		if (hb->memo[i].id < 0)
 			return &hvo_error_not_found;
 		*id_ret = (uint32_t)hb->memo[i].id;
-		*t_ret = type_by_id(hb, *id_ret);
-		return NULL;
+		return type_by_id(hb, *id_ret, t_ret);
 	}
 	struct hvo_error *err = find_composite_uncached(hb, name, id_ret, t_ret);
 	size_t len = strlen(name);
@@ -782,11 +897,15 @@ struct hvo_error *hvo_btf_enum_value(const struct hvo_btf *hb, const char *enume
 				     int64_t *value_ret)
 {
 	/* Enumerators are in no order: every name is compared. */
-	struct hvo_error *err = read_all_strings(hb);
+	struct hvo_error *err = need_all_strings(hb);
+	if (!err)
+		err = need_all_types(hb);
 	if (err)
 		return err;
 	for (uint32_t id = 1; id <= hb->nr_types; id++) {
-		const struct btf_type *t = type_by_id(hb, id);
+		const struct btf_type *t;
+		if ((err = type_by_id(hb, id, &t)))
+			return err;
 		unsigned int kind = btf_kind(t);
 		if (kind != BTF_KIND_ENUM && kind != BTF_KIND_ENUM64)
 			continue;

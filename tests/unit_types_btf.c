@@ -414,8 +414,26 @@ struct image {
 	uint64_t address;
 	size_t size;
 	uint64_t missing_page;		/* an address in it, or 0 */
-	size_t strings_read;		/* bytes read as "kernel BTF strings" */
+	/* Bytes read of each section, whatever the read was for. */
+	uint64_t strings_start, strings_end, types_start, types_end;
+	size_t strings_read, types_read;
 };
+
+/* Bytes of [start, end) that [vaddr, vaddr + len) covers. */
+static size_t overlap(uint64_t vaddr, size_t len, uint64_t start, uint64_t end)
+{
+	uint64_t lo = vaddr > start ? vaddr : start, hi = vaddr + len < end ? vaddr + len : end;
+	return hi > lo ? hi - lo : 0;
+}
+
+/* Where the image's sections are, to count what is read of each. */
+static void set_sections(struct image *im, const struct btf_header *hdr)
+{
+	im->types_start = im->address + hdr->hdr_len + hdr->type_off;
+	im->types_end = im->types_start + hdr->type_len;
+	im->strings_start = im->address + hdr->hdr_len + hdr->str_off;
+	im->strings_end = im->strings_start + hdr->str_len;
+}
 
 static struct hvo_error *read_image(void *arg, uint64_t vaddr, void *buf, size_t len,
 				    const char *what)
@@ -428,8 +446,8 @@ static struct hvo_error *read_image(void *arg, uint64_t vaddr, void *buf, size_t
 		return hvo_error_create(HVO_ERROR_NODATA, "%s at 0x%" PRIx64 ": not in the image",
 					what, vaddr);
 	memcpy(buf, im->data + (vaddr - im->address), len);
-	if (strcmp(what, "kernel BTF strings") == 0)
-		im->strings_read += len;
+	im->strings_read += overlap(vaddr, len, im->strings_start, im->strings_end);
+	im->types_read += overlap(vaddr, len, im->types_start, im->types_end);
 	return NULL;
 }
 
@@ -482,35 +500,76 @@ static void check_lazy(const uint8_t *raw, size_t size, uint64_t address, const 
 	assert_non_null(ref);
 	const struct btf_header *hdr = btf__raw_data(ref, &(uint32_t){ 0 });
 	struct image im = { .data = raw, .address = address, .size = size };
+	set_sections(&im, hdr);
 	struct hvo_btf *hb;
 	struct hvo_error *err = hvo_btf_open(address, size, read_image, &im, &hb);
 	if (err)
 		fail_msg("%s: %s", what, err->message);
 	assert_true(im.strings_read <= 2 * 4096);	/* the first and last pages */
+	/*
+	 * The types streamed, each byte at most once (the tail of a record
+	 * that runs past the last window is skipped), plus the page where the
+	 * strings start.
+	 */
+	assert_true(im.types_read <= hdr->type_len + 4096);
+	size_t types_at_open = im.types_read;
 	index_picks(ref);
 	const struct btf_type *zone = btf__type_by_id(ref, first_by_name(ref, "zone"));
 	const struct btf_type *hstate = btf__type_by_id(ref, first_by_name(ref, "hstate"));
 	look_up_always(hb, ref, what);
 	free(picks);
 	bool sorted = sorted_by_name(ref);
-	print_message("%s: %s, %zu of %u bytes of strings read for %zu structs and their "
-		      "members\n", what, sorted ? "sorted" : "not sorted", im.strings_read,
-		      hdr->str_len, sizeof(always) / sizeof(always[0]));
+	print_message("%s: %s, %zu of %u bytes of strings and %zu of %u of types read again "
+		      "for %zu structs and their members\n", what, sorted ? "sorted" : "not sorted",
+		      im.strings_read, hdr->str_len, im.types_read - types_at_open, hdr->type_len,
+		      sizeof(always) / sizeof(always[0]));
 	if (sorted)
 		assert_true(im.strings_read < hdr->str_len / 8);
 	else
 		assert_true(im.strings_read == hdr->str_len);
-	/* Its enumerator lookups read the rest: each byte once, none twice. */
+	/* The records a lookup needs are read again, and only those. */
+	assert_true(im.types_read - types_at_open < hdr->type_len / 8);
+	/*
+	 * Its enumerator lookups read the rest: each byte of strings once,
+	 * none twice, and each byte of types at most once more.
+	 */
 	compare_with_libbpf(raw, size, hb, what);
 	assert_int_equal(im.strings_read, hdr->str_len);
+	assert_true(im.types_read <= 2 * (size_t)hdr->type_len + 4096);
 	hvo_btf_free(hb);
+
+	/* The page holding struct zone's record missing once the index is built: */
+	const uint8_t *blob = (const uint8_t *)hdr;
+	uint64_t zone_record = address + (uint64_t)((const uint8_t *)zone - blob);
+	uint64_t hstate_record = address + (uint64_t)((const uint8_t *)hstate - blob);
+	assert_true(zone_record / 4096 != hstate_record / 4096);
+	assert_null(hvo_btf_open(address, size, read_image, &im, &hb));
+	im.missing_page = zone_record;
+	uint64_t got;
+	err = hvo_btf_struct_size(hb, "zone", &got);
+	assert_non_null(err);
+	assert_int_equal(err->code, HVO_ERROR_NODATA);
+	assert_non_null(strstr(err->message, "kernel BTF types at 0x"));
+	hvo_error_destroy(err);
+	assert_null(hvo_btf_struct_size(hb, "hstate", &got));
+	assert_int_equal(got, hstate->size);
+	im.missing_page = 0;
+	assert_null(hvo_btf_struct_size(hb, "zone", &got));
+	assert_int_equal(got, zone->size);
+	hvo_btf_free(hb);
+	/* ... and missing from the start: the index cannot be built. */
+	im.missing_page = zone_record;
+	err = hvo_btf_open(address, size, read_image, &im, &hb);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "kernel BTF types at 0x"));
+	hvo_error_destroy(err);
+	im.missing_page = 0;
 
 	/* The page holding "zone", the name, missing: */
 	uint64_t strings = address + hdr->hdr_len + hdr->str_off;
 	im.missing_page = strings + zone->name_off;
 	assert_true(im.missing_page / 4096 != (strings + hstate->name_off) / 4096);
 	assert_null(hvo_btf_open(address, size, read_image, &im, &hb));
-	uint64_t got;
 	err = hvo_btf_struct_size(hb, "zone", &got);
 	assert_non_null(err);
 	assert_int_equal(err->code, HVO_ERROR_NODATA);
