@@ -29,9 +29,10 @@ struct hvo_btf;
 struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **ret);
 /*
  * Open the blob of size bytes at kernel virtual address, read through
- * read(arg, ...): its header and types now, its strings as lookups compare
- * names (errors in those reads come back from the lookups).  read and arg
- * must stay usable until hvo_btf_free().
+ * read(arg, ...): its header now, and its types streamed once to index
+ * them; the records and names lookups need are read when they need them
+ * (errors in those reads come back from the lookups).  read and arg must
+ * stay usable until hvo_btf_free().
  */
 struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read, void *arg,
 			       struct hvo_btf **ret);
@@ -41,7 +42,7 @@ struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read
  */
 struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms *ks,
 			       struct hvo_btf **ret);
-/* Read all of the string section now, so that no later lookup reads the dump. */
+/* Read all of the blob now, so that no later lookup reads the dump. */
 struct hvo_error *hvo_btf_read_all(const struct hvo_btf *btf);
 void hvo_btf_free(struct hvo_btf *btf);
 size_t hvo_btf_size(const struct hvo_btf *btf);
