@@ -61,14 +61,18 @@ static void collect_facts(struct hvo_program *prog, struct facts *facts)
 {
 	struct hvo_dump *dump = prog->dump;
 	const struct hvo_vmcoreinfo *vi = prog->vmcoreinfo;
-	char buf[128];
 
 	add_fact(facts, "file", "file", json_object_new_string(hvo_dump_path(dump)),
 		 "command line");
-	snprintf(buf, sizeof(buf), "%s%s", hvo_dump_format(dump),
-		 hvo_dump_is_flattened(dump) ? " (flattened, reassembled in memory)" : "");
-	add_fact(facts, "format", "dump format", json_object_new_string(buf),
+	const char *rebuilt_in = hvo_dump_rebuilt_in(dump);
+	char *format = NULL;
+	if (rebuilt_in && asprintf(&format, "%s (flattened, reassembled in %s)",
+				   hvo_dump_format(dump), rebuilt_in) < 0)
+		format = NULL;
+	add_fact(facts, "format", "dump format",
+		 json_object_new_string(format ? format : hvo_dump_format(dump)),
 		 "libkdumpfile file.format");
+	free(format);
 	add_fact(facts, "file_size", "file size", hvo_json_u64(hvo_dump_file_size(dump)),
 		 "fstat");
 	add_fact(facts, "arch", "architecture", json_object_new_string(hvo_dump_arch(dump)),

@@ -32,7 +32,7 @@ struct pfn_set {
 struct hvo_dump {
 	char *path;
 	int fd;			/* the user's file, O_RDONLY */
-	int data_fd;		/* what libkdumpfile reads: fd, or a reassembled memfd */
+	int data_fd;		/* what libkdumpfile reads: fd, or a reassembled file */
 	uint64_t file_size;
 	kdump_ctx_t *ctx;
 	addrxlat_ctx_t *xctx;
@@ -42,7 +42,7 @@ struct hvo_dump {
 	const char *arch_source;
 	char *fixup_note;
 	uint64_t page_size;
-	bool flattened;
+	char *rebuilt_in;		/* flattened: where it was rebuilt; else NULL */
 	bool mapped;		/* ELF: libkdumpfile maps the file */
 	uint64_t data_size;	/* of data_fd, checked at open */
 	struct hvo_vmcoreinfo *vmcoreinfo;
@@ -570,7 +570,7 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 
 	/* Flattened streams and ELF dumps are mapped: a file shrinking under us is a SIGBUS. */
 	guard_sigbus(path);
-	err = hvo_flat_reassemble(dump->fd, dump->file_size, &dump->data_fd, &dump->flattened);
+	err = hvo_flat_reassemble(dump->fd, dump->file_size, &dump->data_fd, &dump->rebuilt_in);
 	if (err)
 		goto err;
 	if (dump->data_fd < 0)
@@ -636,6 +636,7 @@ void hvo_dump_close(struct hvo_dump *dump)
 	free(dump->format);
 	free(dump->arch);
 	free(dump->fixup_note);
+	free(dump->rebuilt_in);
 	free(dump->path);
 	free(dump);
 }
@@ -645,7 +646,7 @@ const char *hvo_dump_format(const struct hvo_dump *dump) { return dump->format; 
 const char *hvo_dump_arch(const struct hvo_dump *dump) { return dump->arch; }
 const char *hvo_dump_arch_source(const struct hvo_dump *dump) { return dump->arch_source; }
 uint64_t hvo_dump_page_size(const struct hvo_dump *dump) { return dump->page_size; }
-bool hvo_dump_is_flattened(const struct hvo_dump *dump) { return dump->flattened; }
+const char *hvo_dump_rebuilt_in(const struct hvo_dump *dump) { return dump->rebuilt_in; }
 uint64_t hvo_dump_file_size(const struct hvo_dump *dump) { return dump->file_size; }
 const char *hvo_dump_fixup_note(const struct hvo_dump *dump) { return dump->fixup_note; }
 uint64_t hvo_dump_max_pfn(const struct hvo_dump *dump)

@@ -33,7 +33,7 @@ struct hvo_dump;
  * Open a dump read-only.  Fails with a message naming the file when it is
  * not a dump, is truncated before its headers end, has no VMCOREINFO or is
  * of an unsupported architecture.  A flattened (makedumpfile -F, QEMU
- * kdump-*) file is reassembled in memory first.
+ * kdump-*) file is reassembled first, in memory or a temporary file (flat.h).
  */
 struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret);
 void hvo_dump_close(struct hvo_dump *dump);
@@ -45,7 +45,8 @@ const char *hvo_dump_arch(const struct hvo_dump *dump);
 /* Where the architecture came from: "dump header" or "VMCOREINFO". */
 const char *hvo_dump_arch_source(const struct hvo_dump *dump);
 uint64_t hvo_dump_page_size(const struct hvo_dump *dump);
-bool hvo_dump_is_flattened(const struct hvo_dump *dump);
+/* A flattened dump: where it was reassembled ("memory", "a temporary file in ..."); else NULL. */
+const char *hvo_dump_rebuilt_in(const struct hvo_dump *dump);
 uint64_t hvo_dump_file_size(const struct hvo_dump *dump);
 /*
  * A kdump-compressed file is read with read(2), which comes back short

@@ -1,11 +1,14 @@
-/* flat.c - rebuild a flattened makedumpfile stream into a seekable memfd. */
+/* flat.c - rebuild a flattened makedumpfile stream into a seekable file. */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -23,6 +26,8 @@
 #define FLAT_IOV_MAX 1024
 /* Mapped stream behind the cursor is dropped every so often: RSS stays small. */
 #define FLAT_DROP_EVERY (UINT64_C(4) << 20)
+/* Where a rebuild too large for memory goes, unless TMPDIR says otherwise. */
+#define FLAT_DEFAULT_DIR "/var/tmp"
 
 /*
  * The stream is mapped, not read: each record's data goes from the page
@@ -50,7 +55,7 @@ static struct hvo_error *flush_run(struct flat_writer *w)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return hvo_error_errno(errno, "rebuilding flattened dump in memory");
+			return hvo_error_errno(errno, "rebuilding the flattened dump");
 		}
 		offset += (uint64_t)n;
 		/* A short write: skip what went out, go on with the rest. */
@@ -92,8 +97,102 @@ static struct hvo_error *truncated(const char *what, uint64_t offset, uint64_t l
 				offset < file_size ? file_size - offset : 0);
 }
 
+/* MemAvailable from /proc/meminfo in bytes; false when it cannot be read. */
+static bool memory_available(uint64_t *bytes_ret)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return false;
+	char line[128];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long kib;
+		if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1 && kib <= UINT64_MAX / 1024) {
+			*bytes_ret = (uint64_t)kib * 1024;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* bytes in MiB or, from 1 GiB, GiB: "3.2 MiB". */
+static const char *human_size(char buf[32], uint64_t bytes)
+{
+	double mib = (double)bytes / (1024.0 * 1024);
+	if (mib < 1024)
+		snprintf(buf, 32, "%.1f MiB", mib);
+	else
+		snprintf(buf, 32, "%.1f GiB", mib / 1024);
+	return buf;
+}
+
+/* An unnamed file in dir with room for size bytes; its name gone before anyone can open it. */
+static struct hvo_error *temp_file(const char *dir, uint64_t size, int *fd_ret)
+{
+	struct statvfs vfs;
+	if (statvfs(dir, &vfs))
+		return hvo_error_errno(errno, "rebuilding the flattened dump in '%s'", dir);
+	uint64_t room = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	char need_buf[32], room_buf[32];
+	if (room < size)
+		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
+					"rebuilding the flattened dump needs up to %s; '%s' has %s "
+					"free (set HVOINSPECT_FLAT_DIR to a directory with room, or "
+					"reassemble the dump with makedumpfile -R)",
+					human_size(need_buf, size), dir, human_size(room_buf, room));
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		/* A filesystem without O_TMPFILE: a named file, unlinked at once. */
+		char *path;
+		if (asprintf(&path, "%s/hvoinspect-flat-XXXXXX", dir) < 0)
+			return &hvo_error_nomem;
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(path);
+		free(path);
+	}
+	if (fd < 0)
+		return hvo_error_errno(errno, "rebuilding the flattened dump in '%s'", dir);
+	*fd_ret = fd;
+	return NULL;
+}
+
+/*
+ * Where the rebuild goes: memory (a memfd) while the stream takes at most
+ * half of the memory available, else a temporary file in $TMPDIR or
+ * /var/tmp; HVOINSPECT_FLAT_DIR puts it in a file in that directory.
+ */
+static struct hvo_error *rebuild_file(uint64_t stream_size, int *fd_ret, char **where_ret)
+{
+	const char *dir = getenv("HVOINSPECT_FLAT_DIR");
+	uint64_t available;
+	if ((!dir || !*dir) && (!memory_available(&available) || stream_size <= available / 2)) {
+		*fd_ret = memfd_create("hvoinspect-flattened", MFD_CLOEXEC);
+		if (*fd_ret < 0)
+			return hvo_error_errno(errno, "creating an in-memory file for the "
+					       "flattened dump");
+		*where_ret = strdup("memory");
+		return *where_ret ? NULL : &hvo_error_nomem;
+	}
+	if (!dir || !*dir) {
+		dir = getenv("TMPDIR");
+		if (!dir || !*dir)
+			dir = FLAT_DEFAULT_DIR;
+	}
+	struct hvo_error *err = temp_file(dir, stream_size, fd_ret);
+	if (err)
+		return err;
+	if (asprintf(where_ret, "a temporary file in '%s'", dir) < 0) {
+		close(*fd_ret);
+		*fd_ret = -1;
+		return &hvo_error_nomem;
+	}
+	return NULL;
+}
+
 struct hvo_error *hvo_flat_reassemble(int fd, uint64_t file_size, int *data_fd_ret,
-				      bool *flattened_ret)
+				      char **where_ret)
 {
 	struct {
 		char signature[16];
@@ -101,7 +200,7 @@ struct hvo_error *hvo_flat_reassemble(int fd, uint64_t file_size, int *data_fd_r
 		uint64_t version;
 	} header;
 	*data_fd_ret = -1;
-	*flattened_ret = false;
+	*where_ret = NULL;
 
 	ssize_t n = pread(fd, &header, sizeof(header), 0);
 	if (n < 0)
@@ -118,13 +217,12 @@ struct hvo_error *hvo_flat_reassemble(int fd, uint64_t file_size, int *data_fd_r
 	struct flat_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return &hvo_error_nomem;
-	struct hvo_error *err = NULL;
 	const uint8_t *stream = MAP_FAILED;
-	w->fd = memfd_create("hvoinspect-flattened", MFD_CLOEXEC);
-	if (w->fd < 0) {
-		err = hvo_error_errno(errno, "creating an in-memory file for the flattened dump");
+	char *where = NULL;
+	w->fd = -1;
+	struct hvo_error *err = rebuild_file(file_size, &w->fd, &where);
+	if (err)
 		goto out;
-	}
 	stream = mmap(NULL, (size_t)file_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (stream == MAP_FAILED) {
 		err = hvo_error_errno(errno, "mapping the flattened dump");
@@ -182,13 +280,15 @@ struct hvo_error *hvo_flat_reassemble(int fd, uint64_t file_size, int *data_fd_r
 		goto out;
 	}
 	*data_fd_ret = w->fd;
-	*flattened_ret = true;
+	*where_ret = where;
+	where = NULL;
 	w->fd = -1;
 out:
 	if (stream != MAP_FAILED)
 		munmap((void *)stream, (size_t)file_size);
 	if (w->fd >= 0)
 		close(w->fd);
+	free(where);
 	free(w);
 	return err;
 }

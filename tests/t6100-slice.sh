@@ -58,6 +58,25 @@ test_expect_success 'a flattened dump of many small records (runs of 1024 and mo
 	test_cmp full.json small.json
 '
 
+test_expect_success 'HVOINSPECT_FLAT_DIR rebuilds it in an unnamed file there, read alike' '
+	mkdir rebuild &&
+	HVOINSPECT_FLAT_DIR="$PWD/rebuild" hvoinspect info flat.kdump >info &&
+	grep "^dump format  *diskdump (flattened, reassembled in a temporary file in .$PWD/rebuild.)" info &&
+	{ HVOINSPECT_FLAT_DIR="$PWD/rebuild" hvoinspect --json -c "$views" flat.kdump; test $? -le 1; } |
+		strip_notes >file.json &&
+	test_cmp full.json file.json &&
+	test -z "$(ls -A rebuild)"
+'
+
+test_expect_success 'a rebuild directory that is missing or full is refused, naming it' '
+	(export HVOINSPECT_FLAT_DIR="$PWD/missing" &&
+	 test_expect_code 2 hvoinspect info flat.kdump 2>err) &&
+	grep "rebuilding the flattened dump in .$PWD/missing.: No such file or directory" err &&
+	# procfs has no free blocks: the room check, not the write, refuses it.
+	(export HVOINSPECT_FLAT_DIR=/proc && test_expect_code 2 hvoinspect info flat.kdump 2>err) &&
+	grep "needs up to [0-9.]* MiB; ./proc. has 0.0 MiB free (set HVOINSPECT_FLAT_DIR" err
+'
+
 test_expect_success 'a truncated flattened dump is refused with one line' '
 	head -c 100000 flat.kdump >cut.kdump &&
 	test_expect_code 2 hvoinspect info cut.kdump >out 2>err &&
