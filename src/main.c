@@ -58,6 +58,8 @@ static const char exit_text[] =
 	"See hvoinspect(1) for details.\n";
 
 #define MAX_SCRIPT_SIZE (1024 * 1024)
+/* stdout buffer when it is not a terminal. */
+#define STDOUT_BUFFER_SIZE (64 * 1024)
 
 static struct hvo_error *read_stream(FILE *in, const char *name, char **text_ret)
 {
@@ -198,6 +200,14 @@ int main(int argc, char **argv)
 	bool keep_going = false;
 
 	ensure_std_fds();
+	/*
+	 * Into a file or a pipe, output goes out in writes of a pipe's size:
+	 * `folios` of a host with 490K folios is 45 MB, 11,000 write()s with
+	 * stdio's 4 KiB.  Larger writes than the pipe holds were slower.
+	 */
+	static char stdout_buffer[STDOUT_BUFFER_SIZE];	/* glibc ignores a size without one */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+jhVF:c:f:kdL:ODB", longopts, NULL)) != -1) {
 		switch (opt) {
