@@ -127,20 +127,29 @@ static const char *human_size(char buf[32], uint64_t bytes)
 	return buf;
 }
 
-/* An unnamed file in dir with room for size bytes; its name gone before anyone can open it. */
-static struct hvo_error *temp_file(const char *dir, uint64_t size, int *fd_ret)
+/*
+ * An unnamed file in dir with room for size bytes; its name gone before
+ * anyone can open it.  available: the memory that was too little, or 0.
+ */
+static struct hvo_error *temp_file(const char *dir, uint64_t size, uint64_t available,
+				   int *fd_ret)
 {
 	struct statvfs vfs;
 	if (statvfs(dir, &vfs))
 		return hvo_error_errno(errno, "rebuilding the flattened dump in '%s'", dir);
 	uint64_t room = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	char need_buf[32], room_buf[32];
-	if (room < size)
+	char need_buf[32], room_buf[32], memory_buf[96] = "";
+	if (room < size) {
+		if (available)
+			snprintf(memory_buf, sizeof(memory_buf), ", over half of the %s of memory "
+				 "available,", human_size(room_buf, available));
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
-					"rebuilding the flattened dump needs up to %s; '%s' has %s "
-					"free (set HVOINSPECT_FLAT_DIR to a directory with room, or "
-					"reassemble the dump with makedumpfile -R)",
-					human_size(need_buf, size), dir, human_size(room_buf, room));
+					"rebuilding the flattened dump needs up to %s%s and '%s' "
+					"has %s free (set HVOINSPECT_FLAT_DIR to a directory with "
+					"room, or reassemble the dump with makedumpfile -R)",
+					human_size(need_buf, size), memory_buf, dir,
+					human_size(room_buf, room));
+	}
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		/* A filesystem without O_TMPFILE: a named file, unlinked at once. */
@@ -166,7 +175,7 @@ static struct hvo_error *temp_file(const char *dir, uint64_t size, int *fd_ret)
 static struct hvo_error *rebuild_file(uint64_t stream_size, int *fd_ret, char **where_ret)
 {
 	const char *dir = getenv("HVOINSPECT_FLAT_DIR");
-	uint64_t available;
+	uint64_t available = 0;	/* stays 0 when dir was chosen */
 	if ((!dir || !*dir) && (!memory_available(&available) || stream_size <= available / 2)) {
 		*fd_ret = memfd_create("hvoinspect-flattened", MFD_CLOEXEC);
 		if (*fd_ret < 0)
@@ -180,7 +189,7 @@ static struct hvo_error *rebuild_file(uint64_t stream_size, int *fd_ret, char **
 		if (!dir || !*dir)
 			dir = FLAT_DEFAULT_DIR;
 	}
-	struct hvo_error *err = temp_file(dir, stream_size, fd_ret);
+	struct hvo_error *err = temp_file(dir, stream_size, available, fd_ret);
 	if (err)
 		return err;
 	if (asprintf(where_ret, "a temporary file in '%s'", dir) < 0) {

@@ -74,7 +74,16 @@ test_expect_success 'a rebuild directory that is missing or full is refused, nam
 	grep "rebuilding the flattened dump in .$PWD/missing.: No such file or directory" err &&
 	# procfs has no free blocks: the room check, not the write, refuses it.
 	(export HVOINSPECT_FLAT_DIR=/proc && test_expect_code 2 hvoinspect info flat.kdump 2>err) &&
-	grep "needs up to [0-9.]* MiB; ./proc. has 0.0 MiB free (set HVOINSPECT_FLAT_DIR" err
+	grep "needs up to [0-9.]* MiB and ./proc. has 0.0 MiB free (set HVOINSPECT_FLAT_DIR" err
+'
+
+test_expect_success 'one over half of the memory available goes to $TMPDIR, which must have room' '
+	# Sparse: the room is checked before a byte is read or written.
+	kib=$(awk "/^MemTotal:/ { print \$2 }" /proc/meminfo) &&
+	head -c 4096 flat.kdump >big.kdump &&
+	truncate -s $((kib * 1024 + 4096)) big.kdump &&
+	(export TMPDIR=/proc && test_expect_code 2 hvoinspect info big.kdump 2>err) &&
+	grep "over half of the [0-9.]* [MG]iB of memory available, and ./proc. has 0.0 MiB free" err
 '
 
 test_expect_success 'a truncated flattened dump is refused with one line' '
