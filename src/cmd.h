@@ -38,6 +38,8 @@ struct hvo_cmd_ctx {
 	/* Worst outcome so far that is not an error: findings, incomplete. */
 	enum hvo_exit_status status;
 	unsigned int given;		/* 1 << enum hvo_cmd_opt, for the running command */
+	/* Benchmark aid (HVOINSPECT_STATS): each script command's wall time to stderr. */
+	bool time_commands;
 };
 
 /* What an option does.  The first three set ctx for the one command. */

@@ -309,6 +309,7 @@ int main(int argc, char **argv)
 	const char *phys_read_log = getenv("HVOINSPECT_PHYS_READ_LOG");
 	if (read_log || phys_read_log)
 		hvo_dump_track_reads(ctx.prog->dump, true);
+	ctx.time_commands = getenv("HVOINSPECT_STATS") != NULL;
 	/* Progress only for a person watching: stderr a terminal, no JSON. */
 	ctx.progress = isatty(STDERR_FILENO) && !ctx.json;
 	int status;

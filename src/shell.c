@@ -9,6 +9,7 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -254,6 +255,25 @@ static struct hvo_error *run_line(struct hvo_cmd_ctx *ctx, const char *line, boo
 	return err;
 }
 
+/*
+ * "hvoinspect: stats: 'CMD' took N ms": from before the command is parsed
+ * to its output written out (flushed), as a user at a pipe would see it.
+ */
+static void print_command_time(struct hvo_cmd_ctx *ctx, const char *cmd,
+			       const struct timespec *start)
+{
+	fflush(ctx->out);
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	double ms = (double)(end.tv_sec - start->tv_sec) * 1e3 +
+		(double)(end.tv_nsec - start->tv_nsec) / 1e6;
+	cmd += strspn(cmd, " \t");
+	size_t len = strlen(cmd);
+	while (len && (cmd[len - 1] == ' ' || cmd[len - 1] == '\t'))
+		len--;
+	fprintf(stderr, "hvoinspect: stats: '%.*s' took %.3f ms\n", (int)len, cmd, ms);
+}
+
 int hvo_shell_script(struct hvo_cmd_ctx *ctx, const char *text, const char *source,
 		     bool keep_going, unsigned int *nr_run_ret)
 {
@@ -275,9 +295,13 @@ int hvo_shell_script(struct hvo_cmd_ctx *ctx, const char *text, const char *sour
 		for (char *cmd = strtok_r(line, ";", &save); cmd && !quit;
 		     cmd = strtok_r(NULL, ";", &save)) {
 			bool ran;
+			struct timespec start;
+			clock_gettime(CLOCK_MONOTONIC, &start);
 			struct hvo_error *err = run_line(ctx, cmd, &ran, &quit);
 			if (ran)
 				nr_run++;
+			if (ran && ctx->time_commands)
+				print_command_time(ctx, cmd, &start);
 			if (err) {
 				fprintf(stderr, "hvoinspect: %s:%u: %s\n", source, lineno, err->message);
 				int cmd_status = hvo_error_exit_status(err);

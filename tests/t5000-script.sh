@@ -13,6 +13,16 @@ test_expect_success '-c runs each command in order' '
 	test "$(cat first)" -lt "$(cat second)"
 '
 
+test_expect_success 'HVOINSPECT_STATS times each command, and its output is the same' '
+	hvoinspect -c "savings;  tails ;savings" d.elf >plain &&
+	HVOINSPECT_STATS=1 hvoinspect -c "savings;  tails ;savings" d.elf >timed 2>err &&
+	test_cmp plain timed &&
+	grep -c "^hvoinspect: stats: .savings. took [0-9]*\.[0-9]* ms$" err >n &&
+	test "$(cat n)" -eq 2 &&
+	grep "^hvoinspect: stats: .tails. took [0-9]*\.[0-9]* ms$" err &&
+	grep "^hvoinspect: stats: [0-9]* reads, [0-9]* bytes" err
+'
+
 test_expect_success '-f reads commands from a file, comments ignored' '
 	printf "# a script\ninfo\n\nvmcoreinfo # trailing\n" >script &&
 	hvoinspect -f script d.elf >out &&
