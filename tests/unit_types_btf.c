@@ -688,6 +688,56 @@ static void test_sorted(void **state)
 	btf__free(b);
 }
 
+/*
+ * A record read for a lookup must be the one the index walked: the blob laid
+ * out so that its types and strings lie on different pages (the open reads
+ * the types only through the walk's window), then struct zone's member
+ * count changed in the image before the lookup reads that page.
+ */
+static void test_read_back_changed(void **state)
+{
+	struct btf *b = btf__new_empty();
+	int t_long = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+	assert_int_equal(btf__add_struct(b, "zone", 16), t_long + 1);
+	btf__add_field(b, "a", t_long, 0, 0);
+	btf__add_field(b, "b", t_long, 64, 0);
+	uint32_t size;
+	const uint8_t *raw = btf__raw_data(b, &size);
+	const struct btf_header *hdr = (const struct btf_header *)raw;
+	uint8_t *copy = malloc(size);
+	assert_non_null(copy);
+	memcpy(copy, raw, size);
+	uint64_t strings = hdr->hdr_len + hdr->str_off;
+	assert_true(hdr->type_off + hdr->type_len <= hdr->str_off);
+	struct image im = { .data = copy, .size = size,
+			    .address = UINT64_C(0xffffffff82000000) - strings };
+	struct hvo_btf *hb;
+	assert_null(hvo_btf_open(im.address, size, read_image, &im, &hb));
+	/* zone's record follows long's (a header and 4 bytes): its vlen 2 becomes 3. */
+	size_t info = hdr->hdr_len + hdr->type_off + sizeof(struct btf_type) + 4 +
+		offsetof(struct btf_type, info);
+	uint32_t word;
+	memcpy(&word, copy + info, sizeof(word));
+	assert_int_equal(BTF_INFO_VLEN(word), 2);
+	word += 1;
+	memcpy(copy + info, &word, sizeof(word));
+	uint64_t got;
+	struct hvo_error *err = hvo_btf_struct_size(hb, "zone", &got);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "read back other than indexed"));
+	hvo_error_destroy(err);
+	hvo_btf_free(hb);
+	/* Unchanged, the same layout answers. */
+	word -= 1;
+	memcpy(copy + info, &word, sizeof(word));
+	assert_null(hvo_btf_open(im.address, size, read_image, &im, &hb));
+	assert_null(hvo_btf_struct_size(hb, "zone", &got));
+	assert_int_equal(got, 16);
+	hvo_btf_free(hb);
+	free(copy);
+	btf__free(b);
+}
+
 /* Anonymous types first but names out of order: a miss in the search is scanned for. */
 static void test_looks_sorted(void **state)
 {
@@ -719,6 +769,7 @@ int main(void)
 		cmocka_unit_test(test_real_kernels),
 		cmocka_unit_test(test_sorted),
 		cmocka_unit_test(test_looks_sorted),
+		cmocka_unit_test(test_read_back_changed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
