@@ -105,9 +105,15 @@ static bool memory_available(uint64_t *bytes_ret)
 		return false;
 	char line[128];
 	bool found = false;
+	static const char key[] = "MemAvailable:";
 	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long long kib;
-		if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1 && kib <= UINT64_MAX / 1024) {
+		if (strncmp(line, key, sizeof(key) - 1) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		unsigned long long kib = strtoull(line + sizeof(key) - 1, &end, 10);
+		if (!errno && end != line + sizeof(key) - 1 && strncmp(end, " kB", 3) == 0 &&
+		    kib <= UINT64_MAX / 1024) {
 			*bytes_ret = (uint64_t)kib * 1024;
 			found = true;
 		}
