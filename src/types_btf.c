@@ -240,28 +240,31 @@ static struct hvo_error *need(const struct hvo_btf *chb, size_t offset, size_t l
 	return NULL;
 }
 
-/* Read what is left of the string section, for a scan of every name. */
-static struct hvo_error *need_all_strings(const struct hvo_btf *chb)
+/*
+ * Read what is left of a section into the blob (len bytes at start), for a
+ * scan of every name or a walk of every record; *whole says it is all here.
+ */
+static struct hvo_error *need_section(const struct hvo_btf *hb, size_t start, uint32_t len,
+				      const bool *whole, const char *what)
 {
-	struct hvo_btf *hb = (struct hvo_btf *)chb;	/* a cache: logically const */
-	if (hb->strings_whole)
+	if (*whole || !len)
 		return NULL;
-	struct hvo_error *err = need(hb, hb->strings_start, hb->strings_len, "kernel BTF strings");
+	struct hvo_error *err = need(hb, start, len, what);
 	if (!err)
-		hb->strings_whole = true;
+		*(bool *)whole = true;	/* a cache: logically const */
 	return err;
 }
 
-/* Read what is left of the type section, for a walk of every record. */
-static struct hvo_error *need_all_types(const struct hvo_btf *chb)
+static struct hvo_error *need_all_strings(const struct hvo_btf *hb)
 {
-	struct hvo_btf *hb = (struct hvo_btf *)chb;	/* a cache: logically const */
-	if (hb->types_whole || !hb->types_len)
-		return NULL;
-	struct hvo_error *err = need(hb, hb->types_start, hb->types_len, "kernel BTF types");
-	if (!err)
-		hb->types_whole = true;
-	return err;
+	return need_section(hb, hb->strings_start, hb->strings_len, &hb->strings_whole,
+			    "kernel BTF strings");
+}
+
+static struct hvo_error *need_all_types(const struct hvo_btf *hb)
+{
+	return need_section(hb, hb->types_start, hb->types_len, &hb->types_whole,
+			    "kernel BTF types");
 }
 
 /* The record of type id, read from the dump as needed. */
@@ -300,7 +303,7 @@ static struct hvo_error *name_at(const struct hvo_btf *hb, uint32_t offset, cons
 					hb->strings_len);
 	const char *name = (const char *)hb->blob + hb->strings_start + offset;
 	/* Page by page up to the name's NUL; the section's last byte is one. */
-	if (hb->page_read && !hb->strings_whole) {
+	if (!hb->strings_whole) {
 		size_t at = hb->strings_start + (size_t)offset, start, end;
 		for (;; at = end) {
 			blob_page_bounds(hb, blob_page(hb, at), &start, &end);
@@ -337,7 +340,8 @@ static unsigned int found_slot(const struct btf_type *t)
 
 /*
  * The type section as the index walks it: in the blob when the blob is here,
- * else streamed through a window of BTF_WINDOW bytes, each byte read once.
+ * else streamed through a window of BTF_WINDOW bytes, every byte read once
+ * and in order (so a slice, which keeps what was read, keeps all of it).
  */
 #define BTF_WINDOW (128U * 1024)
 
@@ -347,25 +351,27 @@ struct type_stream {
 	uint8_t *window;	/* NULL: data is the blob's */
 };
 
-/* Point st->data at the record header at offset (12 bytes, all in the section). */
-static struct hvo_error *stream_header(const struct hvo_btf *hb, struct type_stream *st,
-				       uint32_t offset)
+/*
+ * Read on until the window holds need bytes at offset (up to the section's
+ * end): what is already here of them is kept, what lies between is read and
+ * passed over.
+ */
+static struct hvo_error *stream_to(const struct hvo_btf *hb, struct type_stream *st,
+				   uint32_t offset, uint32_t need)
 {
-	if (offset - st->start + sizeof(struct btf_type) <= st->len)
-		return NULL;
-	/* Keep the part of the header already here (a straddling one); read on. */
-	uint32_t kept = offset < st->start + st->len ? st->start + st->len - offset : 0;
-	memmove(st->window, st->window + (st->len - kept), kept);
-	uint32_t from = offset + kept;
-	uint32_t len = hb->types_len - from < BTF_WINDOW - kept ? hb->types_len - from :
-		BTF_WINDOW - kept;
-	struct hvo_error *err = hb->read(hb->read_arg, hb->address + hb->types_start + from,
-					 st->window + kept, len, "kernel BTF types");
-	if (err)
-		return err;
-	st->data = st->window;
-	st->start = offset;
-	st->len = kept + len;
+	while (st->start + st->len < hb->types_len && offset - st->start + need > st->len) {
+		uint32_t end = st->start + st->len;
+		uint32_t kept = offset < end ? end - offset : 0;
+		memmove(st->window, st->window + (st->len - kept), kept);
+		uint32_t len = hb->types_len - end < BTF_WINDOW - kept ? hb->types_len - end :
+			BTF_WINDOW - kept;
+		struct hvo_error *err = hb->read(hb->read_arg, hb->address + hb->types_start + end,
+						 st->window + kept, len, "kernel BTF types");
+		if (err)
+			return err;
+		st->start = end - kept;
+		st->len = kept + len;
+	}
 	return NULL;
 }
 
@@ -448,6 +454,7 @@ static struct hvo_error *index_blob(struct hvo_btf *hb)
 		st.window = malloc(BTF_WINDOW);
 		if (!st.window)
 			return &hvo_error_nomem;
+		st.data = st.window;
 		st.len = 0;
 	}
 	uint32_t offset = 0, first_named = 0, last_anonymous = 0;
@@ -456,7 +463,7 @@ static struct hvo_error *index_blob(struct hvo_btf *hb)
 			err = bad_blob("type %" PRIu32 " is cut off", hb->nr_types + 1);
 			break;
 		}
-		if (st.window && (err = stream_header(hb, &st, offset)))
+		if (st.window && (err = stream_to(hb, &st, offset, sizeof(struct btf_type))))
 			break;
 		struct btf_type t;
 		memcpy(&t, st.data + (offset - st.start), sizeof(t));
@@ -488,6 +495,9 @@ static struct hvo_error *index_blob(struct hvo_btf *hb)
 			};
 		offset += (uint32_t)(sizeof(t) + extra);
 	}
+	/* The tail of the last record, which the walk passed over. */
+	if (!err && st.window)
+		err = stream_to(hb, &st, hb->types_len, 0);
 	free(st.window);
 	if (err)
 		return err;
@@ -590,8 +600,8 @@ struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms 
 
 struct hvo_error *hvo_btf_read_all(const struct hvo_btf *btf)
 {
-	struct hvo_error *err = need_all_strings(btf);
-	return err ? err : need_all_types(btf);
+	/* The index walk has read every byte of the type section once already. */
+	return need_all_strings(btf);
 }
 
 void hvo_btf_free(struct hvo_btf *btf)

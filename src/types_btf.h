@@ -42,7 +42,11 @@ struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read
  */
 struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms *ks,
 			       struct hvo_btf **ret);
-/* Read all of the blob now, so that no later lookup reads the dump. */
+/*
+ * Read now what the open left to lookups, so that the reads so far cover
+ * every byte of the blob (a slice keeps all of BTF): the index walk has read
+ * the types, this reads the strings.
+ */
 struct hvo_error *hvo_btf_read_all(const struct hvo_btf *btf);
 void hvo_btf_free(struct hvo_btf *btf);
 size_t hvo_btf_size(const struct hvo_btf *btf);

@@ -417,6 +417,7 @@ struct image {
 	/* Bytes read of each section, whatever the read was for. */
 	uint64_t strings_start, strings_end, types_start, types_end;
 	size_t strings_read, types_read;
+	uint8_t *covered;		/* [offset]: read at least once; or NULL */
 };
 
 /* Bytes of [start, end) that [vaddr, vaddr + len) covers. */
@@ -446,6 +447,8 @@ static struct hvo_error *read_image(void *arg, uint64_t vaddr, void *buf, size_t
 		return hvo_error_create(HVO_ERROR_NODATA, "%s at 0x%" PRIx64 ": not in the image",
 					what, vaddr);
 	memcpy(buf, im->data + (vaddr - im->address), len);
+	if (im->covered)
+		memset(im->covered + (vaddr - im->address), 1, len);
 	im->strings_read += overlap(vaddr, len, im->strings_start, im->strings_end);
 	im->types_read += overlap(vaddr, len, im->types_start, im->types_end);
 	return NULL;
@@ -531,12 +534,8 @@ static void check_lazy(const uint8_t *raw, size_t size, uint64_t address, const 
 	if (err)
 		fail_msg("%s: %s", what, err->message);
 	assert_true(im.strings_read <= 2 * 4096);	/* the first and last pages */
-	/*
-	 * The types streamed, each byte at most once (the tail of a record
-	 * that runs past the last window is skipped), plus the page where the
-	 * strings start.
-	 */
-	assert_true(im.types_read <= hdr->type_len + 4096);
+	/* The types streamed, each byte once, plus the page where the strings start. */
+	assert_true(im.types_read >= hdr->type_len && im.types_read <= hdr->type_len + 4096);
 	size_t types_at_open = im.types_read;
 	index_picks(ref);
 	const struct btf_type *zone = btf__type_by_id(ref, first_by_name(ref, "zone"));
@@ -586,6 +585,19 @@ static void check_lazy(const uint8_t *raw, size_t size, uint64_t address, const 
 	assert_null(hvo_btf_open(address, size, read_image, &im, &hb));
 	/* An unsorted BTF's scan needs every page, so hstate fails too there. */
 	check_missing_page(&im, hb, zone, hstate, "kernel BTF strings at 0x", sorted);
+
+	/* hvo_btf_read_all() after an open: every byte of both sections read (a slice keeps them). */
+	im.covered = calloc(size, 1);
+	assert_non_null(im.covered);
+	assert_null(hvo_btf_open(address, size, read_image, &im, &hb));
+	assert_null(hvo_btf_read_all(hb));
+	for (uint64_t at = im.types_start; at < im.types_end; at++)
+		assert_int_equal(im.covered[at - address], 1);
+	for (uint64_t at = im.strings_start; at < im.strings_end; at++)
+		assert_int_equal(im.covered[at - address], 1);
+	free(im.covered);
+	im.covered = NULL;
+	hvo_btf_free(hb);
 
 	/* The blob moved so that a member's name runs onto a page not read yet. */
 	uint16_t last = btf_vlen(zone) - 1;
@@ -740,6 +752,54 @@ static void test_read_back_changed(void **state)
 	btf__free(b);
 }
 
+/*
+ * Records larger than the index walk's window: one in the middle, whose
+ * tail the walk passes over, and one last, whose tail it reads after the
+ * walk.  Either way every byte of the type section is read once, in order,
+ * and a lookup past the big record answers.
+ */
+static void test_records_past_the_window(void **state)
+{
+	struct btf *b = btf__new_empty();
+	int t_long = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+	char name[16];
+	for (int big = 0; big < 2; big++) {
+		snprintf(name, sizeof(name), "big%d", big);
+		btf__add_struct(b, name, 8 * 12000);
+		for (int i = 0; i < 12000; i++) {	/* 12 bytes each: 144,000 bytes */
+			snprintf(name, sizeof(name), "m%d", i);
+			btf__add_field(b, name, t_long, i * 64, 0);
+		}
+		if (!big) {
+			btf__add_struct(b, "zone", 16);
+			btf__add_field(b, "a", t_long, 0, 0);
+		}
+	}
+	uint32_t size;
+	const uint8_t *raw = btf__raw_data(b, &size);
+	const struct btf_header *hdr = (const struct btf_header *)raw;
+	assert_true(hdr->type_len > 2 * 144000);
+	struct image im = { .data = raw, .size = size, .address = UINT64_C(0xffffffff82000123) };
+	set_sections(&im, hdr);
+	im.covered = calloc(size, 1);
+	assert_non_null(im.covered);
+	struct hvo_btf *hb;
+	assert_null(hvo_btf_open(im.address, size, read_image, &im, &hb));
+	/* Each byte once, plus the part of the strings' first page that is types. */
+	assert_true(im.types_read >= hdr->type_len && im.types_read < hdr->type_len + 4096);
+	for (uint64_t at = im.types_start; at < im.types_end; at++)
+		assert_int_equal(im.covered[at - im.address], 1);
+	uint64_t got;
+	assert_null(hvo_btf_struct_size(hb, "zone", &got));
+	assert_int_equal(got, 16);
+	struct hvo_member m;
+	assert_null(hvo_btf_member(hb, "big1", "m11999", &m));
+	assert_int_equal(m.offset, 8 * 11999);
+	hvo_btf_free(hb);
+	free(im.covered);
+	btf__free(b);
+}
+
 /* Anonymous types first but names out of order: a miss in the search is scanned for. */
 static void test_looks_sorted(void **state)
 {
@@ -772,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_sorted),
 		cmocka_unit_test(test_looks_sorted),
 		cmocka_unit_test(test_read_back_changed),
+		cmocka_unit_test(test_records_past_the_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
