@@ -55,7 +55,7 @@ struct hvo_kallsyms {
 	 * kernel's own kallsyms_seqs_of_names and expand only the names on
 	 * the way, read 256 at a time from kallsyms_markers' blocks.
 	 */
-	hvo_kallsyms_read_fn *read;
+	hvo_vread_fn *read;
 	void *read_arg;
 	uint64_t names_vaddr;
 	size_t names_region;		/* bytes from names to markers */
@@ -705,7 +705,7 @@ nomem:
 	return -1;
 }
 
-static struct hvo_error *read_alloc(hvo_kallsyms_read_fn *read, void *arg, uint64_t vaddr,
+static struct hvo_error *read_alloc(hvo_vread_fn *read, void *arg, uint64_t vaddr,
 				    size_t size, const char *what, uint8_t **ret);
 
 /* Sorted mode to hashed: read every name and offset (completion needs them). */
@@ -814,7 +814,7 @@ static struct hvo_error *gap_size(const char *what, uint64_t start, const char *
 	return NULL;
 }
 
-static struct hvo_error *read_alloc(hvo_kallsyms_read_fn *read, void *arg, uint64_t vaddr,
+static struct hvo_error *read_alloc(hvo_vread_fn *read, void *arg, uint64_t vaddr,
 				    size_t size, const char *what, uint8_t **ret)
 {
 	uint8_t *buf = malloc(size ? size : 1);
@@ -1029,7 +1029,7 @@ fail:
 }
 
 struct hvo_error *hvo_kallsyms_open(const struct hvo_kallsyms_location *loc,
-				    hvo_kallsyms_read_fn *read, void *arg,
+				    hvo_vread_fn *read, void *arg,
 				    struct hvo_kallsyms **ret)
 {
 	struct hvo_error *err;

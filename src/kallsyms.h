@@ -60,8 +60,6 @@ struct hvo_kallsyms;
 /* Decode the tables into a name-sorted symbol table. */
 struct hvo_error *hvo_kallsyms_decode(const struct hvo_kallsyms_tables *tables,
 				      struct hvo_kallsyms **ret);
-/* Read len bytes at a kernel virtual address (the dump, or a test's buffer). */
-typedef hvo_vread_fn hvo_kallsyms_read_fn;
 
 /* Where the tables are: VMCOREINFO's SYMBOL(kallsyms_*) addresses. */
 struct hvo_kallsyms_location {
@@ -77,7 +75,7 @@ struct hvo_kallsyms_location {
  * name is read and hashed here.
  */
 struct hvo_error *hvo_kallsyms_open(const struct hvo_kallsyms_location *loc,
-				    hvo_kallsyms_read_fn *read, void *arg,
+				    hvo_vread_fn *read, void *arg,
 				    struct hvo_kallsyms **ret);
 /*
  * Locate the tables through VMCOREINFO and open them from the dump.
