@@ -44,6 +44,7 @@ struct hvo_dump {
 	uint64_t page_size;
 	char *rebuilt_in;		/* flattened: where it was rebuilt; else NULL */
 	bool mapped;		/* ELF: libkdumpfile maps the file */
+	uint64_t pd_offset;	/* kdump-compressed: its page descriptors; else 0 */
 	uint64_t data_size;	/* of data_fd, checked at open */
 	struct hvo_vmcoreinfo *vmcoreinfo;
 	struct hvo_dump_read_stats stats;
@@ -395,6 +396,45 @@ static kdump_status limit_mapping(struct hvo_dump *dump)
 #endif
 }
 
+/*
+ * A kdump-compressed file's page descriptors, one per page its bitmap
+ * stores: counted run by run on libkdumpfile's own file page map (the
+ * regions it built from the bitmap, so exactly the descriptors it will
+ * look up), then checked against the file before any page is read.
+ */
+static struct hvo_error *check_descriptors(struct hvo_dump *dump)
+{
+	kdump_attr_t attr = { .type = KDUMP_BITMAP };
+	kdump_status ks = kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr);
+	if (ks != KDUMP_OK || attr.type != KDUMP_BITMAP)
+		return kdump_failure(dump, ks != KDUMP_OK ? ks : KDUMP_ERR_INVALID,
+				     "getting the page map of a kdump-compressed file");
+	dump->file_pagemap = attr.val.bitmap;
+	kdump_bmp_incref(dump->file_pagemap);
+
+	uint64_t nr_pds = 0;
+	kdump_addr_t pfn = 0;
+	while ((ks = kdump_bmp_find_set(dump->file_pagemap, &pfn)) == KDUMP_OK) {
+		kdump_addr_t end = pfn;
+		ks = kdump_bmp_find_clear(dump->file_pagemap, &end);
+		if (ks != KDUMP_OK)
+			break;
+		/* A run libkdumpfile reports empty would loop for ever. */
+		if (end <= pfn)
+			return hvo_error_create(HVO_ERROR_INTERNAL, "libkdumpfile's page map "
+						"has an empty run at PFN %#" PRIx64, (uint64_t)pfn);
+		nr_pds += end - pfn;
+		pfn = end;
+	}
+	if (ks != KDUMP_ERR_NODATA) {
+		const char *why = kdump_bmp_get_err(dump->file_pagemap);
+		return hvo_error_create(HVO_ERROR_FORMAT, "counting the pages of a "
+					"kdump-compressed file: %s", why ? why : "libkdumpfile error");
+	}
+	return hvo_kdump_check_descriptors(dump->data_fd, dump->data_size, dump->pd_offset,
+					   nr_pds);
+}
+
 static struct hvo_error *open_kdump(struct hvo_dump *dump)
 {
 	kdump_status ks;
@@ -442,6 +482,9 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 		return hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (%s)",
 					why ? why : "unknown format");
 	}
+	/* Opening read the headers and the bitmap, no page yet (ostype does). */
+	if (dump->pd_offset && (err = check_descriptors(dump)))
+		return err;
 	err = get_string_attr(dump, KDUMP_ATTR_FILE_FORMAT, &dump->format);
 	if (err)
 		return err;
@@ -502,8 +545,9 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 		return kdump_failure(dump, ks, "setting the read policy");
 
 	kdump_attr_t attr = { .type = KDUMP_BITMAP };
-	ks = kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr);
-	if (ks == KDUMP_OK && attr.type == KDUMP_BITMAP) {
+	if (!dump->file_pagemap &&
+	    (ks = kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr)) == KDUMP_OK &&
+	    attr.type == KDUMP_BITMAP) {
 		dump->file_pagemap = attr.val.bitmap;
 		kdump_bmp_incref(dump->file_pagemap);
 	}
@@ -597,7 +641,7 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 		if ((err = check_elf_extent(dump->data_fd, dump->data_size)))
 			goto err;
 		dump->mapped = true;
-	} else if ((err = hvo_kdump_check(dump->data_fd, dump->data_size))) {
+	} else if ((err = hvo_kdump_check(dump->data_fd, dump->data_size, &dump->pd_offset))) {
 		/* libkdumpfile 0.5.1 trusts the tables of a kdump-compressed file. */
 		goto err;
 	}

@@ -22,18 +22,11 @@
 #define DH_MAX_MAPNR 440
 #define DH_SIZE 464
 /* struct kdump_sub_header, 64-bit layout, at the second block. */
-#define SH_SPLIT 12
-#define SH_START_PFN 16
-#define SH_END_PFN 24
 #define SH_OFFSET_VMCOREINFO 32	/* each offset is followed by its u64 size */
 #define SH_OFFSET_NOTE 48
-#define SH_START_PFN_64 80
-#define SH_END_PFN_64 88
-#define SH_MAX_MAPNR_64 96
 #define SH_SIZE 104
 #define PD_SIZE 24		/* offset u64, size u32, flags u32, page_flags u64 */
 #define PD_CHUNK 4096		/* descriptors read at a time */
-#define BITMAP_CHUNK (1u << 20)
 /* libkdumpfile 0.5.1's bounds on a block (kdumpfile-priv.h). */
 #define LKF_MIN_PAGE_SIZE 4096u
 #define LKF_MAX_PAGE_SIZE (1u << 18)
@@ -151,49 +144,9 @@ static bool header_fits(uint32_t block_size, uint32_t bitmap_blocks, uint32_t ma
 	       UINT64_C(8) * bitmap_blocks * block_size >= max_mapnr;
 }
 
-/* Set bits [start, end) of an LSB-0 bitmap at offset in fd: the descriptors in use. */
-static struct hvo_error *count_bits(int fd, uint64_t offset, uint64_t start, uint64_t end,
-				    uint64_t *count_ret)
+struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offset_ret)
 {
-	uint64_t count = 0;
-	struct hvo_error *err = NULL;
-	if (start >= end) {
-		*count_ret = 0;
-		return NULL;
-	}
-	unsigned char *bits = calloc(1, BITMAP_CHUNK);	/* zeroed: clang-tidy cannot see read_at fill it */
-	if (!bits)
-		return &hvo_error_nomem;
-	/* Whole bytes from start's byte to end's; the partial ones masked below. */
-	uint64_t first = start / 8, last = (end + 7) / 8;
-	for (uint64_t at = first; at < last && !err; at += BITMAP_CHUNK) {
-		size_t n = last - at < BITMAP_CHUNK ? (size_t)(last - at) : BITMAP_CHUNK;
-		if ((err = read_at(fd, offset + at, bits, n)))
-			break;
-		if (at == first)
-			bits[0] &= (unsigned char)(0xffu << (start % 8));
-		if (at + n == last && end % 8)
-			bits[n - 1] &= (unsigned char)(0xffu >> (8 - end % 8));
-		/*
-		 * Runs of pages are dumped or left out whole: most words are 0 or
-		 * all ones, and a generic x86_64 build's popcount is a libgcc call.
-		 */
-		size_t k = 0;
-		for (; k + 8 <= n; k += 8) {
-			uint64_t word = get64(bits + k);
-			count += word == 0 ? 0 : word == UINT64_MAX ? 64 :
-				(uint64_t)__builtin_popcountll(word);
-		}
-		for (; k < n; k++)
-			count += (uint64_t)__builtin_popcount(bits[k]);
-	}
-	free(bits);
-	*count_ret = count;
-	return err;
-}
-
-struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size)
-{
+	*pd_offset_ret = 0;
 	unsigned char header[DH_SIZE];
 	ssize_t got = pread(fd, header, 8, 0);
 	/* libkdumpfile reads both signatures the same way. */
@@ -246,13 +199,12 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size)
 					" bytes need %" PRIu64 " bytes, the file has %" PRIu64,
 					sub_hdr_size, bitmap_blocks, block_size, pd_offset, file_size);
 	/*
-	 * What libkdumpfile reads of the sub-header: the ELF notes (version 4
-	 * on) or VMCOREINFO (version 3), the PFN range of a split file and,
-	 * from version 6, the 64-bit max_mapnr.  Below version 1 it reads no
-	 * sub-header and maps no page at all.
+	 * What libkdumpfile reads of the sub-header before any page: the ELF
+	 * notes (version 4 on) or VMCOREINFO (version 3).  Below version 1 it
+	 * reads no sub-header.  Which PFNs have descriptors is its bitmap's
+	 * business: hvo_kdump_check_descriptors() counts them after the open.
 	 */
 	int32_t version = (int32_t)get32(header + DH_HEADER_VERSION);
-	uint64_t start_pfn = 0, end_pfn = 0;
 	if (version >= 1) {
 		unsigned char sub[SH_SIZE];
 		if ((err = read_at(fd, block_size, sub, sizeof(sub))))
@@ -273,40 +225,22 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size)
 			err = check_region(fd, offset, size, hvo_lkf_check_notes);
 		if (err)
 			return err;
-		bool split = get32(sub + SH_SPLIT) != 0;
-		end_pfn = UINT64_MAX;
-		if (version >= 2 && split) {
-			start_pfn = get64(sub + SH_START_PFN);
-			end_pfn = get64(sub + SH_END_PFN);
-		}
-		if (version >= 6) {
-			if (split) {
-				start_pfn = get64(sub + SH_START_PFN_64);
-				end_pfn = get64(sub + SH_END_PFN_64);
-			}
-			max_pfn = get64(sub + SH_MAX_MAPNR_64);
-		}
 	}
-	/*
-	 * Which bitmap libkdumpfile reads (read_bitmap()): the second half when
-	 * max_pfn fits in half the blocks (the dumpable pages), else all of it;
-	 * one descriptor per set bit from start_pfn to the end of the bitmap.
-	 */
-	uint64_t bitmap_size = (uint64_t)bitmap_blocks * block_size;
-	if (max_pfn <= bitmap_size * 8 / 2) {
-		bitmap_size = (uint64_t)(bitmap_blocks / 2) * block_size;
-		bitmap_offset += bitmap_size;
-	}
-	uint64_t last_pfn = bitmap_size * 8 < end_pfn ? bitmap_size * 8 : end_pfn;
-	uint64_t nr_pds;
-	if ((err = count_bits(fd, bitmap_offset, start_pfn, last_pfn, &nr_pds)))
-		return err;
-	uint64_t data_start = pd_offset + nr_pds * PD_SIZE;
-	if (data_start > file_size)
+	*pd_offset_ret = pd_offset;
+	return NULL;
+}
+
+struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64_t pd_offset,
+					      uint64_t nr_pds)
+{
+	const uint32_t block_size = PAGE_SIZE_X86_64;	/* hvo_kdump_check() refused others */
+	struct hvo_error *err = NULL;
+	if (nr_pds > (file_size - pd_offset) / PD_SIZE)
 		return hvo_error_create(HVO_ERROR_FORMAT,
 					"corrupt or truncated kdump-compressed dump: %" PRIu64
-					" page descriptors end at %" PRIu64 ", the file has %" PRIu64,
-					nr_pds, data_start, file_size);
+					" page descriptors at %" PRIu64 " end past the end of the "
+					"file (%" PRIu64 " bytes)", nr_pds, pd_offset, file_size);
+	uint64_t data_start = pd_offset + nr_pds * PD_SIZE;
 
 	unsigned char *chunk = malloc(PD_CHUNK * PD_SIZE);
 	if (!chunk)

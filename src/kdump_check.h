@@ -17,10 +17,22 @@
 
 /*
  * fd holds a "KDUMP   " or "DISKDUMP" file of file_size bytes: check what
- * libkdumpfile will read of it (the header layout it picks, the bitmap and
- * PFN range it maps, those descriptors); any other file: NULL.
+ * libkdumpfile reads of it while opening it (the header layout it picks,
+ * the sub-header's notes, the bitmaps, which must lie in the file) and set
+ * *pd_offset_ret to where its page descriptors start; any other file: NULL
+ * and 0.
  */
-struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size);
+struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offset_ret);
+
+/*
+ * The nr_pds page descriptors at pd_offset, once libkdumpfile has read the
+ * bitmap (it counts them: one per stored page) and before it reads any
+ * page: each must point into the file's data, at most one block long.
+ * Counting them from libkdumpfile's own page map spares a second pass over
+ * a bitmap of up to 512 MiB (a 16 TiB host).
+ */
+struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64_t pd_offset,
+					      uint64_t nr_pds);
 
 /*
  * What libkdumpfile 0.5.1 cannot parse safely in VMCOREINFO (text), in the

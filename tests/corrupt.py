@@ -15,6 +15,9 @@ Targeted (kdump-compressed IN; SEED ignored):
             (libkdumpfile 0.5.1 read them into a one-page buffer: a heap
             overflow fuzzing found)
   layout32  header fields placed so libkdumpfile reads the 32-bit layout
+  pd-cut    cut the file in its page descriptor table, 2.5 descriptors
+            in; prints the descriptor count the bitmap gives and the
+            table's offset (the dumpable-page bitmap popcounted here)
   elf-shdrs (ELF IN) 64 section headers of 0 bytes at offset 64, as in
             a fuzz input that crashed libkdumpfile 0.5.1 (NULL dereference)
   elf-holes (ELF IN) the largest PT_LOAD (the memmap) loses 3 pages at a
@@ -58,6 +61,21 @@ elif mode == "layout32":
     # 32-bit layout: block_size 416, sub_hdr_size 420, bitmap_blocks 424;
     # its max_mapnr (428) is the 64-bit block size, 4096 pages: covered.
     struct.pack_into("<iiI", data, 416, 4096, 0, 1)
+elif mode == "pd-cut":
+    block, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", data, 428)
+    max_mapnr, = struct.unpack_from("<I", data, 440)
+    version, = struct.unpack_from("<i", data, 8)
+    if version >= 6:
+        max_mapnr, = struct.unpack_from("<Q", data, block + 96)
+    bitmap = (1 + sub_blocks) * block
+    size = bitmap_blocks * block
+    if max_mapnr <= size * 8 // 2:     # the second bitmap: the dumpable pages
+        size = bitmap_blocks // 2 * block
+        bitmap += size
+    count = int.from_bytes(data[bitmap:bitmap + size], "little").bit_count()
+    pd = (1 + sub_blocks + bitmap_blocks) * block
+    data = data[:pd + 24 * 2 + 12]
+    print(count, pd)
 elif mode == "elf-shdrs":
     struct.pack_into("<Q", data, 0x28, 64)          # e_shoff
     struct.pack_into("<HHH", data, 0x3a, 0, 64, 0)  # e_shentsize, e_shnum, e_shstrndx

@@ -52,6 +52,16 @@ test_expect_success 'DISKDUMP signature and a descriptor of 3 pages: refused, ex
 	grep "^hvoinspect: .diskpd.kdump.: corrupt kdump-compressed dump: page descriptor 0 has 12288 bytes" err
 '
 
+# The count comes from libkdumpfile's page map, the bitmap popcounted here.
+test_expect_success 'kdump cut in its descriptor table: refused with their count, exit 2' '
+	python3 "$top_srcdir/tests/corrupt.py" merged.kdump pdcut.kdump pd-cut 0 >counts &&
+	read count offset <counts && test "$count" -gt 100 &&
+	test_expect_code 2 hvoinspect report pdcut.kdump >out 2>err &&
+	test_must_be_empty out &&
+	size=$(wc -c <pdcut.kdump) &&
+	grep "^hvoinspect: .pdcut.kdump.: corrupt or truncated kdump-compressed dump: $count page descriptors at $offset end past the end of the file ($size bytes)\$" err
+'
+
 test_expect_success 'a header libkdumpfile would read in the 32-bit layout: refused, exit 2' '
 	python3 "$top_srcdir/tests/corrupt.py" merged.kdump l32.kdump layout32 0 &&
 	test_expect_code 2 hvoinspect report l32.kdump >out 2>err &&
