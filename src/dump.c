@@ -12,6 +12,9 @@
 
 #include <gelf.h>
 #include <libelf.h>
+#if defined(__has_include) && __has_include(<elfutils/version.h>)
+#include <elfutils/version.h>
+#endif
 #include <libkdumpfile/addrxlat.h>
 #include <libkdumpfile/kdumpfile.h>
 
@@ -683,6 +686,19 @@ void hvo_dump_close(struct hvo_dump *dump)
 	free(dump->rebuilt_in);
 	free(dump->path);
 	free(dump);
+}
+
+/* Build-time versions: neither library reports its own at run time. */
+const char *hvo_dump_libraries(void)
+{
+#ifdef _ELFUTILS_VERSION
+	static char text[64];	/* elfutils encodes 0.188 as 188 */
+	snprintf(text, sizeof(text), "libkdumpfile %s, elfutils %d.%d", KDUMPFILE_VERSION_STRING,
+		 _ELFUTILS_VERSION / 1000, _ELFUTILS_VERSION % 1000);
+	return text;
+#else
+	return "libkdumpfile " KDUMPFILE_VERSION_STRING;
+#endif
 }
 
 const char *hvo_dump_path(const struct hvo_dump *dump) { return dump->path; }

@@ -39,6 +39,8 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret);
 void hvo_dump_close(struct hvo_dump *dump);
 
 const char *hvo_dump_path(const struct hvo_dump *dump);
+/* "libkdumpfile X.Y.Z, elfutils X.Y": the dump readers built in, for --version. */
+const char *hvo_dump_libraries(void);
 /* libkdumpfile's format name ("elf", "diskdump", ...), plus " (flattened)". */
 const char *hvo_dump_format(const struct hvo_dump *dump);
 const char *hvo_dump_arch(const struct hvo_dump *dump);

@@ -10,7 +10,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cmd.h"
+#include "dump.h"
+#include "types_dwarf.h"
 #include "shell.h"
 #include "program.h"
 
@@ -247,7 +251,10 @@ int main(int argc, char **argv)
 			print_usage(stdout);
 			return HVO_EXIT_OK;
 		case 'V':
-			printf("hvoinspect %s\n", PACKAGE_VERSION);
+			/* The libraries too: the dump readers' versions move the figures of a bug report. */
+			printf("hvoinspect %s\n%s, libdwarf %s, json-c %s, readline %s\n", PACKAGE_VERSION,
+			       hvo_dump_libraries(), hvo_dwarf_library_version(), json_c_version(),
+			       hvo_shell_readline_version());
 			return HVO_EXIT_OK;
 		default:
 			if (optopt == 'F' || optopt == 'c' || optopt == 'f' || optopt == 'L')

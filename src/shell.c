@@ -682,6 +682,11 @@ static char *read_line(const char *prompt)
 	return line_read;
 }
 
+const char *hvo_shell_readline_version(void)
+{
+	return rl_library_version;
+}
+
 int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
 {
 	rl_readline_name = "hvoinspect";

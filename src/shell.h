@@ -19,6 +19,8 @@ void hvo_shell_free_argv(int argc, char **argv);
 
 /* Interactive loop on a terminal; returns the exit status. */
 int hvo_shell_interactive(struct hvo_cmd_ctx *ctx);
+/* The readline library run, as it reports its version. */
+const char *hvo_shell_readline_version(void);
 
 /*
  * Run the commands in text (lines and ';'-separated commands).  source names

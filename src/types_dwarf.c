@@ -986,6 +986,11 @@ err:
 	return err;
 }
 
+const char *hvo_dwarf_library_version(void)
+{
+	return dwarf_package_version();
+}
+
 void hvo_dwarf_close(struct hvo_dwarf *d)
 {
 	if (!d)

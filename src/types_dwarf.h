@@ -24,6 +24,8 @@ struct hvo_dwarf;
 /* Open an ELF file with DWARF (HVO_ERROR_FORMAT if it has none) and its symbols. */
 struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret);
 void hvo_dwarf_close(struct hvo_dwarf *dwarf);
+/* The libdwarf run, as it reports its version ("20210528", "0.9.2"). */
+const char *hvo_dwarf_library_version(void);
 
 const char *hvo_dwarf_path(const struct hvo_dwarf *dwarf);
 /* Compilation units and ELF symbols found, for info. */

@@ -15,6 +15,12 @@ test_expect_success '--version prints the package version' '
 	grep -E "^hvoinspect [0-9]+\.[0-9]+\.[0-9]+$" out
 '
 
+test_expect_success '--version names the libraries, libkdumpfile as pkg-config has it' '
+	hvoinspect --version >out &&
+	sed -n 2p out >libs &&
+	grep -E "^libkdumpfile ${HVO_KDUMPFILE_VERSION:?}(, elfutils 0\.[0-9]+)?, libdwarf [0-9.]+, json-c [0-9.]+, readline [0-9.]+$" libs
+'
+
 test_expect_success 'no arguments is a usage error (2)' '
 	test_expect_code 2 hvoinspect 2>err >out &&
 	test_must_be_empty out &&
