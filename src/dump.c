@@ -12,7 +12,7 @@
 
 #include <gelf.h>
 #include <libelf.h>
-#if defined(__has_include) && __has_include(<elfutils/version.h>)
+#ifdef HAVE_ELFUTILS_VERSION_H
 #include <elfutils/version.h>
 #endif
 #include <libkdumpfile/addrxlat.h>
@@ -547,9 +547,10 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	if (dump->mapped && (ks = limit_mapping(dump)) != KDUMP_OK)
 		return kdump_failure(dump, ks, "setting the read policy");
 
+	/* A kdump-compressed file's was taken by check_descriptors(). */
 	kdump_attr_t attr = { .type = KDUMP_BITMAP };
 	if (!dump->file_pagemap &&
-	    (ks = kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr)) == KDUMP_OK &&
+	    kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr) == KDUMP_OK &&
 	    attr.type == KDUMP_BITMAP) {
 		dump->file_pagemap = attr.val.bitmap;
 		kdump_bmp_incref(dump->file_pagemap);
