@@ -407,14 +407,10 @@ static kdump_status limit_mapping(struct hvo_dump *dump)
  */
 static struct hvo_error *check_descriptors(struct hvo_dump *dump)
 {
-	kdump_attr_t attr = { .type = KDUMP_BITMAP };
-	kdump_status ks = kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr);
-	if (ks != KDUMP_OK || attr.type != KDUMP_BITMAP)
-		return kdump_failure(dump, ks != KDUMP_OK ? ks : KDUMP_ERR_INVALID,
-				     "getting the page map of a kdump-compressed file");
-	dump->file_pagemap = attr.val.bitmap;
-	kdump_bmp_incref(dump->file_pagemap);
-
+	if (!dump->file_pagemap)
+		return hvo_error_create(HVO_ERROR_FORMAT, "libkdumpfile gives no page map of "
+					"this kdump-compressed file");
+	kdump_status ks;
 	uint64_t nr_pds = 0;
 	kdump_addr_t pfn = 0;
 	while ((ks = kdump_bmp_find_set(dump->file_pagemap, &pfn)) == KDUMP_OK) {
@@ -485,6 +481,13 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 		return hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (%s)",
 					why ? why : "unknown format");
 	}
+	/* Which pages the file stores: the descriptors checked next, and "not in dump" later. */
+	kdump_attr_t attr = { .type = KDUMP_BITMAP };
+	if (kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr) == KDUMP_OK &&
+	    attr.type == KDUMP_BITMAP) {
+		dump->file_pagemap = attr.val.bitmap;
+		kdump_bmp_incref(dump->file_pagemap);
+	}
 	/* Opening read the headers and the bitmap, no page yet (ostype does). */
 	if (dump->pd_offset && (err = check_descriptors(dump)))
 		return err;
@@ -546,15 +549,6 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 
 	if (dump->mapped && (ks = limit_mapping(dump)) != KDUMP_OK)
 		return kdump_failure(dump, ks, "setting the read policy");
-
-	/* A kdump-compressed file's was taken by check_descriptors(). */
-	kdump_attr_t attr = { .type = KDUMP_BITMAP };
-	if (!dump->file_pagemap &&
-	    kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr) == KDUMP_OK &&
-	    attr.type == KDUMP_BITMAP) {
-		dump->file_pagemap = attr.val.bitmap;
-		kdump_bmp_incref(dump->file_pagemap);
-	}
 	return NULL;
 }
 
