@@ -144,11 +144,11 @@ static struct hvo_error *temp_file(const char *dir, uint64_t size, uint64_t avai
 	if (statvfs(dir, &vfs))
 		return hvo_error_errno(errno, "rebuilding the flattened dump in '%s'", dir);
 	uint64_t room = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	char need_buf[32], room_buf[32], memory_buf[96] = "";
+	char need_buf[32], room_buf[32], available_buf[32], memory_buf[96] = "";
 	if (room < size) {
 		if (available)
 			snprintf(memory_buf, sizeof(memory_buf), ", over half of the %s of memory "
-				 "available,", human_size(room_buf, available));
+				 "available,", human_size(available_buf, available));
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"rebuilding the flattened dump needs up to %s%s and '%s' "
 					"has %s free (set HVOINSPECT_FLAT_DIR to a directory with "

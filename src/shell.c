@@ -295,8 +295,9 @@ int hvo_shell_script(struct hvo_cmd_ctx *ctx, const char *text, const char *sour
 		for (char *cmd = strtok_r(line, ";", &save); cmd && !quit;
 		     cmd = strtok_r(NULL, ";", &save)) {
 			bool ran;
-			struct timespec start;
-			clock_gettime(CLOCK_MONOTONIC, &start);
+			struct timespec start = { 0 };
+			if (ctx->time_commands)
+				clock_gettime(CLOCK_MONOTONIC, &start);
 			struct hvo_error *err = run_line(ctx, cmd, &ran, &quit);
 			if (ran)
 				nr_run++;
