@@ -84,6 +84,24 @@ static struct hvo_error *kdump_failure(struct hvo_dump *dump, kdump_status statu
 	return err;
 }
 
+/* An attribute of the given type; its value only.  The call changed in libkdumpfile 0.5.6. */
+static kdump_status get_typed_attr(kdump_ctx_t *ctx, const char *key, kdump_attr_type_t type,
+				   kdump_attr_value_t *value_ret)
+{
+#ifdef HVO_KDUMP_TYPED_ATTR_SPLIT
+	return kdump_get_typed_attr(ctx, key, type, value_ret);
+#else
+	kdump_attr_t attr = { .type = type };
+	kdump_status ks = kdump_get_typed_attr(ctx, key, &attr);
+	/* 0.5.1 returns another type's value as it is: that is no match either. */
+	if (ks == KDUMP_OK && attr.type != type)
+		return KDUMP_ERR_INVALID;
+	if (ks == KDUMP_OK)
+		*value_ret = attr.val;
+	return ks;
+#endif
+}
+
 static struct hvo_error *get_string_attr(struct hvo_dump *dump, const char *key,
 					 char **ret)
 {
@@ -482,10 +500,9 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 					why ? why : "unknown format");
 	}
 	/* Which pages the file stores: the descriptors checked next, and "not in dump" later. */
-	kdump_attr_t attr = { .type = KDUMP_BITMAP };
-	if (kdump_get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr) == KDUMP_OK &&
-	    attr.type == KDUMP_BITMAP) {
-		dump->file_pagemap = attr.val.bitmap;
+	kdump_attr_value_t pagemap;
+	if (get_typed_attr(dump->ctx, KDUMP_ATTR_FILE_PAGEMAP, KDUMP_BITMAP, &pagemap) == KDUMP_OK) {
+		dump->file_pagemap = pagemap.bitmap;
 		kdump_bmp_incref(dump->file_pagemap);
 	}
 	/* Opening read the headers and the bitmap, no page yet (ostype does). */
@@ -502,20 +519,20 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	 * kdump_vmcoreinfo_raw() view needs the OS type, which needs the
 	 * architecture, which QEMU's diskdumps only give through VMCOREINFO.
 	 */
-	kdump_attr_t raw_attr = { .type = KDUMP_BLOB };
-	ks = kdump_get_typed_attr(dump->ctx, "linux.vmcoreinfo.raw", &raw_attr);
-	if (ks != KDUMP_OK || raw_attr.type != KDUMP_BLOB)
+	kdump_attr_value_t raw_note;
+	ks = get_typed_attr(dump->ctx, "linux.vmcoreinfo.raw", KDUMP_BLOB, &raw_note);
+	if (ks != KDUMP_OK)
 		return hvo_error_create(HVO_ERROR_FORMAT,
 					"dump has no VMCOREINFO (was it taken without "
 					"-device vmcoreinfo or the kernel's crash notes?)");
-	const void *raw = kdump_blob_pin(raw_attr.val.blob);
-	size_t raw_size = kdump_blob_size(raw_attr.val.blob);
+	const void *raw = kdump_blob_pin(raw_note.blob);
+	size_t raw_size = kdump_blob_size(raw_note.blob);
 	if (!raw || !raw_size) {
-		kdump_blob_unpin(raw_attr.val.blob);
+		kdump_blob_unpin(raw_note.blob);
 		return hvo_error_create(HVO_ERROR_FORMAT, "dump has an empty VMCOREINFO note");
 	}
 	err = hvo_vmcoreinfo_parse(raw, raw_size, &dump->vmcoreinfo);
-	kdump_blob_unpin(raw_attr.val.blob);
+	kdump_blob_unpin(raw_note.blob);
 	if (err)
 		return hvo_error_prefix(err, "VMCOREINFO");
 
