@@ -92,10 +92,8 @@ static kdump_status get_typed_attr(kdump_ctx_t *ctx, const char *key, kdump_attr
 	return kdump_get_typed_attr(ctx, key, type, value_ret);
 #else
 	kdump_attr_t attr = { .type = type };
+	/* Another type is KDUMP_ERR_INVALID here too (0.5.1's attr.c). */
 	kdump_status ks = kdump_get_typed_attr(ctx, key, &attr);
-	/* 0.5.1 returns another type's value as it is: that is no match either. */
-	if (ks == KDUMP_OK && attr.type != type)
-		return KDUMP_ERR_INVALID;
 	if (ks == KDUMP_OK)
 		*value_ret = attr.val;
 	return ks;
