@@ -132,7 +132,7 @@ struct hvo_error *hvo_az_read_struct_page(struct analyzer *az, uint64_t pfn,
 					  const unsigned char **image_ret)
 {
 	uint64_t vaddr = hvo_az_pfn_vaddr(az, pfn), paddr;
-	if (!hvo_vmemmap_translate(az->vm, vaddr, &paddr, NULL))
+	if (!hvo_vmemmap_translate(az->vm, vaddr, &az->run_hint, &paddr, NULL))
 		return hvo_error_create(HVO_ERROR_TRANSLATE,
 					"struct page of pfn 0x%" PRIx64 " at 0x%" PRIx64
 					" is not mapped", pfn, vaddr);

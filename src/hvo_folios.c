@@ -48,13 +48,13 @@ static void add_target(struct tail_scan *ts, uint64_t frame, uint64_t count, uin
 }
 
 /* Summarise how the vmemmap pages of a folio are mapped, run by run. */
-static void scan_folio_mapping(const struct analyzer *az, uint64_t head_vaddr,
+static void scan_folio_mapping(struct analyzer *az, uint64_t head_vaddr,
 			       uint64_t nr_pages, struct tail_scan *ts)
 {
 	memset(ts, 0, sizeof(*ts));
 	uint64_t vaddr = head_vaddr, end = head_vaddr + nr_pages * PAGE_SIZE_4K;
 	while (vaddr < end) {
-		const struct hvo_vmemmap_run *run = hvo_vmemmap_find(az->vm, vaddr);
+		const struct hvo_vmemmap_run *run = hvo_vmemmap_find(az->vm, vaddr, &az->run_hint);
 		if (!run) {
 			ts->nr_unmapped++;
 			vaddr += PAGE_SIZE_4K;
@@ -481,7 +481,8 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 			const unsigned char *image;
 			uint64_t paddr;
 			/* A frame the dump does not store: skip it without making an error. */
-			if (hvo_vmemmap_translate(az->vm, hvo_az_pfn_vaddr(az, pfn), &paddr, NULL) &&
+			if (hvo_vmemmap_translate(az->vm, hvo_az_pfn_vaddr(az, pfn), &az->run_hint,
+						  &paddr, NULL) &&
 			    !hvo_dump_has_page(az->prog->dump, paddr)) {
 				if ((err = note_missing(az, paddr)))
 					return err;

@@ -41,6 +41,7 @@ struct analyzer {
 	struct hvo_analysis *an;
 	const struct hvo_page_layout *layout;
 	struct hvo_vmemmap *vm;
+	size_t run_hint;			/* the run the last lookup found */
 	struct frame_cache_slot *cache;		/* direct-mapped by frame number */
 	unsigned char *frame_data;		/* page-aligned: slot i's page at i * 4096 */
 	struct hvo_u64map tail_index;		/* tail frame -> index in an->tails */

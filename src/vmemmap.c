@@ -295,27 +295,44 @@ void hvo_vmemmap_free(struct hvo_vmemmap *vm)
 	free(vm);
 }
 
-const struct hvo_vmemmap_run *hvo_vmemmap_find(const struct hvo_vmemmap *vm,
-					       uint64_t vaddr)
+static inline bool run_holds(const struct hvo_vmemmap_run *run, uint64_t vaddr)
 {
+	return vaddr >= run->vaddr && vaddr - run->vaddr < run->nr_pages * PAGE_SIZE_4K;
+}
+
+const struct hvo_vmemmap_run *hvo_vmemmap_find(const struct hvo_vmemmap *vm,
+					       uint64_t vaddr, size_t *hint)
+{
+	if (hint) {
+		/* The hinted run, then the one after it. */
+		for (size_t i = *hint; i < vm->nr_runs && i <= *hint + 1; i++) {
+			if (run_holds(&vm->runs[i], vaddr)) {
+				*hint = i;
+				return &vm->runs[i];
+			}
+		}
+	}
 	size_t lo = 0, hi = vm->nr_runs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct hvo_vmemmap_run *run = &vm->runs[mid];
-		if (vaddr < run->vaddr)
+		if (vaddr < run->vaddr) {
 			hi = mid;
-		else if (vaddr >= run->vaddr + run->nr_pages * PAGE_SIZE_4K)
+		} else if (!run_holds(run, vaddr)) {
 			lo = mid + 1;
-		else
+		} else {
+			if (hint)
+				*hint = mid;
 			return run;
+		}
 	}
 	return NULL;
 }
 
-bool hvo_vmemmap_translate(const struct hvo_vmemmap *vm, uint64_t vaddr,
+bool hvo_vmemmap_translate(const struct hvo_vmemmap *vm, uint64_t vaddr, size_t *hint,
 			   uint64_t *paddr_ret, unsigned int *flags_ret)
 {
-	const struct hvo_vmemmap_run *run = hvo_vmemmap_find(vm, vaddr);
+	const struct hvo_vmemmap_run *run = hvo_vmemmap_find(vm, vaddr, hint);
 	if (!run)
 		return false;
 	uint64_t page_index = (vaddr - run->vaddr) / PAGE_SIZE_4K;

@@ -58,12 +58,17 @@ struct hvo_error *hvo_vmemmap_walk(struct hvo_program *prog, uint64_t start_vadd
 				   uint64_t end_vaddr, struct hvo_vmemmap **ret);
 void hvo_vmemmap_free(struct hvo_vmemmap *vm);
 
-/* The run containing vaddr, or NULL when it is not mapped. */
+/*
+ * The run containing vaddr, or NULL when it is not mapped.  hint, if not
+ * NULL, holds a run index to try first and is set to the one found: lookups
+ * in address order (the scan's) then find their run at or next to it
+ * instead of searching a million runs each time.
+ */
 const struct hvo_vmemmap_run *hvo_vmemmap_find(const struct hvo_vmemmap *vm,
-					       uint64_t vaddr);
+					       uint64_t vaddr, size_t *hint);
 
 /* Frame that maps the vmemmap page containing vaddr; false if unmapped. */
-bool hvo_vmemmap_translate(const struct hvo_vmemmap *vm, uint64_t vaddr,
+bool hvo_vmemmap_translate(const struct hvo_vmemmap *vm, uint64_t vaddr, size_t *hint,
 			   uint64_t *paddr_ret, unsigned int *flags_ret);
 
 #endif /* HVO_VMEMMAP_H */
