@@ -303,16 +303,18 @@ static inline bool run_holds(const struct hvo_vmemmap_run *run, uint64_t vaddr)
 const struct hvo_vmemmap_run *hvo_vmemmap_find(const struct hvo_vmemmap *vm,
 					       uint64_t vaddr, size_t *hint)
 {
-	if (hint) {
-		/* The hinted run, then the one after it. */
-		for (size_t i = *hint; i < vm->nr_runs && i <= *hint + 1; i++) {
-			if (run_holds(&vm->runs[i], vaddr)) {
-				*hint = i;
-				return &vm->runs[i];
+	size_t lo = 0, hi = vm->nr_runs;
+	if (hint && *hint < vm->nr_runs && vaddr >= vm->runs[*hint].vaddr) {
+		/* Gallop forward from the hint: a scan's next run is a step or two on. */
+		lo = *hint;
+		for (size_t step = 1; lo + step < hi; step *= 2) {
+			if (vaddr < vm->runs[lo + step].vaddr) {
+				hi = lo + step;
+				break;
 			}
+			lo += step;
 		}
 	}
-	size_t lo = 0, hi = vm->nr_runs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct hvo_vmemmap_run *run = &vm->runs[mid];

@@ -60,9 +60,9 @@ void hvo_vmemmap_free(struct hvo_vmemmap *vm);
 
 /*
  * The run containing vaddr, or NULL when it is not mapped.  hint, if not
- * NULL, holds a run index to try first and is set to the one found: lookups
- * in address order (the scan's) then find their run at or next to it
- * instead of searching a million runs each time.
+ * NULL, holds a run index to search forward from and is set to the one
+ * found: lookups in address order (the scan's) then find their run a few
+ * steps on instead of searching a million runs each time.
  */
 const struct hvo_vmemmap_run *hvo_vmemmap_find(const struct hvo_vmemmap *vm,
 					       uint64_t vaddr, size_t *hint);
