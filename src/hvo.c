@@ -102,33 +102,46 @@ struct hvo_error *hvo_az_finding(struct analyzer *az, const char *id,
 }
 
 /*
- * The 4 KiB frame at paddr, read once and cached.  NODATA leaves the
- * analysis incomplete but is not an error for the caller to propagate.
+ * The first len bytes of the 4 KiB frame at paddr, read once and cached.
+ * Only what is asked for is copied: the scan looks at two struct pages of
+ * most frames, and a mapped dump then copies 128 bytes, not 4 KiB.  NODATA
+ * leaves the analysis incomplete but is not an error for the caller to
+ * propagate.
  */
-struct hvo_error *hvo_az_read_frame(struct analyzer *az, uint64_t frame,
+struct hvo_error *hvo_az_read_frame(struct analyzer *az, uint64_t frame, size_t len,
 				    const unsigned char **data_ret)
 {
 	size_t index = (frame / PAGE_SIZE_4K) % FRAME_CACHE_SLOTS;
 	struct frame_cache_slot *slot = &az->cache[index];
 	unsigned char *data = az->frame_data + index * PAGE_SIZE_4K;
-	if (slot->valid && slot->frame == frame) {
+	struct hvo_error *err;
+	if (len == 0 || len > PAGE_SIZE_4K)
+		len = PAGE_SIZE_4K;
+	if (slot->valid_len && slot->frame == frame) {
+		/* More of a frame partly here: the rest only. */
+		if (slot->valid_len < len &&
+		    (err = hvo_dump_read(az->prog->dump, HVO_PHYS, frame + slot->valid_len,
+					 data + slot->valid_len, len - slot->valid_len,
+					 "vmemmap page")))
+			return err;
+		if (slot->valid_len < len)
+			slot->valid_len = len;
 		*data_ret = data;
 		return NULL;
 	}
-	slot->valid = false;
-	struct hvo_error *err = hvo_dump_read(az->prog->dump, HVO_PHYS, frame, data,
-					      PAGE_SIZE_4K, "vmemmap page");
+	slot->valid_len = 0;
+	err = hvo_dump_read(az->prog->dump, HVO_PHYS, frame, data, len, "vmemmap page");
 	if (err)
 		return err;
 	az->an->nr_struct_page_frames_read++;
 	slot->frame = frame;
-	slot->valid = true;
+	slot->valid_len = len;
 	*data_ret = data;
 	return NULL;
 }
 
-/* Struct page image of pfn through the walked vmemmap mapping. */
-struct hvo_error *hvo_az_read_struct_page(struct analyzer *az, uint64_t pfn,
+/* Struct page images from pfn's on, nr of them at most (not past its frame). */
+struct hvo_error *hvo_az_read_struct_page(struct analyzer *az, uint64_t pfn, unsigned int nr,
 					  const unsigned char **image_ret)
 {
 	uint64_t vaddr = hvo_az_pfn_vaddr(az, pfn), paddr;
@@ -137,14 +150,16 @@ struct hvo_error *hvo_az_read_struct_page(struct analyzer *az, uint64_t pfn,
 					"struct page of pfn 0x%" PRIx64 " at 0x%" PRIx64
 					" is not mapped", pfn, vaddr);
 	/* A struct page never straddles a page when its size divides 4096. */
-	if ((paddr % PAGE_SIZE_4K) + az->layout->size > PAGE_SIZE_4K)
+	size_t offset = paddr % PAGE_SIZE_4K, room = PAGE_SIZE_4K - offset;
+	if (az->layout->size > room)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"struct page of pfn 0x%" PRIx64 " straddles a page", pfn);
+	size_t want = nr > room / az->layout->size ? room : (size_t)(nr ? nr : 1) * az->layout->size;
 	const unsigned char *data;
-	struct hvo_error *err = hvo_az_read_frame(az, paddr & ~(PAGE_SIZE_4K - 1), &data);
+	struct hvo_error *err = hvo_az_read_frame(az, paddr - offset, offset + want, &data);
 	if (err)
 		return err;
-	*image_ret = data + paddr % PAGE_SIZE_4K;
+	*image_ret = data + offset;
 	return NULL;
 }
 

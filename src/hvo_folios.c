@@ -99,7 +99,7 @@ static void scan_folio_mapping(struct analyzer *az, uint64_t head_vaddr,
 static bool frame_holds_head(struct analyzer *az, uint64_t frame)
 {
 	const unsigned char *data;
-	struct hvo_error *err = hvo_az_read_frame(az, frame, &data);
+	struct hvo_error *err = hvo_az_read_frame(az, frame, az->layout->size, &data);
 	if (err) {
 		hvo_error_destroy(hvo_az_absorb_nodata(az, err));
 		return false;
@@ -445,6 +445,8 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 	 */
 	const bool deep = az->an->deep;
 	const uint64_t step = deep ? per_page : UINT64_C(1) << HVO_MIN_HUGETLB_ORDER;
+	/* What a step looks at: every struct page of the frame, or one and the next. */
+	const unsigned int nr_images = deep ? (unsigned int)per_page : 2;
 	uint64_t next_pfn = 0;	/* first pfn not inside a folio already found */
 	struct compound_cursor cur = { 0 };
 	struct hvo_error *err;
@@ -491,7 +493,7 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 						      step, per_page);
 				continue;
 			}
-			err = hvo_az_read_struct_page(az, pfn, &image);
+			err = hvo_az_read_struct_page(az, pfn, nr_images, &image);
 			if (err) {
 				if ((err = hvo_az_absorb_nodata(az, err)))
 					return err;
@@ -515,7 +517,8 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 						hvo_page_parse(layout, image + (i + 1) * layout->size, &second);
 					} else {
 						const unsigned char *next_image;
-						err = hvo_az_read_struct_page(az, this_pfn + 1, &next_image);
+						err = hvo_az_read_struct_page(az, this_pfn + 1, 1,
+									      &next_image);
 						if (err) {
 							if ((err = hvo_az_absorb_nodata(az, err)) &&
 							    err->code != HVO_ERROR_TRANSLATE)
@@ -525,7 +528,8 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 						}
 						hvo_page_parse(layout, next_image, &second);
 						/* The cache slot may have been reused: reread ours. */
-						if ((err = hvo_az_read_struct_page(az, pfn, &image)))
+						if ((err = hvo_az_read_struct_page(az, pfn, nr_images,
+											   &image)))
 							return hvo_az_absorb_nodata(az, err);
 					}
 					unsigned int order = hvo_page_folio_order(&second);

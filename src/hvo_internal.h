@@ -25,7 +25,7 @@
 
 struct frame_cache_slot {
 	uint64_t frame;
-	bool valid;
+	size_t valid_len;	/* bytes of it read, from its start; 0: none */
 };
 
 /* Tail PTEs of an optimised folio that map a frame other than its main tail. */
@@ -67,11 +67,14 @@ struct hvo_error *hvo_az_finding(struct analyzer *az, const char *id,
 				 const char *const names[], const uint64_t values[],
 				 const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
-/* The 4 KiB frame at frame, read once and cached. */
-struct hvo_error *hvo_az_read_frame(struct analyzer *az, uint64_t frame,
+/* The first len bytes (0: all 4 KiB) of the frame at frame, read once and cached. */
+struct hvo_error *hvo_az_read_frame(struct analyzer *az, uint64_t frame, size_t len,
 				    const unsigned char **data_ret);
-/* Struct page image of pfn through the walked vmemmap mapping. */
-struct hvo_error *hvo_az_read_struct_page(struct analyzer *az, uint64_t pfn,
+/*
+ * Struct page images through the walked vmemmap mapping: pfn's, and those
+ * after it up to nr in all (as many as its frame holds, at most).
+ */
+struct hvo_error *hvo_az_read_struct_page(struct analyzer *az, uint64_t pfn, unsigned int nr,
 					  const unsigned char **image_ret);
 /* NODATA becomes a note (the analysis is incomplete); other errors pass. */
 struct hvo_error *hvo_az_absorb_nodata(struct analyzer *az, struct hvo_error *err);

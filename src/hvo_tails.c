@@ -17,7 +17,7 @@ static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_sha
 {
 	const struct hvo_page_layout *layout = az->layout;
 	const unsigned char *data;
-	struct hvo_error *err = hvo_az_read_frame(az, tail->frame, &data);
+	struct hvo_error *err = hvo_az_read_frame(az, tail->frame, PAGE_SIZE_4K, &data);
 	if (err)
 		return hvo_az_absorb_nodata(az, err);
 	struct hvo_page first;
@@ -52,7 +52,7 @@ static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_sha
 	}
 	/* The node of the frame itself: its own struct page says. */
 	const unsigned char *frame_image;
-	err = hvo_az_read_struct_page(az, tail->frame / PAGE_SIZE_4K, &frame_image);
+	err = hvo_az_read_struct_page(az, tail->frame / PAGE_SIZE_4K, 1, &frame_image);
 	if (!err) {
 		struct hvo_page frame_page;
 		hvo_page_parse(layout, frame_image, &frame_page);
@@ -72,7 +72,7 @@ static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_sha
 static int describe_frame_node(struct analyzer *az, uint64_t frame)
 {
 	const unsigned char *image;
-	struct hvo_error *err = hvo_az_read_struct_page(az, frame / PAGE_SIZE_4K, &image);
+	struct hvo_error *err = hvo_az_read_struct_page(az, frame / PAGE_SIZE_4K, 1, &image);
 	if (err) {
 		hvo_error_destroy(hvo_az_absorb_nodata(az, err));
 		return -1;
