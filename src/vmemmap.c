@@ -143,7 +143,10 @@ static struct hvo_error *add_pte_table(struct walk *walk, const uint64_t *entrie
 		unsigned int flags = HVO_MAP_PTE |
 			(writable_above && (entry & X86_PTE_RW) ? HVO_MAP_WRITABLE : 0);
 		/* Extend while the next entry repeats the frame, or while it steps by one. */
-		unsigned int n = 1;
+		unsigned int n = 1, limit = X86_PTRS_PER_TABLE - i;
+		uint64_t left = walk->end - vaddr;	/* vaddr < end here */
+		if (left / PAGE_SIZE_4K + (left % PAGE_SIZE_4K != 0) < limit)
+			limit = (unsigned int)(left / PAGE_SIZE_4K + (left % PAGE_SIZE_4K != 0));
 		uint64_t step = 0;
 		if (i + 1 < X86_PTRS_PER_TABLE) {
 			uint64_t next = entries[i + 1];
@@ -151,7 +154,12 @@ static struct hvo_error *add_pte_table(struct walk *walk, const uint64_t *entrie
 			if (next_paddr == paddr || next_paddr == paddr + PAGE_SIZE_4K)
 				step = next_paddr - paddr;
 		}
-		while (i + n < X86_PTRS_PER_TABLE && vaddr + n * PAGE_SIZE_4K < walk->end) {
+		/* An HVO table's tails are one value again and again: compare it whole first. */
+		if (step == 0) {
+			while (n < limit && entries[i + n] == entry)
+				n++;
+		}
+		while (n < limit) {
 			uint64_t next = entries[i + n];
 			unsigned int next_flags = HVO_MAP_PTE |
 				(writable_above && (next & X86_PTE_RW) ? HVO_MAP_WRITABLE : 0);
@@ -206,9 +214,10 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 	/* A dump of many TiB has hundreds of thousands of tables: let Ctrl-C in. */
 	if ((err = hvo_interrupt_check()))
 		return err;
-	char what[32];
-	snprintf(what, sizeof(what), "%s page",
-		 level == walk->levels ? "pgd" : level_names[level]);
+	static const char *const table_names[] = {
+		"", "pte page", "pmd page", "pud page", "p4d page", "pgd page",
+	};
+	const char *what = level == walk->levels ? "pgd page" : table_names[level];
 	err = hvo_dump_read(walk->prog->dump, HVO_PHYS, table_paddr, entries,
 			    sizeof(entries), what);
 	if (err) {
