@@ -154,8 +154,15 @@ static struct hvo_error *add_pte_table(struct walk *walk, const uint64_t *entrie
 			if (next_paddr == paddr || next_paddr == paddr + PAGE_SIZE_4K)
 				step = next_paddr - paddr;
 		}
-		/* An HVO table's tails are one value again and again: compare it whole first. */
+		/*
+		 * An HVO table's tails are one value again and again, most often to
+		 * the table's end: one memcmp of the entries against themselves one
+		 * on says so; else count them one by one.
+		 */
 		if (step == 0) {
+			if (limit > 1 && !memcmp(&entries[i + 1], &entries[i],
+						 (limit - 1) * sizeof(*entries)))
+				n = limit;
 			while (n < limit && entries[i + n] == entry)
 				n++;
 		}
