@@ -107,11 +107,15 @@ static struct hvo_error *add_repeats(struct hvo_vmemmap *vm, uint64_t paddr, uin
 		last->nr_pages += n;
 		return NULL;
 	}
-	/* The last run steps through frames: the repeats start a run of their own. */
+	/*
+	 * The last run steps through frames: the repeats start a run of their
+	 * own.  add_mapping() may move the runs: last is not used after it.
+	 */
 	struct hvo_error *err = NULL;
 	uint64_t vaddr = last->vaddr + last->nr_pages * PAGE_SIZE_4K;
+	unsigned int flags = last->flags;
 	for (uint64_t k = 0; k < n && !err; k++)
-		err = add_mapping(vm, vaddr + k * PAGE_SIZE_4K, paddr, 1, last->flags);
+		err = add_mapping(vm, vaddr + k * PAGE_SIZE_4K, paddr, 1, flags);
 	return err;
 }
 
