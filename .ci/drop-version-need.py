@@ -4,7 +4,8 @@
 Remove LIB's need for VERSION (e.g. GLIBC_2.38) in place: its entry leaves
 .gnu.version_r, and the symbols that named it become unversioned, so that the
 loader takes them from whatever defines them (.ci/c23shim.c).  Refuses when a
-symbol outside SYMBOL... needs VERSION: the shim would not cover it.
+symbol outside SYMBOL... needs VERSION: the shim would not cover it.  A LIB
+that does not need VERSION is left as it is.
 """
 import struct
 import sys
@@ -54,7 +55,8 @@ def main():
                 break
             off += nxt
     if dropped is None:
-        sys.exit(f"{path}: needs no {want.decode()}")
+        print(f"{path}: needs no {want.decode()}: left as it is")
+        return
     versym = next(s for s in secs if s[0] == VERSYM)
     dynsym = next(s for s in secs if s[0] == DYNSYM)
     changed = []
