@@ -29,35 +29,57 @@ static void put_str(struct row *row, const char *str, size_t width)
 		row->text[row->len++] = ' ';
 }
 
+/* Two digits a step, written straight into the row from its last digit back. */
+#define HVO_DEC_ROW(a) a "0" a "1" a "2" a "3" a "4" a "5" a "6" a "7" a "8" a "9"
+static const char dec_pairs[] =
+	HVO_DEC_ROW("0") HVO_DEC_ROW("1") HVO_DEC_ROW("2") HVO_DEC_ROW("3") HVO_DEC_ROW("4")
+	HVO_DEC_ROW("5") HVO_DEC_ROW("6") HVO_DEC_ROW("7") HVO_DEC_ROW("8") HVO_DEC_ROW("9");
+#define HVO_HEX_ROW(a) HVO_DEC_ROW(a) a "a" a "b" a "c" a "d" a "e" a "f"
+static const char hex_pairs[] =
+	HVO_HEX_ROW("0") HVO_HEX_ROW("1") HVO_HEX_ROW("2") HVO_HEX_ROW("3") HVO_HEX_ROW("4")
+	HVO_HEX_ROW("5") HVO_HEX_ROW("6") HVO_HEX_ROW("7") HVO_HEX_ROW("8") HVO_HEX_ROW("9")
+	HVO_HEX_ROW("a") HVO_HEX_ROW("b") HVO_HEX_ROW("c") HVO_HEX_ROW("d") HVO_HEX_ROW("e")
+	HVO_HEX_ROW("f");
+
 /* %Nu: right-aligned in width (0: as long as it is). */
 static void put_dec(struct row *row, uint64_t value, size_t width)
 {
-	char digits[20];
-	size_t n = 0;
-	do {
-		digits[n++] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value);
+	size_t n = 1;
+	for (uint64_t bound = 10; n < 20 && value >= bound; bound *= 10)
+		n++;
 	for (size_t pad = n; pad < width; pad++)
 		row->text[row->len++] = ' ';
-	while (n)
-		row->text[row->len++] = digits[--n];
+	char *p = row->text + row->len + n;
+	row->len += n;
+	while (value >= 100) {
+		p -= 2;
+		memcpy(p, dec_pairs + 2 * (value % 100), 2);
+		value /= 100;
+	}
+	if (value >= 10)
+		memcpy(p - 2, dec_pairs + 2 * value, 2);
+	else
+		p[-1] = (char)('0' + value);
 }
 
 /* 0x%0Nx with zeros to min_digits, then %-Ns-style spaces to pad_to digits. */
 static void put_hex(struct row *row, uint64_t value, size_t min_digits, size_t pad_to)
 {
-	static const char hex[] = "0123456789abcdef";
 	/* Digits written last to first, straight into the row: rows of folios are 490K lines. */
 	size_t n = value ? (size_t)(67 - __builtin_clzll(value)) / 4 : 1;
 	size_t written = n > min_digits ? n : min_digits;
 	char *p = row->text + row->len;
 	p[0] = '0';
 	p[1] = 'x';
-	for (size_t i = written + 1; i > 1; i--) {
-		p[i] = hex[value & 15];
-		value >>= 4;
+	char *digit = p + 2 + written;
+	size_t left = written;
+	for (; left >= 2; left -= 2) {
+		digit -= 2;
+		memcpy(digit, hex_pairs + 2 * (value & 0xff), 2);
+		value >>= 8;
 	}
+	if (left)
+		digit[-1] = hex_pairs[2 * (value & 0xf) + 1];
 	row->len += 2 + written;
 	for (; written < pad_to; written++)
 		row->text[row->len++] = ' ';
