@@ -149,8 +149,9 @@ static struct hvo_error *add_pte_table(struct walk *walk, const uint64_t *entrie
 		/* Extend while the next entry repeats the frame, or while it steps by one. */
 		unsigned int n = 1, limit = X86_PTRS_PER_TABLE - i;
 		uint64_t left = walk->end - vaddr;	/* vaddr < end here */
-		if (left / PAGE_SIZE_4K + (left % PAGE_SIZE_4K != 0) < limit)
-			limit = (unsigned int)(left / PAGE_SIZE_4K + (left % PAGE_SIZE_4K != 0));
+		uint64_t pages_left = left / PAGE_SIZE_4K + (left % PAGE_SIZE_4K != 0);
+		if (pages_left < limit)
+			limit = (unsigned int)pages_left;
 		uint64_t step = 0;
 		if (i + 1 < X86_PTRS_PER_TABLE) {
 			uint64_t next = entries[i + 1];
@@ -161,15 +162,11 @@ static struct hvo_error *add_pte_table(struct walk *walk, const uint64_t *entrie
 		/*
 		 * An HVO table's tails are one value again and again, most often to
 		 * the table's end: one memcmp of the entries against themselves one
-		 * on says so; else count them one by one.
+		 * on says so.  Shorter runs are counted below.
 		 */
-		if (step == 0) {
-			if (limit > 1 && !memcmp(&entries[i + 1], &entries[i],
-						 (limit - 1) * sizeof(*entries)))
-				n = limit;
-			while (n < limit && entries[i + n] == entry)
-				n++;
-		}
+		if (step == 0 && limit > 1 &&
+		    !memcmp(&entries[i + 1], &entries[i], (limit - 1) * sizeof(*entries)))
+			n = limit;
 		while (n < limit) {
 			uint64_t next = entries[i + n];
 			unsigned int next_flags = HVO_MAP_PTE |
