@@ -114,28 +114,23 @@ struct hvo_error *hvo_az_read_frame(struct analyzer *az, uint64_t frame, size_t 
 	size_t index = (frame / PAGE_SIZE_4K) % FRAME_CACHE_SLOTS;
 	struct frame_cache_slot *slot = &az->cache[index];
 	unsigned char *data = az->frame_data + index * PAGE_SIZE_4K;
-	struct hvo_error *err;
-	if (len == 0 || len > PAGE_SIZE_4K)
+	if (len > PAGE_SIZE_4K)
 		len = PAGE_SIZE_4K;
-	if (slot->valid_len && slot->frame == frame) {
-		/* More of a frame partly here: the rest only. */
-		if (slot->valid_len < len &&
-		    (err = hvo_dump_read(az->prog->dump, HVO_PHYS, frame + slot->valid_len,
-					 data + slot->valid_len, len - slot->valid_len,
-					 "vmemmap page")))
+	/* This frame, partly or wholly here: read only what is missing of len. */
+	size_t have = slot->valid_len && slot->frame == frame ? slot->valid_len : 0;
+	if (have < len) {
+		struct hvo_error *err = hvo_dump_read(az->prog->dump, HVO_PHYS, frame + have,
+						      data + have, len - have, "vmemmap page");
+		if (err) {
+			if (!have)
+				slot->valid_len = 0;	/* another frame's bytes may be gone */
 			return err;
-		if (slot->valid_len < len)
-			slot->valid_len = len;
-		*data_ret = data;
-		return NULL;
+		}
+		if (!have)
+			az->an->nr_struct_page_frames_read++;
+		slot->frame = frame;
+		slot->valid_len = len;
 	}
-	slot->valid_len = 0;
-	err = hvo_dump_read(az->prog->dump, HVO_PHYS, frame, data, len, "vmemmap page");
-	if (err)
-		return err;
-	az->an->nr_struct_page_frames_read++;
-	slot->frame = frame;
-	slot->valid_len = len;
 	*data_ret = data;
 	return NULL;
 }

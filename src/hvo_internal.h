@@ -67,7 +67,7 @@ struct hvo_error *hvo_az_finding(struct analyzer *az, const char *id,
 				 const char *const names[], const uint64_t values[],
 				 const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
-/* The first len bytes (0: all 4 KiB) of the frame at frame, read once and cached. */
+/* The first len bytes (at most 4 KiB) of the frame at frame, read once and cached. */
 struct hvo_error *hvo_az_read_frame(struct analyzer *az, uint64_t frame, size_t len,
 				    const unsigned char **data_ret);
 /*
