@@ -40,12 +40,10 @@ def main():
                 _, _, index, name, anext = struct.unpack_from("<IHHII", data, aoff)
                 if cstr(link, name) == want:
                     dropped = index
-                    # Unlink it: the previous entry (or the list head) skips it.
-                    skip = anext and (aoff - (prev if prev is not None else off)) + anext
-                    if prev is None:
-                        struct.pack_into("<I", data, off + 8, aux + anext if anext else 0)
-                    else:
-                        struct.pack_into("<I", data, prev + 12, skip if anext else 0)
+                    # Unlink it: the list head (vn_aux) or the previous entry's
+                    # vna_next now leads past it, or ends the list with it.
+                    link_at, base = (off + 8, off) if prev is None else (prev + 12, prev)
+                    struct.pack_into("<I", data, link_at, aoff - base + anext if anext else 0)
                     struct.pack_into("<H", data, off + 2, cnt - 1)
                     break
                 if not anext:
