@@ -360,20 +360,20 @@ out:
 	return NULL;
 }
 
-struct hvo_error *hvo_types_enum_value(struct hvo_types *types, const char *enumerator,
-				       int64_t *value_ret,
+struct hvo_error *hvo_types_enum_value(struct hvo_types *types, const char *enum_name,
+				       const char *enumerator, int64_t *value_ret,
 				       enum hvo_types_provider *provider_ret)
 {
 	struct hvo_error *err;
 	enum hvo_types_provider provider = HVO_TYPES_DWARF;
 	if (types->dwarf) {
-		err = hvo_dwarf_enum_value(types->dwarf, enumerator, value_ret);
+		err = hvo_dwarf_enum_value(types->dwarf, enum_name, enumerator, value_ret);
 		if (err != &hvo_error_not_found)
 			goto out;
 	}
 	provider = HVO_TYPES_BTF;
 	if (types->btf) {
-		err = hvo_btf_enum_value(types->btf, enumerator, value_ret);
+		err = hvo_btf_enum_value(types->btf, enum_name, enumerator, value_ret);
 		if (err != &hvo_error_not_found)
 			goto out;
 	}

@@ -82,9 +82,14 @@ struct hvo_error *hvo_types_struct_size(struct hvo_types *types, const char *nam
  */
 struct hvo_error *hvo_types_member(struct hvo_types *types, const char *name,
 				   const char *member, struct hvo_member *ret);
-/* Value of an enumerator, e.g. "NR_MEMMAP_PAGES" or "HPG_vmemmap_optimized". */
-struct hvo_error *hvo_types_enum_value(struct hvo_types *types, const char *enumerator,
-				       int64_t *value_ret,
+/*
+ * Value of an enumerator of enum enum_name ("hugetlb_page_flags",
+ * "HPG_vmemmap_optimized"), or of any enum when enum_name is NULL (every
+ * enum of the BTF is then read).  The VMCOREINFO fallback is
+ * NUMBER(enumerator).
+ */
+struct hvo_error *hvo_types_enum_value(struct hvo_types *types, const char *enum_name,
+				       const char *enumerator, int64_t *value_ret,
 				       enum hvo_types_provider *provider_ret);
 /*
  * Run-time address of a kernel symbol (KASLR applied).  The VMCOREINFO

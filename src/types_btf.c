@@ -2,7 +2,7 @@
  * types_btf.c - the BTF provider: the kernel's own BTF read from the dump.
  *
  * The index is a table of where each type id starts, and of the named
- * structs, unions and typedefs with their names' offsets.  libbpf's
+ * structs, unions, typedefs and enums with their names' offsets.  libbpf's
  * btf__new() would copy the 5 MiB blob again and build its own tables, 3 ms
  * of a 20 ms report for the four structs the analysis asks about.  Building
  * the index walks every record of the type section, so that is streamed
@@ -34,11 +34,14 @@
 /* Pointers are 8 bytes: hvoinspect reads x86_64 kernels only. */
 #define BTF_POINTER_SIZE 8
 
-/* A named struct, union or typedef in the index. */
+/* What a named type in the index is: found[]'s slots in the lookups. */
+enum { SLOT_STRUCT, SLOT_UNION, SLOT_TYPEDEF, SLOT_ENUM, NR_SLOTS };
+
+/* A named struct, union, typedef or enum in the index. */
 struct btf_named {
 	uint32_t name_off;
 	uint32_t id : 30;
-	uint32_t slot : 2;		/* found_slot(): struct, union or typedef */
+	uint32_t slot : 2;		/* found_slot() */
 };
 
 struct hvo_btf {
@@ -332,10 +335,19 @@ static struct hvo_error *compare_name(const struct hvo_btf *hb, uint32_t name_of
 	return NULL;
 }
 
-/* found[]'s slot for a named struct (0), union (1) or typedef (2). */
+/* The index slot of a named struct, union, typedef or enum. */
 static unsigned int found_slot(const struct btf_type *t)
 {
-	return btf_kind(t) == BTF_KIND_STRUCT ? 0 : btf_kind(t) == BTF_KIND_UNION ? 1 : 2;
+	switch (btf_kind(t)) {
+	case BTF_KIND_STRUCT:
+		return SLOT_STRUCT;
+	case BTF_KIND_UNION:
+		return SLOT_UNION;
+	case BTF_KIND_TYPEDEF:
+		return SLOT_TYPEDEF;
+	default:
+		return SLOT_ENUM;
+	}
 }
 
 /*
@@ -489,7 +501,8 @@ static struct hvo_error *index_blob(struct hvo_btf *hb)
 		else if (!first_named)
 			first_named = hb->nr_types;
 		if (t.name_off && (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ||
-				   kind == BTF_KIND_TYPEDEF))
+				   kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_ENUM ||
+				   kind == BTF_KIND_ENUM64))
 			hb->named[hb->nr_named++] = (struct btf_named){
 				.name_off = t.name_off, .id = hb->nr_types, .slot = found_slot(&t),
 			};
@@ -709,29 +722,28 @@ static struct hvo_error *type_size(const struct hvo_btf *hb, uint32_t id, uint64
 	return bad_type(first, "is a type chain too deep (cyclic?)");
 }
 
-/* A scan of every named struct, union and typedef, up to the first struct called name. */
-static struct hvo_error *find_scan(const struct hvo_btf *hb, const char *name, uint32_t found[3])
+/* A scan of every named type in the index, up to the first struct called name. */
+static struct hvo_error *find_scan(const struct hvo_btf *hb, const char *name,
+				   uint32_t found[NR_SLOTS])
 {
 	struct hvo_error *err = need_all_strings(hb);
-	for (uint32_t i = 0; !err && i < hb->nr_named && !found[0]; i++) {
+	for (uint32_t i = 0; !err && i < hb->nr_named && !found[SLOT_STRUCT]; i++) {
 		const struct btf_named *n = &hb->named[i];
 		int cmp;
-		if (!found[n->slot] && !(err = compare_name(hb, n->name_off, name, &cmp)) && !cmp)
+		if (n->slot != SLOT_ENUM && !found[n->slot] &&
+		    !(err = compare_name(hb, n->name_off, name, &cmp)) && !cmp)
 			found[n->slot] = n->id;
 	}
 	return err;
 }
 
-/*
- * A binary search of name-sorted named types: the types called name are
- * together, in id order, so the first of each kind is the one a scan finds.
- */
-static struct hvo_error *find_sorted(const struct hvo_btf *hb, const char *name, uint32_t found[3])
+/* In name-sorted named types, the first not below name. */
+static struct hvo_error *lower_bound(const struct hvo_btf *hb, const char *name, uint32_t *ret)
 {
 	struct hvo_error *err;
 	uint32_t lo = 0, hi = hb->nr_named;
 	int cmp;
-	while (lo < hi) {	/* the first not below name */
+	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		if ((err = compare_name(hb, hb->named[mid].name_off, name, &cmp)))
 			return err;
@@ -740,6 +752,22 @@ static struct hvo_error *find_sorted(const struct hvo_btf *hb, const char *name,
 		else
 			hi = mid;
 	}
+	*ret = lo;
+	return NULL;
+}
+
+/*
+ * A binary search of name-sorted named types: the types called name are
+ * together, in id order, so the first of each kind is the one a scan finds.
+ */
+static struct hvo_error *find_sorted(const struct hvo_btf *hb, const char *name,
+				     uint32_t found[NR_SLOTS])
+{
+	uint32_t lo;
+	int cmp;
+	struct hvo_error *err = lower_bound(hb, name, &lo);
+	if (err)
+		return err;
 	for (; lo < hb->nr_named; lo++) {
 		const struct btf_named *n = &hb->named[lo];
 		if ((err = compare_name(hb, n->name_off, name, &cmp)))
@@ -762,20 +790,20 @@ static struct hvo_error *find_sorted(const struct hvo_btf *hb, const char *name,
 static struct hvo_error *find_composite_uncached(const struct hvo_btf *hb, const char *name,
 						 uint32_t *id_ret, const struct btf_type **t_ret)
 {
-	uint32_t found[3] = { 0 };	/* struct, union, typedef */
+	uint32_t found[NR_SLOTS] = { 0 };
 	struct hvo_error *err = hb->named_sorted ? find_sorted(hb, name, found) : NULL;
-	if (!err && !found[0] && !found[1] && !found[2])
+	if (!err && !found[SLOT_STRUCT] && !found[SLOT_UNION] && !found[SLOT_TYPEDEF])
 		err = find_scan(hb, name, found);
 	if (err)
 		return err;
-	uint32_t id = found[0] ? found[0] : found[1];
+	uint32_t id = found[SLOT_STRUCT] ? found[SLOT_STRUCT] : found[SLOT_UNION];
 	if (id) {
 		*id_ret = id;
 		return type_by_id(hb, id, t_ret);
 	}
-	if (!found[2])
+	if (!found[SLOT_TYPEDEF])
 		return &hvo_error_not_found;
-	err = strip(hb, found[2], id_ret, t_ret);
+	err = strip(hb, found[SLOT_TYPEDEF], id_ret, t_ret);
 	if (err)
 		return err;
 	return btf_is_composite(*t_ret) ? NULL : &hvo_error_not_found;
@@ -903,9 +931,94 @@ struct hvo_error *hvo_btf_member(const struct hvo_btf *hb, const char *name,
 	return NULL;
 }
 
-struct hvo_error *hvo_btf_enum_value(const struct hvo_btf *hb, const char *enumerator,
-				     int64_t *value_ret)
+/* The value of enumerator in enum t; &hvo_error_not_found if t has none of that name. */
+static struct hvo_error *enumerator_value(const struct hvo_btf *hb, const struct btf_type *t,
+					  const char *enumerator, int64_t *value_ret)
 {
+	unsigned int kind = btf_kind(t);
+	if (kind != BTF_KIND_ENUM && kind != BTF_KIND_ENUM64)
+		return &hvo_error_not_found;
+	bool is_signed = btf_kflag(t);
+	for (uint16_t i = 0; i < btf_vlen(t); i++) {
+		uint32_t name_off;
+		int64_t value;
+		if (kind == BTF_KIND_ENUM) {
+			const struct btf_enum *e = (const struct btf_enum *)(t + 1) + i;
+			name_off = e->name_off;
+			value = is_signed ? (int64_t)e->val : (int64_t)(uint32_t)e->val;
+		} else {
+			const struct btf_enum64 *e = (const struct btf_enum64 *)(t + 1) + i;
+			name_off = e->name_off;
+			value = (int64_t)((uint64_t)e->val_hi32 << 32 | e->val_lo32);
+		}
+		int cmp;
+		struct hvo_error *err = compare_name(hb, name_off, enumerator, &cmp);
+		if (err)
+			return err;
+		if (!cmp) {
+			*value_ret = value;
+			return NULL;
+		}
+	}
+	return &hvo_error_not_found;
+}
+
+/* Index entry i, if it is an enum, asked for enumerator. */
+static struct hvo_error *named_enumerator_value(const struct hvo_btf *hb, uint32_t i,
+						const char *enumerator, int64_t *value_ret)
+{
+	const struct btf_type *t;
+	if (hb->named[i].slot != SLOT_ENUM)
+		return &hvo_error_not_found;
+	struct hvo_error *err = type_by_id(hb, hb->named[i].id, &t);
+	return err ? err : enumerator_value(hb, t, enumerator, value_ret);
+}
+
+/*
+ * In the enums called enum_name (a declaration has no enumerators, and
+ * BTF may keep two enums of one name): a binary search where the types are
+ * sorted by name, else, and after a miss there, a scan of the index.
+ */
+static struct hvo_error *named_enum_value(const struct hvo_btf *hb, const char *enum_name,
+					  const char *enumerator, int64_t *value_ret)
+{
+	struct hvo_error *err;
+	int cmp;
+	if (hb->named_sorted) {
+		uint32_t i;
+		if ((err = lower_bound(hb, enum_name, &i)))
+			return err;
+		for (; i < hb->nr_named; i++) {
+			if ((err = compare_name(hb, hb->named[i].name_off, enum_name, &cmp)))
+				return err;
+			if (cmp)
+				break;
+			err = named_enumerator_value(hb, i, enumerator, value_ret);
+			if (err != &hvo_error_not_found)
+				return err;
+		}
+	}
+	if ((err = need_all_strings(hb)))
+		return err;
+	for (uint32_t i = 0; i < hb->nr_named; i++) {
+		if (hb->named[i].slot != SLOT_ENUM)
+			continue;
+		if ((err = compare_name(hb, hb->named[i].name_off, enum_name, &cmp)))
+			return err;
+		if (cmp)
+			continue;
+		err = named_enumerator_value(hb, i, enumerator, value_ret);
+		if (err != &hvo_error_not_found)
+			return err;
+	}
+	return &hvo_error_not_found;
+}
+
+struct hvo_error *hvo_btf_enum_value(const struct hvo_btf *hb, const char *enum_name,
+				     const char *enumerator, int64_t *value_ret)
+{
+	if (enum_name)
+		return named_enum_value(hb, enum_name, enumerator, value_ret);
 	/* Enumerators are in no order: every name is compared. */
 	struct hvo_error *err = need_all_strings(hb);
 	if (!err)
@@ -916,30 +1029,9 @@ struct hvo_error *hvo_btf_enum_value(const struct hvo_btf *hb, const char *enume
 		const struct btf_type *t;
 		if ((err = type_by_id(hb, id, &t)))
 			return err;
-		unsigned int kind = btf_kind(t);
-		if (kind != BTF_KIND_ENUM && kind != BTF_KIND_ENUM64)
-			continue;
-		bool is_signed = btf_kflag(t);
-		for (uint16_t i = 0; i < btf_vlen(t); i++) {
-			uint32_t name_off;
-			int64_t value;
-			if (kind == BTF_KIND_ENUM) {
-				const struct btf_enum *e = (const struct btf_enum *)(t + 1) + i;
-				name_off = e->name_off;
-				value = is_signed ? (int64_t)e->val : (int64_t)(uint32_t)e->val;
-			} else {
-				const struct btf_enum64 *e = (const struct btf_enum64 *)(t + 1) + i;
-				name_off = e->name_off;
-				value = (int64_t)((uint64_t)e->val_hi32 << 32 | e->val_lo32);
-			}
-			int cmp;
-			if ((err = compare_name(hb, name_off, enumerator, &cmp)))
-				return err;
-			if (!cmp) {
-				*value_ret = value;
-				return NULL;
-			}
-		}
+		err = enumerator_value(hb, t, enumerator, value_ret);
+		if (err != &hvo_error_not_found)
+			return err;
 	}
 	return &hvo_error_not_found;
 }

@@ -59,7 +59,7 @@ struct hvo_error *hvo_btf_struct_size(const struct hvo_btf *btf, const char *nam
 				      uint64_t *size_ret);
 struct hvo_error *hvo_btf_member(const struct hvo_btf *btf, const char *name,
 				 const char *member, struct hvo_member *ret);
-struct hvo_error *hvo_btf_enum_value(const struct hvo_btf *btf, const char *enumerator,
-				     int64_t *value_ret);
+struct hvo_error *hvo_btf_enum_value(const struct hvo_btf *btf, const char *enum_name,
+				     const char *enumerator, int64_t *value_ret);
 
 #endif /* HVO_TYPES_BTF_H */

@@ -679,6 +679,7 @@ struct hvo_error *hvo_dwarf_member(struct hvo_dwarf *d, const char *name, const 
 }
 
 struct find_enum_arg {
+	const char *enum_name;	/* NULL: any enum */
 	const char *name;
 	int64_t value;
 };
@@ -689,8 +690,15 @@ static struct hvo_error *visit_enum(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Ha
 	struct find_enum_arg *a = arg;
 	if (tag != DW_TAG_enumeration_type)
 		return NULL;
+	struct hvo_error *err;
+	if (a->enum_name) {
+		const char *enum_name = NULL;
+		if ((err = die_name(d, die, &enum_name)) || !enum_name ||
+		    strcmp(enum_name, a->enum_name) != 0)
+			return err;
+	}
 	Dwarf_Die e;
-	struct hvo_error *err = die_child(d, die, &e);
+	err = die_child(d, die, &e);
 	for (unsigned int i = 0; !err && e && i < MAX_SIBLINGS; i++) {
 		Dwarf_Half etag;
 		const char *name = NULL;
@@ -714,10 +722,10 @@ static struct hvo_error *visit_enum(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Ha
 	return err;
 }
 
-struct hvo_error *hvo_dwarf_enum_value(struct hvo_dwarf *d, const char *enumerator,
-				       int64_t *value_ret)
+struct hvo_error *hvo_dwarf_enum_value(struct hvo_dwarf *d, const char *enum_name,
+				       const char *enumerator, int64_t *value_ret)
 {
-	struct find_enum_arg a = { .name = enumerator };
+	struct find_enum_arg a = { .enum_name = enum_name, .name = enumerator };
 	struct hvo_error *err = walk_units(d, visit_enum, &a);
 	if (!err)
 		*value_ret = a.value;

@@ -39,8 +39,8 @@ struct hvo_error *hvo_dwarf_struct_size(struct hvo_dwarf *dwarf, const char *nam
 					uint64_t *size_ret);
 struct hvo_error *hvo_dwarf_member(struct hvo_dwarf *dwarf, const char *name,
 				   const char *member, struct hvo_member *ret);
-struct hvo_error *hvo_dwarf_enum_value(struct hvo_dwarf *dwarf, const char *enumerator,
-				       int64_t *value_ret);
+struct hvo_error *hvo_dwarf_enum_value(struct hvo_dwarf *dwarf, const char *enum_name,
+				       const char *enumerator, int64_t *value_ret);
 /* Link-time address from the ELF symbol table (no KASLR offset applied). */
 struct hvo_error *hvo_dwarf_symbol(struct hvo_dwarf *dwarf, const char *name,
 				   uint64_t *address_ret);

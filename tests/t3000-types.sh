@@ -106,6 +106,8 @@ test_expect_success 'DWARF answers what VMCOREINFO lacks' '
 		member:hstate.nr_huge_pages_node member:hstate.free_huge_pages_node \
 		member:hstate.name size:pglist_data member:pglist_data.node_zones \
 		enum:NR_MEMMAP_PAGES enum:NR_MEMMAP_BOOT_PAGES enum:HPG_vmemmap_optimized \
+		enum:hugetlb_page_flags.HPG_vmemmap_optimized \
+		enum:node_stat_item.HPG_vmemmap_optimized \
 		enum:NEGATIVE member:page.flags.f size:atomic_long_t \
 		member:atomic_long_t.counter >out &&
 	cat >expect <<-\EOF &&
@@ -121,6 +123,8 @@ test_expect_success 'DWARF answers what VMCOREINFO lacks' '
 	enum NR_MEMMAP_PAGES 42 DWARF
 	enum NR_MEMMAP_BOOT_PAGES 43 DWARF
 	enum HPG_vmemmap_optimized 4 DWARF
+	enum hugetlb_page_flags.HPG_vmemmap_optimized 4 DWARF
+	enum:node_stat_item.HPG_vmemmap_optimized not found
 	enum NEGATIVE -5 DWARF
 	member page.flags.f offset=0 size=8 len=0 elem=0 DWARF
 	size atomic_long_t 8 DWARF

@@ -62,6 +62,8 @@ static struct btf *build_btf(void)
 	btf__add_field(b, "node_zones", t_zones, 0, 0);
 	btf__add_field(b, "name", t_name, 9280 * 8, 0);
 	btf__add_field(b, "qualified", id_typedef_b, 9312 * 8, 0);
+	/* A declaration first: an enum of no enumerators (libbpf's enum forward). */
+	assert_true(btf__add_fwd(b, "hugetlb_page_flags", BTF_FWD_ENUM) > 0);
 	btf__add_enum(b, "hugetlb_page_flags", 4);
 	btf__add_enum_value(b, "HPG_restore_reserve", 0);
 	btf__add_enum_value(b, "HPG_vmemmap_optimized", 4);
@@ -145,17 +147,30 @@ static void test_layouts(void **state)
 	hvo_error_destroy(err);
 
 	int64_t value;
-	assert_null(hvo_btf_enum_value(hb, "HPG_vmemmap_optimized", &value));
+	assert_null(hvo_btf_enum_value(hb, NULL, "HPG_vmemmap_optimized", &value));
 	assert_int_equal(value, 4);
-	assert_null(hvo_btf_enum_value(hb, "NR_MEMMAP_PAGES", &value));
+	assert_null(hvo_btf_enum_value(hb, NULL, "NR_MEMMAP_PAGES", &value));
 	assert_int_equal(value, 42);
-	assert_null(hvo_btf_enum_value(hb, "NR_MEMMAP_BOOT_PAGES", &value));
+	assert_null(hvo_btf_enum_value(hb, NULL, "NR_MEMMAP_BOOT_PAGES", &value));
 	assert_int_equal(value, 43);
-	assert_null(hvo_btf_enum_value(hb, "NEGATIVE_ONE", &value));
+	assert_null(hvo_btf_enum_value(hb, NULL, "NEGATIVE_ONE", &value));
 	assert_int_equal(value, -1);
-	assert_null(hvo_btf_enum_value(hb, "WIDE_VALUE", &value));
+	assert_null(hvo_btf_enum_value(hb, NULL, "WIDE_VALUE", &value));
 	assert_int_equal(value, INT64_C(0x123456789a));
-	assert_ptr_equal(hvo_btf_enum_value(hb, "NR_NOPE", &value), &hvo_error_not_found);
+	assert_ptr_equal(hvo_btf_enum_value(hb, NULL, "NR_NOPE", &value), &hvo_error_not_found);
+	/* In a named enum: past its declaration, and only there. */
+	assert_null(hvo_btf_enum_value(hb, "hugetlb_page_flags", "HPG_vmemmap_optimized", &value));
+	assert_int_equal(value, 4);
+	assert_null(hvo_btf_enum_value(hb, "wide", "WIDE_VALUE", &value));
+	assert_int_equal(value, INT64_C(0x123456789a));
+	assert_null(hvo_btf_enum_value(hb, "signed_thing", "NEGATIVE_ONE", &value));
+	assert_int_equal(value, -1);
+	assert_ptr_equal(hvo_btf_enum_value(hb, "node_stat_item", "HPG_vmemmap_optimized", &value),
+			 &hvo_error_not_found);
+	assert_ptr_equal(hvo_btf_enum_value(hb, "page", "HPG_vmemmap_optimized", &value),
+			 &hvo_error_not_found);
+	assert_ptr_equal(hvo_btf_enum_value(hb, "nope", "HPG_vmemmap_optimized", &value),
+			 &hvo_error_not_found);
 	hvo_btf_free(hb);
 	btf__free(b);
 }
@@ -194,7 +209,7 @@ static void test_truncated_and_corrupt(void **state)
 		hvo_error_destroy(hvo_btf_member(hb, "page", "compound_info", &m));
 		hvo_error_destroy(hvo_btf_member(hb, "page", "flags.f", &m));
 		hvo_error_destroy(hvo_btf_member(hb, "pglist_data", "qualified", &m));
-		hvo_error_destroy(hvo_btf_enum_value(hb, "NR_MEMMAP_PAGES", &v));
+		hvo_error_destroy(hvo_btf_enum_value(hb, NULL, "NR_MEMMAP_PAGES", &v));
 		hvo_btf_free(hb);
 	}
 	free(copy);
@@ -324,6 +339,33 @@ static uint32_t first_by_name(const struct btf *ref, const char *name)
 }
 static const char *const always[] = { "page", "folio", "zone", "pglist_data", "hstate" };
 
+/* The named enums of a BTF sorted by name, to tell the names only one enum has. */
+struct named_enum {
+	const char *name;
+	uint32_t id;
+};
+
+static int compare_named_enums(const void *a, const void *b)
+{
+	const struct named_enum *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+	return r ? r : (x->id > y->id) - (x->id < y->id);
+}
+
+static bool enum_name_unique(const struct named_enum *enums, size_t nr, const char *name)
+{
+	struct named_enum key = { .name = name };
+	size_t lo = 0, hi = nr;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(enums[mid].name, key.name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo + 1 >= nr || strcmp(enums[lo + 1].name, name) != 0;
+}
+
 /* hb, the provider over the blob raw, answers as libbpf does. */
 static void compare_with_libbpf(const void *raw, size_t size, const struct hvo_btf *hb,
 				const char *what)
@@ -333,9 +375,18 @@ static void compare_with_libbpf(const void *raw, size_t size, const struct hvo_b
 	struct hvo_error *err;
 	uint32_t n = btf__type_cnt(ref);
 	assert_int_equal(hvo_btf_nr_types(hb), n - 1);
-	unsigned int composites = 0, members = 0, enumerators = 0, picked = 0;
+	unsigned int composites = 0, members = 0, enumerators = 0, picked = 0, scoped = 0;
 	assert_int_not_equal(hcreate(1 << 17), 0);
 	index_picks(ref);
+	struct named_enum *enums = calloc(n, sizeof(*enums));
+	size_t nr_enums = 0;
+	assert_non_null(enums);
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(ref, id);
+		if (btf_is_any_enum(t) && t->name_off)
+			enums[nr_enums++] = (struct named_enum){ btf__name_by_offset(ref, t->name_off), id };
+	}
+	qsort(enums, nr_enums, sizeof(*enums), compare_named_enums);
 	for (uint32_t id = 1; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(ref, id);
 		const char *name = btf__name_by_offset(ref, t->name_off);
@@ -344,20 +395,33 @@ static void compare_with_libbpf(const void *raw, size_t size, const struct hvo_b
 				bool is64 = btf_is_enum64(t);
 				const char *e = btf__name_by_offset(ref, is64 ? btf_enum64(t)[i].name_off :
 								    btf_enum(t)[i].name_off);
+				int64_t value = is64 ? (int64_t)btf_enum64_value(btf_enum64(t) + i) :
+					btf_kflag(t) ? (int64_t)btf_enum(t)[i].val :
+					(int64_t)(uint32_t)btf_enum(t)[i].val;
+				/* In its own enum, when no other enum has that name. */
+				if (name[0] && enum_name_unique(enums, nr_enums, name) &&
+				    scoped++ % STRIDE == 0) {
+					int64_t in_enum;
+					err = hvo_btf_enum_value(hb, name, e, &in_enum);
+					if (err || in_enum != value)
+						fail_msg("%s: enum %s, %s: %s %" PRId64 ", libbpf %"
+							 PRId64, what, name, e, err ? err->message : "",
+							 in_enum, value);
+					assert_ptr_equal(hvo_btf_enum_value(hb, name, "NO_SUCH_ENUMERATOR",
+									    &in_enum),
+							 &hvo_error_not_found);
+				}
 				ENTRY item = { .key = (char *)e };
 				if (hsearch(item, FIND))
 					continue;	/* the provider answers with the first */
 				assert_non_null(hsearch(item, ENTER));
 				if (enumerators++ % STRIDE)
 					continue;
-				int64_t want = is64 ? (int64_t)btf_enum64_value(btf_enum64(t) + i) :
-					btf_kflag(t) ? (int64_t)btf_enum(t)[i].val :
-					(int64_t)(uint32_t)btf_enum(t)[i].val;
 				int64_t got;
-				err = hvo_btf_enum_value(hb, e, &got);
-				if (err || got != want)
+				err = hvo_btf_enum_value(hb, NULL, e, &got);
+				if (err || got != value)
 					fail_msg("%s: enumerator %s: %s %" PRId64 ", libbpf %" PRId64,
-						 what, e, err ? err->message : "", got, want);
+						 what, e, err ? err->message : "", got, value);
 			}
 			continue;
 		}
@@ -401,9 +465,11 @@ static void compare_with_libbpf(const void *raw, size_t size, const struct hvo_b
 	}
 	hdestroy();
 	free(picks);
-	print_message("%s: %u types; %u of %u structs/unions, %u members, %u of %u enumerators\n",
-		      what, n - 1, picked, composites, members,
-		      (enumerators + STRIDE - 1) / STRIDE, enumerators);
+	free(enums);
+	print_message("%s: %u types; %u of %u structs/unions, %u members, %u of %u enumerators, "
+		      "%u of %u in their own enum\n", what, n - 1, picked, composites, members,
+		      (enumerators + STRIDE - 1) / STRIDE, enumerators,
+		      (scoped + STRIDE - 1) / STRIDE, scoped);
 	assert_true(picked > 100 && members > 1000);
 	btf__free(ref);
 }
@@ -541,6 +607,19 @@ static void check_lazy(const uint8_t *raw, size_t size, uint64_t address, const 
 	const struct btf_type *zone = btf__type_by_id(ref, first_by_name(ref, "zone"));
 	const struct btf_type *hstate = btf__type_by_id(ref, first_by_name(ref, "hstate"));
 	look_up_always(hb, ref, what);
+	/* The analysis's enumerator, in its enum: libbpf's value, within the reads bound below. */
+	int hpg_id = btf__find_by_name_kind(ref, "hugetlb_page_flags", BTF_KIND_ENUM);
+	assert_true(hpg_id > 0);
+	const struct btf_type *hpg = btf__type_by_id(ref, (uint32_t)hpg_id);
+	int64_t want = -1, got;
+	for (uint16_t i = 0; i < btf_vlen(hpg); i++)
+		if (!strcmp(btf__name_by_offset(ref, btf_enum(hpg)[i].name_off), "HPG_vmemmap_optimized"))
+			want = btf_enum(hpg)[i].val;
+	assert_true(want >= 0);
+	err = hvo_btf_enum_value(hb, "hugetlb_page_flags", "HPG_vmemmap_optimized", &got);
+	if (err)
+		fail_msg("%s: HPG_vmemmap_optimized: %s", what, err->message);
+	assert_int_equal(got, want);
 	free(picks);
 	bool sorted = sorted_by_name(ref);
 	print_message("%s: %s, %zu of %u bytes of strings and %zu of %u of types read again "

@@ -97,8 +97,15 @@ static int query(struct hvo_types *types, const char *q)
 			       " elem=%" PRIu64 " %s\n", q + 7, m.offset, m.size, m.array_len,
 			       m.elem_size, hvo_types_provider_name(m.provider));
 	} else if (strncmp(q, "enum:", 5) == 0) {
+		/* enum:NAME in any enum, enum:ENUM.NAME in that one. */
+		char buf[256];
+		snprintf(buf, sizeof(buf), "%s", q + 5);
+		char *dot = strchr(buf, '.');
+		if (dot)
+			*dot = '\0';
 		int64_t value;
-		err = hvo_types_enum_value(types, q + 5, &value, &provider);
+		err = hvo_types_enum_value(types, dot ? buf : NULL, dot ? dot + 1 : buf, &value,
+					   &provider);
 		if (!err)
 			printf("enum %s %" PRId64 " %s\n", q + 5, value,
 			       hvo_types_provider_name(provider));

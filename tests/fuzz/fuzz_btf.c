@@ -46,11 +46,13 @@ static void query(const struct hvo_btf *btf)
 		struct hvo_member m;
 		hvo_error_destroy(hvo_btf_member(btf, members[i][0], members[i][1], &m));
 	}
-	/* Last: an enumerator lookup reads every string. */
-	for (size_t i = 0; i < sizeof(enumerators) / sizeof(enumerators[0]); i++) {
-		int64_t value;
-		hvo_error_destroy(hvo_btf_enum_value(btf, enumerators[i], &value));
-	}
+	/* The analysis's own lookup: in one named enum. */
+	int64_t value;
+	hvo_error_destroy(hvo_btf_enum_value(btf, "hugetlb_page_flags", "HPG_vmemmap_optimized",
+					     &value));
+	/* Last: an enumerator lookup in any enum reads every string. */
+	for (size_t i = 0; i < sizeof(enumerators) / sizeof(enumerators[0]); i++)
+		hvo_error_destroy(hvo_btf_enum_value(btf, NULL, enumerators[i], &value));
 }
 
 struct image {

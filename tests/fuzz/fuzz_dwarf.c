@@ -62,10 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct hvo_member m;
 		hvo_error_destroy(hvo_dwarf_member(dwarf, members[i][0], members[i][1], &m));
 	}
-	for (size_t i = 0; i < sizeof(enumerators) / sizeof(enumerators[0]); i++) {
-		int64_t value;
-		hvo_error_destroy(hvo_dwarf_enum_value(dwarf, enumerators[i], &value));
-	}
+	int64_t value;
+	hvo_error_destroy(hvo_dwarf_enum_value(dwarf, "hugetlb_page_flags", "HPG_vmemmap_optimized",
+					       &value));
+	for (size_t i = 0; i < sizeof(enumerators) / sizeof(enumerators[0]); i++)
+		hvo_error_destroy(hvo_dwarf_enum_value(dwarf, NULL, enumerators[i], &value));
 	for (size_t i = 0; i < sizeof(symbols) / sizeof(symbols[0]); i++) {
 		uint64_t address;
 		hvo_error_destroy(hvo_dwarf_symbol(dwarf, symbols[i], &address));
