@@ -9,6 +9,7 @@
  */
 #include "model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ struct enc {
 	struct btf *btf;
 	const struct mkv_layout *lay;
 	bool legacy, merged, v3;
+	unsigned hpg_vmemmap_optimized;
 	int err, err_line;
 	/* base types */
 	int t_ulong, t_long, t_int, t_uint, t_char, t_ushort, t_void_ptr, t_const_char_ptr;
@@ -305,20 +307,35 @@ static void enums(struct enc *e)
 		{ "PGTY_zsmalloc", 0xf6 }, { "PGTY_unaccepted", 0xf7 },
 		{ "PGTY_mapcount_underflow", 0xff },
 	};
-	const struct enumval hpg[] = {
-		{ "HPG_restore_reserve", 0 }, { "HPG_migratable", MKV_HPG_MIGRATABLE },
-		{ "HPG_temporary", 2 }, { "HPG_freed", MKV_HPG_FREED },
-		{ "HPG_vmemmap_optimized", MKV_HPG_VMEMMAP_OPTIMIZED },
-		{ "HPG_raw_hwp_unreliable", 5 }, { e->legacy ? "__NR_HPAGEFLAGS" : "HPG_cma", 6 },
-		{ "__NR_HPAGEFLAGS", 7 },
-	};
+	/*
+	 * enum hugetlb_page_flags as 6.12 (no HPG_cma) and 7.2 have it, or with
+	 * flags added before HPG_vmemmap_optimized (spec key hpg_vmemmap_optimized),
+	 * which moves it and the flags after it up.
+	 */
+	unsigned bit = e->hpg_vmemmap_optimized;
+	struct enumval hpg[MKV_HPG_VMEMMAP_OPTIMIZED_MAX + 4];
+	char added[MKV_HPG_VMEMMAP_OPTIMIZED_MAX][24];
+	size_t nr_hpg = 0;
+	hpg[nr_hpg++] = (struct enumval){ "HPG_restore_reserve", 0 };
+	hpg[nr_hpg++] = (struct enumval){ "HPG_migratable", MKV_HPG_MIGRATABLE };
+	hpg[nr_hpg++] = (struct enumval){ "HPG_temporary", 2 };
+	hpg[nr_hpg++] = (struct enumval){ "HPG_freed", MKV_HPG_FREED };
+	for (unsigned v = MKV_HPG_VMEMMAP_OPTIMIZED; v < bit; v++) {
+		snprintf(added[v - MKV_HPG_VMEMMAP_OPTIMIZED], sizeof(added[0]), "HPG_added_%u", v);
+		hpg[nr_hpg++] = (struct enumval){ added[v - MKV_HPG_VMEMMAP_OPTIMIZED], v };
+	}
+	hpg[nr_hpg++] = (struct enumval){ "HPG_vmemmap_optimized", bit };
+	hpg[nr_hpg++] = (struct enumval){ "HPG_raw_hwp_unreliable", bit + 1 };
+	if (!e->legacy)
+		hpg[nr_hpg++] = (struct enumval){ "HPG_cma", bit + 2 };
+	hpg[nr_hpg++] = (struct enumval){ "__NR_HPAGEFLAGS", bit + (e->legacy ? 2 : 3) };
 	const struct enumval zones[] = {
 		{ "ZONE_DMA", 0 }, { "ZONE_DMA32", 1 }, { "ZONE_NORMAL", 2 }, { "ZONE_MOVABLE", 3 },
 		{ "ZONE_DEVICE", 4 }, { "__MAX_NR_ZONES", 5 },
 	};
 	add_enum(e, "pageflags", pageflags, sizeof(pageflags) / sizeof(pageflags[0]));
 	add_enum(e, "pagetype", pagetype, sizeof(pagetype) / sizeof(pagetype[0]));
-	add_enum(e, "hugetlb_page_flags", hpg, e->legacy ? 7 : 8);
+	add_enum(e, "hugetlb_page_flags", hpg, nr_hpg);
 	add_enum(e, "zone_type", zones, sizeof(zones) / sizeof(zones[0]));
 }
 
@@ -327,6 +344,7 @@ int mkv_btf_build(struct mkv_model *m)
 	struct enc e = { .lay = m->lay };
 	int ret = -1;
 	e.legacy = m->lay->gen == MKV_GEN_LEGACY;
+	e.hpg_vmemmap_optimized = m->params.hpg_vmemmap_optimized;
 	e.merged = m->lay->gen == MKV_GEN_MERGED;
 	e.v3 = m->lay->gen == MKV_GEN_V3;
 	e.btf = btf__new_empty();

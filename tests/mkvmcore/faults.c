@@ -289,7 +289,7 @@ static int hvo_flag_mismatch(struct mkv_model *m, struct mkv_fault_rec *r)
 	r->address = mkv_model_pfn_to_vmemmap(m, f->head_pfn);
 	if (mkv_model_kread64(m, v, &r->expected))
 		return -1;
-	r->actual = r->expected & ~(UINT64_C(1) << MKV_HPG_VMEMMAP_OPTIMIZED);
+	r->actual = r->expected & ~(UINT64_C(1) << m->params.hpg_vmemmap_optimized);
 	r->has_values = true;
 	snprintf(r->detail, sizeof(r->detail), "vmemmap is optimised but the head's private lacks "
 		 "HPG_vmemmap_optimized");

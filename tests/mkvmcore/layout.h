@@ -43,7 +43,8 @@
 /* enum hugetlb_page_flags (include/linux/hugetlb.h, 6.12 and 7.2) */
 #define MKV_HPG_MIGRATABLE 1
 #define MKV_HPG_FREED 3
-#define MKV_HPG_VMEMMAP_OPTIMIZED 4
+#define MKV_HPG_VMEMMAP_OPTIMIZED 4	/* the default of spec key hpg_vmemmap_optimized */
+#define MKV_HPG_VMEMMAP_OPTIMIZED_MAX 60	/* bits above it name the flags after it */
 
 /* vmlinux.c wants only the constants above, not these types in its DWARF. */
 #ifndef MKV_LAYOUT_CONSTANTS_ONLY

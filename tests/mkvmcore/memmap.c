@@ -408,7 +408,7 @@ static void folio_sp(const struct mkv_model *m, const struct mkv_folio *f, uint6
 			s->private_ = f->in_use ? UINT64_C(1) << MKV_HPG_MIGRATABLE
 						: UINT64_C(1) << MKV_HPG_FREED;
 			if (f->hvo)
-				s->private_ |= UINT64_C(1) << MKV_HPG_VMEMMAP_OPTIMIZED;
+				s->private_ |= UINT64_C(1) << m->params.hpg_vmemmap_optimized;
 		} else if (f->kind == MKV_FOLIO_THP) {
 			s->flags |= (UINT64_C(1) << 5) | (UINT64_C(1) << 17);	/* lru, swapbacked */
 			s->refcount = 1;

@@ -50,6 +50,7 @@ void mkv_params_init(struct mkv_params *p)
 	p->nr_nodes = 1;
 	p->mem_per_node = UINT64_C(2) << 30;
 	p->hvo = true;
+	p->hpg_vmemmap_optimized = MKV_HPG_VMEMMAP_OPTIMIZED;
 	p->e_machine = 62;	/* EM_X86_64 */
 	p->prstatus = true;
 	p->kallsyms = true;
@@ -258,6 +259,10 @@ int mkv_params_set(struct mkv_params *p, const char *key, const char *value,
 		bad = parse_uint(value, &u, 9) || !u;
 		if (!bad)
 			p->zlib_level = (int)u;
+	} else if (!strcmp(key, "hpg_vmemmap_optimized")) {
+		/* Above HPG_freed, as a flag added before it would move it. */
+		bad = parse_uint(value, &p->hpg_vmemmap_optimized, MKV_HPG_VMEMMAP_OPTIMIZED_MAX) ||
+		      p->hpg_vmemmap_optimized < MKV_HPG_VMEMMAP_OPTIMIZED;
 	} else if (!strcmp(key, "output")) {
 		bad = set_str(&p->output, value);
 	} else if (!strcmp(key, "truth")) {

@@ -51,6 +51,8 @@ struct mkv_params {
 	unsigned thp_per_node;		/* anonymous order-9 THP folios */
 	unsigned compound_per_node;	/* order-3 slab-like compound pages */
 	uint32_t faults;		/* 1 << enum mkv_fault */
+	/* HPG_vmemmap_optimized in enum hugetlb_page_flags: 4 in 6.12 and 7.2 */
+	unsigned hpg_vmemmap_optimized;
 	/* dump container */
 	int e_machine;
 	bool prstatus;

@@ -58,6 +58,7 @@ static struct json_object *params_json(const struct mkv_params *p)
 	add(o, "hvo", json_object_new_boolean(p->hvo));
 	add(o, "thp", num(p->thp_per_node));
 	add(o, "compound", num(p->compound_per_node));
+	add(o, "hpg_vmemmap_optimized", num(p->hpg_vmemmap_optimized));
 	struct json_object *faults = json_object_new_array();
 	for (int i = 0; i < MKV_NR_FAULTS; i++)
 		if (p->faults & (UINT32_C(1) << i))
