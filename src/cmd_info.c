@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "kstate.h"
 
 static const struct hvo_cmd_option json_option[] = {
 	HVO_CMD_OPTION_JSON,
@@ -155,7 +156,16 @@ static struct hvo_error *collect_type_facts(struct hvo_cmd_ctx *ctx, struct fact
 			 "pglist_data.vmemmap_tails exists (per-node shared tails)");
 	}
 	uint64_t address;
+	unsigned int bit;
 	enum hvo_types_provider provider;
+	/* The bit the analysis reads a hugetlb head's private with. */
+	struct hvo_error *herr = hvo_kstate_hpg_vmemmap_optimized(types, &bit, &provider);
+	add_fact(facts, "hpg_vmemmap_optimized", "HPG_vmemmap_optimized bit",
+		 hvo_json_u64(herr ? HVO_HPG_VMEMMAP_OPTIMIZED_DEFAULT : bit),
+		 !herr ? hvo_types_provider_name(provider) :
+		 herr == &hvo_error_not_found ? "default (6.12 and 7.2): no type information names it" :
+		 "default (6.12 and 7.2): the type information's value is unusable");
+	hvo_error_destroy(herr);
 	struct hvo_error *serr = hvo_types_symbol(types, "nr_memmap_pages", &address, &provider);
 	if (!serr)
 		add_fact(facts, "nr_memmap_pages_symbol", "nr_memmap_pages at",

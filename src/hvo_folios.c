@@ -339,7 +339,7 @@ static struct hvo_error *add_hugetlb_head(struct analyzer *az, uint64_t pfn,
 		.zone = hvo_page_zone(layout, head),
 		.private = head->private,
 		.head_flags = head->flags,
-		.flag_optimized = head->private & (UINT64_C(1) << HVO_HPG_VMEMMAP_OPTIMIZED_BIT),
+		.flag_optimized = head->private & (UINT64_C(1) << layout->hpg_vmemmap_optimized_bit),
 	};
 	*next_pfn_ret = pfn + (UINT64_C(1) << order);
 	return add_folio(az, &folio);

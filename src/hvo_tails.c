@@ -207,10 +207,41 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 }
 
 /* Read vmemmap_tails[] (needs type information) and the memmap counters. */
+/*
+ * HPG_vmemmap_optimized's bit, from the kernel's own enum where a provider
+ * has it: a kernel that adds a hugetlb flag before it moves it, and the
+ * bit decides every folio's hvo-flag-mismatch check.
+ */
+static struct hvo_error *read_hpg_bit(struct analyzer *az, struct hvo_types *types)
+{
+	struct hvo_program *prog = az->prog;
+	unsigned int bit;
+	enum hvo_types_provider provider;
+	struct hvo_error *err = types ? hvo_kstate_hpg_vmemmap_optimized(types, &bit, &provider) :
+		&hvo_error_not_found;
+	if (!err) {
+		prog->page.hpg_vmemmap_optimized_bit = bit;
+		return NULL;
+	}
+	prog->page.hpg_vmemmap_optimized_bit = HVO_HPG_VMEMMAP_OPTIMIZED_DEFAULT;
+	if (err != &hvo_error_not_found && err->code != HVO_ERROR_NODATA &&
+	    err->code != HVO_ERROR_INVALID && err->code != HVO_ERROR_TRANSLATE)
+		return err;
+	const char *why = err == &hvo_error_not_found ? "no type information names it" :
+		err->message;
+	struct hvo_error *nerr = hvo_az_note(az->an, "HPG_vmemmap_optimized taken as bit %d of "
+					     "the hugetlb heads' private, as in 6.12 and 7.2 (%s)",
+					     HVO_HPG_VMEMMAP_OPTIMIZED_DEFAULT, why);
+	hvo_error_destroy(err);
+	return nerr;
+}
+
 struct hvo_error *hvo_az_read_kernel_state(struct analyzer *az, struct hvo_types *types)
 {
 	struct hvo_analysis *an = az->an;
-	struct hvo_error *err;
+	struct hvo_error *err = read_hpg_bit(az, types);
+	if (err)
+		return err;
 	if (!types) {
 		if (an->mask_mode)
 			return hvo_az_note(an, "vmemmap_tails[] not read: no type information");

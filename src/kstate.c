@@ -11,6 +11,22 @@
 #define MAX_ZONES 8
 #define MAX_TAIL_SLOTS 64
 
+struct hvo_error *hvo_kstate_hpg_vmemmap_optimized(struct hvo_types *types, unsigned int *bit_ret,
+						   enum hvo_types_provider *provider_ret)
+{
+	int64_t value;
+	struct hvo_error *err = hvo_types_enum_value(types, "hugetlb_page_flags",
+						     "HPG_vmemmap_optimized", &value, provider_ret);
+	if (err)
+		return err;
+	if (value < 0 || value > 63)
+		return hvo_error_create(HVO_ERROR_INVALID, "enum hugetlb_page_flags gives "
+					"HPG_vmemmap_optimized = %" PRId64 ", not a bit of "
+					"page->private", value);
+	*bit_ret = (unsigned int)value;
+	return NULL;
+}
+
 struct hvo_error *hvo_kstate_memmap_counters(struct hvo_program *prog,
 					     struct hvo_types *types,
 					     struct hvo_memmap_counters *ret)

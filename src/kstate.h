@@ -53,6 +53,13 @@ struct hvo_zone_span {
 struct hvo_error *hvo_kstate_zone_spans(struct hvo_program *prog, struct hvo_types *types,
 					struct hvo_zone_span **spans_ret, size_t *nr_ret);
 
+/*
+ * HPG_vmemmap_optimized's bit of a hugetlb head's private (enum
+ * hugetlb_page_flags); &hvo_error_not_found when no provider names it.
+ */
+struct hvo_error *hvo_kstate_hpg_vmemmap_optimized(struct hvo_types *types, unsigned int *bit_ret,
+						   enum hvo_types_provider *provider_ret);
+
 /* hstates[]: how many huge pages of an order the kernel counts on a node. */
 struct hvo_hstate_count {
 	unsigned int node;

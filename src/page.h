@@ -34,14 +34,15 @@ struct hvo_page_layout {
 	unsigned int size_shift;	/* log2(size); 0 if not a power of two */
 	uint64_t pg_head_mask;		/* NUMBER(PG_head_mask) */
 	uint32_t hugetlb_type;		/* page type in the top byte of the mapcount word */
+	unsigned int hpg_vmemmap_optimized_bit;	/* of a hugetlb head's private */
 	/* page->flags node and zone fields (include/linux/page-flags-layout.h). */
 	unsigned int node_shift, node_bits, zone_shift, zone_bits;
 };
 
 /* TAIL_MAPPING = 0x400 + POISON_POINTER_DELTA (x86_64). */
 #define HVO_TAIL_MAPPING UINT64_C(0xdead000000000400)
-/* enum hugetlb_page_flags: HPG_vmemmap_optimized (6.12 and 7.2). */
-#define HVO_HPG_VMEMMAP_OPTIMIZED_BIT 4
+/* enum hugetlb_page_flags: HPG_vmemmap_optimized in 6.12 and 7.2, when no type says. */
+#define HVO_HPG_VMEMMAP_OPTIMIZED_DEFAULT 4
 
 void hvo_page_parse(const struct hvo_page_layout *layout, const void *image,
 		    struct hvo_page *ret);

@@ -85,6 +85,8 @@ static struct hvo_error *read_page_layout(struct hvo_program *prog)
 	page->refcount_offset = refcount_offset;
 	page->pg_head_mask = head_mask;
 	page->hugetlb_type = (uint32_t)hugetlb_value;
+	/* The analysis asks the types (hvo_kstate_hpg_vmemmap_optimized()). */
+	page->hpg_vmemmap_optimized_bit = HVO_HPG_VMEMMAP_OPTIMIZED_DEFAULT;
 	page->size_shift = (size & (size - 1)) == 0 ? (unsigned int)__builtin_ctzll(size) : 0;
 	page->node_bits = HVO_X86_NODES_SHIFT;
 	page->node_shift = 64 - HVO_X86_NODES_SHIFT;

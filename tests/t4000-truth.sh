@@ -47,6 +47,13 @@ for gen in v3 merged; do
 	# read through the BTF and kallsyms the generator writes into the dump.
 	check vmemmap-tails-unused $gen --faults vmemmap-tails-unused
 done
+# A kernel that adds a hugetlb flag before HPG_vmemmap_optimized moves it:
+# the bit comes from the dump's own BTF (enum hugetlb_page_flags).
+for gen in legacy merged; do
+	check "HPG_vmemmap_optimized at bit 6" $gen --hpg-vmemmap-optimized 6
+	check "hvo-flag-mismatch, HPG_vmemmap_optimized at bit 6" $gen \
+		--hpg-vmemmap-optimized 6 --faults hvo-flag-mismatch
+done
 check tail-cross-zone merged --faults tail-cross-zone
 check vmemmap-tails-misplaced merged --faults vmemmap-tails-misplaced
 check vmemmap-tails-misplaced v3 --faults vmemmap-tails-misplaced

@@ -11,7 +11,8 @@ Checks, each against the generator's own model (never the tool's output):
 - every injected fault is reported under the same id, with the fault's
   address among the finding's addresses (direct-map addresses compared as
   physical ones);
-- no finding whose id was not injected (a healthy dump has none).
+- no finding whose id was not injected (a healthy dump has none), and none
+  of an injected id that names none of its faults' addresses.
 Prints one line per problem and exits 1 if there is any.
 """
 import json
@@ -52,13 +53,13 @@ def main(argv):
 
     page_offset = hexint(truth.get("page_offset", "0xffff888000000000"))
     findings = report["findings"]
-    injected = set()
+    injected = {}  # id -> the addresses of its faults
     for fault in truth["faults"]:
-        injected.add(fault["id"])
         address = hexint(fault["address"])
         candidates = {address}
         if address >= page_offset and address < page_offset + (1 << 46):
             candidates.add(address - page_offset)  # direct map -> physical
+        injected.setdefault(fault["id"], set()).update(candidates)
         hit = any(f["id"] == fault["id"] and
                   candidates & {hexint(v) for v in f["addresses"].values()}
                   for f in findings)
@@ -69,6 +70,9 @@ def main(argv):
     for f in findings:
         if f["id"] not in injected:
             problems.append("unexpected finding %s: %s" % (f["id"], f["message"]))
+        elif not injected[f["id"]] & {hexint(v) for v in f["addresses"].values()}:
+            # An injected id reported where nothing was injected.
+            problems.append("finding %s at no injected address: %s" % (f["id"], f["message"]))
 
     for p in problems:
         print(p)
