@@ -24,6 +24,7 @@ member:zone.vmemmap_tails member:pglist_data.node_zones member:pglist_data.vmemm
 member:hstate.order member:hstate.nr_huge_pages_node member:hstate.free_huge_pages_node
 member:hstate.name member:page.compound_info member:page.compound_head
 enum:NR_MEMMAP_PAGES enum:NR_MEMMAP_BOOT_PAGES enum:HPG_vmemmap_optimized
+enum:hugetlb_page_flags.HPG_vmemmap_optimized enum:node_stat_item.HPG_vmemmap_optimized
 sym:hstates sym:hugetlb_max_hstate sym:vm_node_stat sym:node_data sym:__start_BTF"
 
 # debug_root RELEASE: the cached usr/lib/debug for it, fetched if allowed.
@@ -87,6 +88,8 @@ for dir in "$HVO_REAL_VMCORES"/*/; do
 				grep "^member page.compound_head offset=8 " btf;;
 			esac &&
 			grep "^enum HPG_vmemmap_optimized 4 BTF$" btf &&
+			grep "^enum hugetlb_page_flags.HPG_vmemmap_optimized 4 BTF$" btf &&
+			grep "^enum:node_stat_item.HPG_vmemmap_optimized not found$" btf &&
 			grep "^sym hstates 0x[0-9a-f]* kallsyms$" btf
 		'
 
