@@ -3,9 +3,16 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "elfwrite.h"
 #include "flatten.h"
+
+static int compare_pfns(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
 
 /* utsname.machine for the kdump header, from the ELF machine the spec asks for. */
 static const char *machine_name(int e_machine)
@@ -21,14 +28,50 @@ static const char *machine_name(int e_machine)
 	}
 }
 
+/* The content id of every zero page store_all adds: no model buffer has it. */
+#define ZERO_PAGE_ID (UINT64_MAX - 1)
+
 /* hvo_page_source over the model's sparse memory: the buffer id is the content id. */
 static struct hvo_error *get_page(void *arg, uint64_t pfn, const void **data_ret,
 				  uint64_t *content_id_ret)
 {
-	const struct mkv_phys *mem = arg;
-	*data_ret = mkv_phys_page(mem, pfn);
-	*content_id_ret = mkv_phys_page_id(mem, pfn);
+	const struct mkv_model *m = arg;
+	static const unsigned char zero_page[MKV_PAGE_SIZE];
+	*data_ret = mkv_phys_page(m->mem, pfn);
+	*content_id_ret = mkv_phys_page_id(m->mem, pfn);
+	if (!*data_ret && m->params.store_all) {
+		*data_ret = zero_page;
+		*content_id_ret = ZERO_PAGE_ID;
+	}
 	return *data_ret ? NULL : &hvo_error_not_found;
+}
+
+/* store_all: every RAM page of every node, and any page the model holds, in PFN order. */
+static uint64_t *all_pfns(const struct mkv_model *m, const uint64_t *model_pfns,
+			  size_t nr_model, size_t *nr_ret)
+{
+	size_t nr = nr_model;
+	for (unsigned n = 0; n < m->nr_nodes; n++)
+		for (int r = 0; r < m->nodes[n].nr_ram; r++)
+			nr += m->nodes[n].ram[r].end_pfn - m->nodes[n].ram[r].start_pfn;
+	uint64_t *pfns = malloc((nr ? nr : 1) * sizeof(*pfns));
+	if (!pfns)
+		return NULL;
+	size_t k = 0;
+	for (unsigned n = 0; n < m->nr_nodes; n++)
+		for (int r = 0; r < m->nodes[n].nr_ram; r++)
+			for (uint64_t pfn = m->nodes[n].ram[r].start_pfn;
+			     pfn < m->nodes[n].ram[r].end_pfn; pfn++)
+				pfns[k++] = pfn;
+	memcpy(pfns + k, model_pfns, nr_model * sizeof(*pfns));
+	k += nr_model;
+	qsort(pfns, k, sizeof(*pfns), compare_pfns);
+	size_t unique = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!unique || pfns[unique - 1] != pfns[i])
+			pfns[unique++] = pfns[i];
+	*nr_ret = unique;
+	return pfns;
 }
 
 static void take_error(struct hvo_error *err, char *errbuf, size_t errlen)
@@ -58,6 +101,11 @@ int mkv_output_write(const struct mkv_model *m, FILE *out, struct hvo_diskdump_s
 	size_t notes_len = 0, nr_pfns = 0;
 	unsigned char *notes = mkv_elf_notes(&eo, &notes_len);
 	uint64_t *pfns = mkv_phys_sorted_pfns(m->mem, &nr_pfns);
+	if (pfns && p->store_all) {
+		uint64_t *all = all_pfns(m, pfns, nr_pfns, &nr_pfns);
+		free(pfns);
+		pfns = all;
+	}
 	bool flat = p->flattened || p->qemu;
 	FILE *dst = flat ? tmpfile() : out;
 	if (!notes || (nr_pfns && !pfns) || !dst) {
@@ -72,7 +120,7 @@ int mkv_output_write(const struct mkv_model *m, FILE *out, struct hvo_diskdump_s
 		phys_base = strtoull(dec[0] == '-' ? dec + 1 : dec, NULL, 16);
 	}
 	struct hvo_page_source src = {
-		.pfns = pfns, .nr_pfns = nr_pfns, .get_page = get_page, .arg = m->mem,
+		.pfns = pfns, .nr_pfns = nr_pfns, .get_page = get_page, .arg = (void *)m,
 	};
 	struct hvo_diskdump_options dd = {
 		/* QEMU fills only utsname.machine */

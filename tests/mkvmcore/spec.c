@@ -259,6 +259,8 @@ int mkv_params_set(struct mkv_params *p, const char *key, const char *value,
 		bad = parse_uint(value, &u, 9) || !u;
 		if (!bad)
 			p->zlib_level = (int)u;
+	} else if (!strcmp(key, "store_all")) {
+		bad = parse_bool(value, &p->store_all);
 	} else if (!strcmp(key, "hpg_vmemmap_optimized")) {
 		/* Above HPG_freed, as a flag added before it would move it. */
 		bad = parse_uint(value, &p->hpg_vmemmap_optimized, MKV_HPG_VMEMMAP_OPTIMIZED_MAX) ||
@@ -328,6 +330,10 @@ int mkv_params_check(const struct mkv_params *p, char *errbuf, size_t errlen)
 {
 	if (p->mem_per_node < (UINT64_C(1) << 30) || (p->mem_per_node & ((UINT64_C(1) << 27) - 1))) {
 		snprintf(errbuf, errlen, "mem_per_node must be a multiple of 128M, at least 1G");
+		return -1;
+	}
+	if (p->store_all && p->format != MKV_FMT_KDUMP) {
+		snprintf(errbuf, errlen, "store_all needs format kdump (an ELF dump stores every page)");
 		return -1;
 	}
 	if (p->movable_per_node >= p->mem_per_node || (p->movable_per_node & ((UINT64_C(1) << 30) - 1))) {

@@ -70,6 +70,7 @@ struct mkv_params {
 	bool build_id_set;
 	unsigned char build_id[20];	/* default: fixed per generation, as vmlinux-<gen> */
 	int zlib_level;
+	bool store_all;			/* kdump: every RAM page stored, as QEMU or makedumpfile -d 0 */
 	/* outputs */
 	char *output;
 	char *truth;
