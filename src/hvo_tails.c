@@ -239,8 +239,14 @@ static struct hvo_error *read_hpg_bit(struct analyzer *az, struct hvo_types *typ
 struct hvo_error *hvo_az_read_kernel_state(struct analyzer *az, struct hvo_types *types)
 {
 	struct hvo_analysis *an = az->an;
-	struct hvo_error *err = read_hpg_bit(az, types);
-	if (err)
+	struct hvo_error *err;
+	if (types && hvo_types_damaged(types)) {
+		an->incomplete = true;
+		if ((err = hvo_az_note(an, "incomplete: the dump's type information is damaged "
+				       "(%s)", hvo_types_damaged(types))))
+			return err;
+	}
+	if ((err = read_hpg_bit(az, types)))
 		return err;
 	if (!types) {
 		if (an->mask_mode)

@@ -29,6 +29,7 @@ struct hvo_types {
 	char *notes[MAX_NOTES + 1];	/* NULL-terminated */
 	size_t nr_notes;
 	bool symtab_untrusted;	/* vmlinux symbols + KERNELOFFSET disagree with kallsyms */
+	const char *damaged;	/* the note of a provider the dump has but could not give */
 };
 
 const char *hvo_types_provider_name(enum hvo_types_provider provider)
@@ -71,8 +72,12 @@ static struct hvo_error *note_error(struct hvo_types *types, const char *what,
 {
 	if (err == &hvo_error_nomem)
 		return err;
+	bool damage = err->code == HVO_ERROR_NODATA || err->code == HVO_ERROR_FORMAT;
 	struct hvo_error *ret = add_note(types, "%s: not used: %s", what, err->message);
 	hvo_error_destroy(err);
+	/* Its pages are missing or damaged: not a kernel without it. */
+	if (!ret && damage && !types->damaged)
+		types->damaged = types->notes[types->nr_notes - 1];
 	return ret;
 }
 
@@ -277,6 +282,11 @@ const char *hvo_types_complete_symbol(const struct hvo_types *types, const char 
 	if (!types->kallsyms)
 		return NULL;
 	return hvo_kallsyms_complete(types->kallsyms, prefix, cursor);
+}
+
+const char *hvo_types_damaged(const struct hvo_types *types)
+{
+	return types->damaged;
 }
 
 const char *const *hvo_types_notes(const struct hvo_types *types)
