@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,22 @@ struct pfn_set {
 	bool sorted;
 };
 
+/*
+ * A kdump-compressed file's page descriptors, checked a chunk of
+ * HVO_KDUMP_PD_CHUNK at a time just before libkdumpfile reads a page
+ * through one of them: opening costs what the bitmap costs, not 24 bytes
+ * per stored page (6 GiB for a 1 TiB guest's QEMU dump), and a report reads
+ * the descriptors of the pages it reads.
+ */
+enum { PD_UNCHECKED, PD_GOOD, PD_BAD };
+struct pd_chunks {
+	uint64_t nr_pds;	/* one per stored page */
+	uint64_t *first_pfn;	/* [chunk]: the PFN of its first descriptor, ascending */
+	uint8_t *state;		/* [chunk]: PD_UNCHECKED, PD_GOOD or PD_BAD */
+	size_t nr, capacity;
+	size_t last;		/* the chunk found last: reads come in PFN order */
+};
+
 struct hvo_dump {
 	char *path;
 	int fd;			/* the user's file, O_RDONLY */
@@ -52,6 +69,11 @@ struct hvo_dump {
 	struct hvo_vmcoreinfo *vmcoreinfo;
 	struct hvo_dump_read_stats stats;
 	kdump_bmp_t *file_pagemap;	/* pages stored in the file; NULL if unknown */
+	struct pd_chunks pds;		/* kdump-compressed only */
+	/* On libkdumpfile's translation context: the page tables it reads are checked too. */
+	addrxlat_cb_t *read_hook;
+	struct hvo_dump *next_hooked;	/* in hooked_dumps */
+	struct hvo_error *hook_error;	/* why read_hook last refused a page */
 
 	bool tracking;
 	struct pfn_set tracked;		/* every page read */
@@ -415,19 +437,35 @@ static kdump_status limit_mapping(struct hvo_dump *dump)
 #endif
 }
 
+static struct hvo_error *add_pd_chunk(struct pd_chunks *pc, uint64_t pfn)
+{
+	if (pc->nr == pc->capacity) {
+		size_t capacity = pc->capacity ? 2 * pc->capacity : 64;
+		uint64_t *grown = realloc(pc->first_pfn, capacity * sizeof(*grown));
+		if (!grown)
+			return &hvo_error_nomem;
+		pc->first_pfn = grown;
+		pc->capacity = capacity;
+	}
+	pc->first_pfn[pc->nr++] = pfn;
+	return NULL;
+}
+
 /*
  * A kdump-compressed file's page descriptors, one per page its bitmap
  * stores: counted run by run on libkdumpfile's own file page map (the
  * regions it built from the bitmap, so exactly the descriptors it will
- * look up), then checked against the file before any page is read.
+ * look up), noting where each chunk of them starts, and their table
+ * checked to end in the file.  check_pfn() checks the descriptors.
  */
-static struct hvo_error *check_descriptors(struct hvo_dump *dump)
+static struct hvo_error *index_descriptors(struct hvo_dump *dump)
 {
 	if (!dump->file_pagemap)
 		return hvo_error_create(HVO_ERROR_FORMAT, "libkdumpfile gives no page map of "
 					"this kdump-compressed file");
+	struct pd_chunks *pc = &dump->pds;
+	struct hvo_error *err;
 	kdump_status ks;
-	uint64_t nr_pds = 0;
 	kdump_addr_t pfn = 0;
 	while ((ks = kdump_bmp_find_set(dump->file_pagemap, &pfn)) == KDUMP_OK) {
 		kdump_addr_t end = pfn;
@@ -438,7 +476,14 @@ static struct hvo_error *check_descriptors(struct hvo_dump *dump)
 		if (end <= pfn)
 			return hvo_error_create(HVO_ERROR_INTERNAL, "libkdumpfile's page map "
 						"has an empty run at PFN %#" PRIx64, (uint64_t)pfn);
-		nr_pds += end - pfn;
+		/* Chunks are bounded: hvo_kdump_check() found the bitmap inside the file. */
+		uint64_t run = end - pfn;
+		while ((uint64_t)pc->nr * HVO_KDUMP_PD_CHUNK < pc->nr_pds + run) {
+			uint64_t index = (uint64_t)pc->nr * HVO_KDUMP_PD_CHUNK;
+			if ((err = add_pd_chunk(pc, pfn + (index - pc->nr_pds))))
+				return err;
+		}
+		pc->nr_pds += run;
 		pfn = end;
 	}
 	if (ks != KDUMP_ERR_NODATA) {
@@ -446,8 +491,169 @@ static struct hvo_error *check_descriptors(struct hvo_dump *dump)
 		return hvo_error_create(HVO_ERROR_FORMAT, "counting the pages of a "
 					"kdump-compressed file: %s", why ? why : "libkdumpfile error");
 	}
+	if ((err = hvo_kdump_check_pd_table(dump->data_size, dump->pd_offset, pc->nr_pds)))
+		return err;
+	pc->state = calloc(pc->nr ? pc->nr : 1, sizeof(*pc->state));
+	return pc->state ? NULL : &hvo_error_nomem;
+}
+
+/* Stored pages in [first, end) of the file's page map. */
+static struct hvo_error *count_stored(struct hvo_dump *dump, uint64_t first, uint64_t end,
+				      uint64_t *count_ret)
+{
+	uint64_t bits[512];	/* 32768 PFNs a call */
+	const uint64_t per_call = 64 * 512;
+	*count_ret = 0;
+	for (uint64_t at = first; at < end; at += per_call) {
+		uint64_t n = end - at < per_call ? end - at : per_call;
+		memset(bits, 0, sizeof(bits));
+		if (kdump_bmp_get_bits(dump->file_pagemap, at, at + n - 1,
+				       (unsigned char *)bits) != KDUMP_OK) {
+			const char *why = kdump_bmp_get_err(dump->file_pagemap);
+			return hvo_error_create(HVO_ERROR_FORMAT, "reading the page map of a "
+						"kdump-compressed file: %s", why ? why : "libkdumpfile error");
+		}
+		for (uint64_t w = 0; w < (n + 63) / 64; w++) {
+			uint64_t word = bits[w];
+			if (n - w * 64 < 64)
+				word &= (UINT64_C(1) << (n - w * 64)) - 1;
+			*count_ret += (uint64_t)__builtin_popcountll(word);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * In a chunk with a bad descriptor, pfn's own: one bad descriptor makes
+ * its page unreadable, as a page whose data is damaged, not the 4095
+ * others of its chunk.
+ */
+static struct hvo_error *check_one(struct hvo_dump *dump, size_t c, uint64_t pfn)
+{
+	struct pd_chunks *pc = &dump->pds;
+	uint64_t before, stored;
+	struct hvo_error *err = count_stored(dump, pc->first_pfn[c], pfn, &before);
+	if (!err)
+		err = count_stored(dump, pfn, pfn + 1, &stored);
+	if (err)
+		return err;
+	if (!stored)
+		return NULL;	/* no descriptor: libkdumpfile reads none */
 	return hvo_kdump_check_descriptors(dump->data_fd, dump->data_size, dump->pd_offset,
-					   nr_pds);
+					   pc->nr_pds, (uint64_t)c * HVO_KDUMP_PD_CHUNK + before, 1);
+}
+
+/* The descriptor libkdumpfile reads for pfn, if the file stores it: checked once. */
+static struct hvo_error *check_pfn(struct hvo_dump *dump, uint64_t pfn)
+{
+	struct pd_chunks *pc = &dump->pds;
+	if (!pc->nr || pfn < pc->first_pfn[0])
+		return NULL;	/* not kdump-compressed, or before every stored page */
+	size_t c = pc->last;
+	if (pfn < pc->first_pfn[c] || (c + 1 < pc->nr && pfn >= pc->first_pfn[c + 1])) {
+		size_t lo = 0, hi = pc->nr;	/* the last chunk starting at or below pfn */
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (pc->first_pfn[mid] <= pfn)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		c = pc->last = lo;
+	}
+	if (pc->state[c] == PD_GOOD)
+		return NULL;
+	if (pc->state[c] == PD_BAD)
+		return check_one(dump, c, pfn);
+	uint64_t first = (uint64_t)c * HVO_KDUMP_PD_CHUNK;
+	uint64_t count = pc->nr_pds - first < HVO_KDUMP_PD_CHUNK ? pc->nr_pds - first :
+		HVO_KDUMP_PD_CHUNK;
+	struct hvo_error *err = hvo_kdump_check_descriptors(dump->data_fd, dump->data_size,
+							    dump->pd_offset, pc->nr_pds, first,
+							    count);
+	if (!err) {
+		pc->state[c] = PD_GOOD;
+		return NULL;
+	}
+	/* Only a descriptor's own flaw stays with its chunk; running out of memory does not. */
+	if (err->code != HVO_ERROR_FORMAT)
+		return err;
+	hvo_error_destroy(err);
+	pc->state[c] = PD_BAD;
+	return check_one(dump, c, pfn);
+}
+
+/*
+ * Dumps with a read hook, found by the hook: libaddrxlat hands every
+ * layer of callbacks the outermost one, whose priv must stay
+ * libkdumpfile's context for the layers below.
+ */
+static struct hvo_dump *hooked_dumps;
+static pthread_mutex_t hooked_dumps_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct hvo_dump *dump_of_hook(const addrxlat_cb_t *cb)
+{
+	pthread_mutex_lock(&hooked_dumps_lock);
+	struct hvo_dump *dump = hooked_dumps;
+	while (dump && dump->read_hook != cb)
+		dump = dump->next_hooked;
+	pthread_mutex_unlock(&hooked_dumps_lock);
+	return dump;
+}
+
+/*
+ * libkdumpfile's own reads of page tables (translating, and setting up
+ * translation) come through its addrxlat context: this hook on it checks
+ * each page's descriptor before passing the read down.  On a
+ * kdump-compressed file they read machine-physical pages only.
+ */
+static addrxlat_status checked_get_page(const addrxlat_cb_t *cb, addrxlat_buffer_t *buf)
+{
+	struct hvo_dump *dump = dump_of_hook(cb);
+	struct hvo_error *err;
+	if (!dump)
+		err = hvo_error_create(HVO_ERROR_INTERNAL, "a read hook of no open dump");
+	else if (buf->addr.as != ADDRXLAT_MACHPHYSADDR && buf->addr.as != ADDRXLAT_KPHYSADDR)
+		err = hvo_error_create(HVO_ERROR_INTERNAL, "libaddrxlat read a page in address "
+				       "space %d, not by physical address", (int)buf->addr.as);
+	else
+		err = check_pfn(dump, buf->addr.addr / HVO_KDUMP_PAGE_SIZE);
+	if (!err)
+		return cb->next->get_page(cb, buf);	/* as libaddrxlat's own forwarding does */
+	if (!dump) {
+		hvo_error_destroy(err);
+		return ADDRXLAT_ERR_INVALID;
+	}
+	hvo_error_destroy(dump->hook_error);
+	dump->hook_error = err;
+	return addrxlat_ctx_err(dump->xctx, ADDRXLAT_ERR_INVALID, "%s", err->message);
+}
+
+/* The error read_hook refused a page with, once: it explains a failed translation. */
+static struct hvo_error *take_hook_error(struct hvo_dump *dump)
+{
+	struct hvo_error *err = dump->hook_error;
+	dump->hook_error = NULL;
+	return err;
+}
+
+static struct hvo_error *hook_translation_reads(struct hvo_dump *dump)
+{
+	addrxlat_sys_t *sys;
+	kdump_status ks = kdump_get_addrxlat(dump->ctx, &dump->xctx, &sys);
+	if (ks != KDUMP_OK)
+		return kdump_failure(dump, ks, "setting up address translation");
+	addrxlat_sys_decref(sys);	/* an empty one: the OS type's comes later */
+	dump->read_hook = addrxlat_ctx_add_cb(dump->xctx);
+	if (!dump->read_hook)
+		return &hvo_error_nomem;
+	dump->read_hook->priv = dump->read_hook->next->priv;
+	pthread_mutex_lock(&hooked_dumps_lock);
+	dump->next_hooked = hooked_dumps;
+	hooked_dumps = dump;
+	pthread_mutex_unlock(&hooked_dumps_lock);
+	dump->read_hook->get_page = checked_get_page;
+	return NULL;
 }
 
 static struct hvo_error *open_kdump(struct hvo_dump *dump)
@@ -482,6 +688,9 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 				   cache_env ? strtoul(cache_env, NULL, 0) : HVO_KDUMP_CACHE_PAGES);
 	if (ks != KDUMP_OK)
 		return kdump_failure(dump, ks, "setting the cache size");
+	/* Before the file: with no architecture yet, no translation is set up. */
+	if (dump->pd_offset && (err = hook_translation_reads(dump)))
+		return err;
 	ks = kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_FD, dump->data_fd);
 	if (ks != KDUMP_OK) {
 		/* libkdumpfile prefixes its own plumbing ("Cannot set file.set.0.fd: "). */
@@ -504,7 +713,7 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 		kdump_bmp_incref(dump->file_pagemap);
 	}
 	/* Opening read the headers and the bitmap, no page yet (ostype does). */
-	if (dump->pd_offset && (err = check_descriptors(dump)))
+	if (dump->pd_offset && (err = index_descriptors(dump)))
 		return err;
 	err = get_string_attr(dump, KDUMP_ATTR_FILE_FORMAT, &dump->format);
 	if (err)
@@ -546,9 +755,12 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 		err = settle_version(dump);
 	if (err)
 		return err;
+	/* Both read page tables: a descriptor the hook refused is the reason. */
+	hvo_error_destroy(take_hook_error(dump));
 	ks = kdump_set_string_attr(dump->ctx, KDUMP_ATTR_OSTYPE, "linux");
 	if (ks != KDUMP_OK)
-		return kdump_failure(dump, ks, "setting up Linux address translation");
+		return dump->hook_error ? take_hook_error(dump) :
+			kdump_failure(dump, ks, "setting up Linux address translation");
 	kdump_num_t page_size;
 	ks = kdump_get_number_attr(dump->ctx, KDUMP_ATTR_PAGE_SIZE, &page_size);
 	if (ks != KDUMP_OK)
@@ -558,9 +770,15 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 					"page size %" PRIu64 " (hvoinspect handles 4096)",
 					(uint64_t)page_size);
 	dump->page_size = page_size;
-	ks = kdump_get_addrxlat(dump->ctx, &dump->xctx, &dump->xsys);
+	addrxlat_ctx_t *xctx;
+	ks = kdump_get_addrxlat(dump->ctx, &xctx, &dump->xsys);
 	if (ks != KDUMP_OK)
-		return kdump_failure(dump, ks, "setting up address translation");
+		return dump->hook_error ? take_hook_error(dump) :
+			kdump_failure(dump, ks, "setting up address translation");
+	if (dump->xctx)
+		addrxlat_ctx_decref(xctx);	/* the one hooked above */
+	else
+		dump->xctx = xctx;
 
 	if (dump->mapped && (ks = limit_mapping(dump)) != KDUMP_OK)
 		return kdump_failure(dump, ks, "setting the read policy");
@@ -679,10 +897,22 @@ void hvo_dump_close(struct hvo_dump *dump)
 		kdump_bmp_decref(dump->file_pagemap);
 	if (dump->xsys)
 		addrxlat_sys_decref(dump->xsys);
+	if (dump->read_hook) {
+		pthread_mutex_lock(&hooked_dumps_lock);
+		struct hvo_dump **link = &hooked_dumps;
+		while (*link != dump)
+			link = &(*link)->next_hooked;
+		*link = dump->next_hooked;
+		pthread_mutex_unlock(&hooked_dumps_lock);
+		addrxlat_ctx_del_cb(dump->xctx, dump->read_hook);
+	}
 	if (dump->xctx)
 		addrxlat_ctx_decref(dump->xctx);
 	if (dump->ctx)
 		kdump_free(dump->ctx);
+	free(dump->pds.first_pfn);
+	free(dump->pds.state);
+	hvo_error_destroy(dump->hook_error);
 	if (dump->data_fd >= 0 && dump->data_fd != dump->fd)
 		close(dump->data_fd);
 	if (dump->fd >= 0)
@@ -783,6 +1013,12 @@ static struct hvo_error *read_phys(struct hvo_dump *dump, uint64_t paddr, void *
 				return err;
 		}
 	}
+	for (uint64_t pfn = paddr / HVO_KDUMP_PAGE_SIZE; dump->pds.nr && len &&
+	     pfn <= (paddr + len - 1) / HVO_KDUMP_PAGE_SIZE; pfn++) {
+		struct hvo_error *err = check_pfn(dump, pfn);
+		if (err)
+			return hvo_error_prefix(err, "'%s'", dump->path);
+	}
 	kdump_status ks = kdump_read(dump->ctx, KDUMP_KPHYSADDR, paddr, buf, &done);
 	if (ks == KDUMP_OK) {
 		dump->stats.nr_bytes += len;
@@ -805,9 +1041,12 @@ struct hvo_error *hvo_dump_virt_to_phys(struct hvo_dump *dump, uint64_t vaddr,
 					uint64_t *paddr_ret)
 {
 	addrxlat_fulladdr_t faddr = { .addr = vaddr, .as = ADDRXLAT_KVADDR };
+	hvo_error_destroy(take_hook_error(dump));	/* one a translation got past */
 	addrxlat_status status = addrxlat_fulladdr_conv(&faddr, ADDRXLAT_KPHYSADDR,
 							dump->xctx, dump->xsys);
 	if (status != ADDRXLAT_OK) {
+		if (dump->hook_error)	/* a page table's descriptor: the file is corrupt */
+			return hvo_error_prefix(take_hook_error(dump), "'%s'", dump->path);
 		const char *why = addrxlat_ctx_get_err(dump->xctx);
 		enum hvo_error_code code = status == ADDRXLAT_ERR_NODATA ?
 			HVO_ERROR_NODATA : HVO_ERROR_TRANSLATE;
@@ -863,8 +1102,11 @@ struct hvo_error *hvo_dump_pgt_root(struct hvo_dump *dump, uint64_t *paddr_ret)
 					"libaddrxlat has no kernel page table for this dump");
 	addrxlat_fulladdr_t root = meth->param.pgt.root;
 	if (root.as != ADDRXLAT_KPHYSADDR && root.as != ADDRXLAT_MACHPHYSADDR) {
+		hvo_error_destroy(take_hook_error(dump));
 		addrxlat_status status = addrxlat_fulladdr_conv(&root, ADDRXLAT_KPHYSADDR,
 								dump->xctx, dump->xsys);
+		if (status != ADDRXLAT_OK && dump->hook_error)
+			return hvo_error_prefix(take_hook_error(dump), "'%s'", dump->path);
 		if (status != ADDRXLAT_OK)
 			return hvo_error_create(HVO_ERROR_TRANSLATE,
 						"locating the kernel page table: %s",

@@ -26,12 +26,12 @@
 #define SH_OFFSET_NOTE 48
 #define SH_SIZE 104
 #define PD_SIZE 24		/* offset u64, size u32, flags u32, page_flags u64 */
-#define PD_CHUNK 4096		/* descriptors read at a time */
+#define PD_CHUNK HVO_KDUMP_PD_CHUNK	/* descriptors read at a time */
 /* libkdumpfile 0.5.1's bounds on a block (kdumpfile-priv.h). */
 #define LKF_MIN_PAGE_SIZE 4096u
 #define LKF_MAX_PAGE_SIZE (1u << 18)
 /* The only page size hvoinspect analyses (x86_64). */
-#define PAGE_SIZE_X86_64 4096u
+#define PAGE_SIZE_X86_64 HVO_KDUMP_PAGE_SIZE
 
 static uint32_t get32(const unsigned char *p)
 {
@@ -230,23 +230,34 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offse
 	return NULL;
 }
 
-struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64_t pd_offset,
-					      uint64_t nr_pds)
+struct hvo_error *hvo_kdump_check_pd_table(uint64_t file_size, uint64_t pd_offset,
+					   uint64_t nr_pds)
 {
-	const uint32_t block_size = PAGE_SIZE_X86_64;	/* hvo_kdump_check() refused others */
-	struct hvo_error *err = NULL;
-	if (nr_pds > (file_size - pd_offset) / PD_SIZE)
+	if (pd_offset > file_size || nr_pds > (file_size - pd_offset) / PD_SIZE)
 		return hvo_error_create(HVO_ERROR_FORMAT,
 					"corrupt or truncated kdump-compressed dump: %" PRIu64
 					" page descriptors at %" PRIu64 " end past the end of the "
 					"file (%" PRIu64 " bytes)", nr_pds, pd_offset, file_size);
+	return NULL;
+}
+
+struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64_t pd_offset,
+					      uint64_t nr_pds, uint64_t first, uint64_t count)
+{
+	const uint32_t block_size = PAGE_SIZE_X86_64;	/* hvo_kdump_check() refused others */
+	struct hvo_error *err = hvo_kdump_check_pd_table(file_size, pd_offset, nr_pds);
+	if (err)
+		return err;
+	if (first > nr_pds || count > nr_pds - first)
+		return hvo_error_create(HVO_ERROR_INTERNAL, "page descriptors %" PRIu64 "+%"
+					PRIu64 " checked of %" PRIu64, first, count, nr_pds);
 	uint64_t data_start = pd_offset + nr_pds * PD_SIZE;
 
 	unsigned char *chunk = malloc(PD_CHUNK * PD_SIZE);
 	if (!chunk)
 		return &hvo_error_nomem;
-	for (uint64_t i = 0; i < nr_pds && !err; i += PD_CHUNK) {
-		uint64_t n = nr_pds - i < PD_CHUNK ? nr_pds - i : PD_CHUNK;
+	for (uint64_t i = first; i < first + count && !err; i += PD_CHUNK) {
+		uint64_t n = first + count - i < PD_CHUNK ? first + count - i : PD_CHUNK;
 		if ((err = read_at(fd, pd_offset + i * PD_SIZE, chunk, n * PD_SIZE)))
 			break;
 		for (uint64_t k = 0; k < n; k++) {

@@ -7,6 +7,8 @@
  * fuzzing: a heap overflow and multi-GB allocations from a 100 KB file).
  * Reading the format stays libkdumpfile's job; this only refuses files whose
  * header or page descriptors point outside the file or exceed the block size.
+ * dump.c checks the descriptors a chunk at a time, before libkdumpfile reads
+ * a page through one (its own page-table reads included).
  */
 #ifndef HVO_KDUMP_CHECK_H
 #define HVO_KDUMP_CHECK_H
@@ -24,15 +26,27 @@
  */
 struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offset_ret);
 
+/* The one block size hvo_kdump_check() lets through: x86_64's page. */
+#define HVO_KDUMP_PAGE_SIZE 4096
+/* Page descriptors are checked this many at a time (96 KiB of them). */
+#define HVO_KDUMP_PD_CHUNK 4096
+
 /*
- * The nr_pds page descriptors at pd_offset, once libkdumpfile has read the
- * bitmap (it counts them: one per stored page) and before it reads any
- * page: each must point into the file's data, at most one block long.
- * Counting them from libkdumpfile's own page map spares a second pass over
- * a bitmap of up to 512 MiB (a 16 TiB host).
+ * The table of nr_pds page descriptors at pd_offset, once libkdumpfile has
+ * read the bitmap (it counts them: one per stored page): it must end in the
+ * file.  Counting them from libkdumpfile's own page map spares a second
+ * pass over a bitmap of up to 512 MiB (a 16 TiB host).
+ */
+struct hvo_error *hvo_kdump_check_pd_table(uint64_t file_size, uint64_t pd_offset,
+					   uint64_t nr_pds);
+
+/*
+ * Descriptors first .. first + count - 1 of that table, before libkdumpfile
+ * reads a page through them: each must point into the file's data, at most
+ * one block long.
  */
 struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64_t pd_offset,
-					      uint64_t nr_pds);
+					      uint64_t nr_pds, uint64_t first, uint64_t count);
 
 /*
  * What libkdumpfile 0.5.1 cannot parse safely in VMCOREINFO (text), in the

@@ -18,6 +18,11 @@ Targeted (kdump-compressed IN; SEED ignored):
   pd-cut    cut the file in its page descriptor table, 2.5 descriptors
             in; prints the descriptor count the bitmap gives and the
             table's offset (the dumpable-page bitmap popcounted here)
+  pd-read LOG    the descriptor of the last page in LOG (a HVOINSPECT_READ_LOG,
+            PFNs the report read) claims 3 pages of data; prints its index
+  pd-unread LOG  that, for a stored page in a run of 4096 descriptors (the
+            chunk hvoinspect checks at once) holding none of LOG's pages;
+            exits 1 if every run holds one
   elf-shdrs (ELF IN) 64 section headers of 0 bytes at offset 64, as in
             a fuzz input that crashed libkdumpfile 0.5.1 (NULL dereference)
   elf-holes (ELF IN) the largest PT_LOAD (the memmap) loses 3 pages at a
@@ -29,10 +34,34 @@ import random
 import struct
 import sys
 
-src, dst, mode, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+src, dst, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+seed = 0 if mode in ("pd-read", "pd-unread") else int(sys.argv[4])
 rng = random.Random(seed)
 data = bytearray(open(src, "rb").read())
 n = len(data)
+
+def kdump_tables(data):
+    """Block size, the dumpable-page bitmap (offset, size) and the descriptors' offset."""
+    block, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", data, 428)
+    max_mapnr, = struct.unpack_from("<I", data, 440)
+    version, = struct.unpack_from("<i", data, 8)
+    if version >= 6:
+        max_mapnr, = struct.unpack_from("<Q", data, block + 96)
+    bitmap = (1 + sub_blocks) * block
+    size = bitmap_blocks * block
+    if max_mapnr <= size * 8 // 2:     # the second bitmap: the dumpable pages
+        size = bitmap_blocks // 2 * block
+        bitmap += size
+    return block, bitmap, size, (1 + sub_blocks + bitmap_blocks) * block
+
+
+def stored_pfns(data):
+    """The PFNs the file stores, in descriptor order."""
+    _, bitmap, size, _ = kdump_tables(data)
+    return [i * 8 + bit for i, byte in enumerate(data[bitmap:bitmap + size]) if byte
+            for bit in range(8) if byte >> bit & 1]
+
+
 if mode == "flip":
     for _ in range(rng.randint(1, 8)):
         data[rng.randrange(n)] ^= 1 << rng.randrange(8)
@@ -62,20 +91,24 @@ elif mode == "layout32":
     # its max_mapnr (428) is the 64-bit block size, 4096 pages: covered.
     struct.pack_into("<iiI", data, 416, 4096, 0, 1)
 elif mode == "pd-cut":
-    block, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", data, 428)
-    max_mapnr, = struct.unpack_from("<I", data, 440)
-    version, = struct.unpack_from("<i", data, 8)
-    if version >= 6:
-        max_mapnr, = struct.unpack_from("<Q", data, block + 96)
-    bitmap = (1 + sub_blocks) * block
-    size = bitmap_blocks * block
-    if max_mapnr <= size * 8 // 2:     # the second bitmap: the dumpable pages
-        size = bitmap_blocks // 2 * block
-        bitmap += size
+    _, bitmap, size, pd = kdump_tables(data)
     count = int.from_bytes(data[bitmap:bitmap + size], "little").bit_count()
-    pd = (1 + sub_blocks + bitmap_blocks) * block
     data = data[:pd + 24 * 2 + 12]
     print(count, pd)
+elif mode in ("pd-read", "pd-unread"):
+    block, _, _, pd = kdump_tables(data)
+    index = {pfn: i for i, pfn in enumerate(stored_pfns(data))}
+    read = [int(line) for line in open(sys.argv[4]) if int(line) in index]
+    if mode == "pd-read":
+        victim = index[read[-1]]
+    else:
+        touched = {index[pfn] // 4096 for pfn in read}
+        free = [i for i in range(0, len(index), 4096) if i // 4096 not in touched]
+        if not free:
+            sys.exit("every run of 4096 descriptors holds a page the report reads")
+        victim = free[-1]
+    struct.pack_into("<I", data, pd + 24 * victim + 8, 3 * block)
+    print(victim)
 elif mode == "elf-shdrs":
     struct.pack_into("<Q", data, 0x28, 64)          # e_shoff
     struct.pack_into("<HHH", data, 0x3a, 0, 64, 0)  # e_shentsize, e_shnum, e_shstrndx
