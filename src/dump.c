@@ -33,6 +33,21 @@ struct pfn_set {
 	bool sorted;
 };
 
+/* Append value to a growable array, doubling it (from 1024) when full. */
+static struct hvo_error *push_u64(uint64_t **array, size_t *nr, size_t *capacity, uint64_t value)
+{
+	if (*nr == *capacity) {
+		size_t grown_capacity = *capacity ? *capacity * 2 : 1024;
+		uint64_t *grown = realloc(*array, grown_capacity * sizeof(*grown));
+		if (!grown)
+			return &hvo_error_nomem;
+		*array = grown;
+		*capacity = grown_capacity;
+	}
+	(*array)[(*nr)++] = value;
+	return NULL;
+}
+
 /*
  * A kdump-compressed file's page descriptors, checked a chunk of
  * HVO_KDUMP_PD_CHUNK at a time just before libkdumpfile reads a page
@@ -437,19 +452,6 @@ static kdump_status limit_mapping(struct hvo_dump *dump)
 #endif
 }
 
-static struct hvo_error *add_pd_chunk(struct pd_chunks *pc, uint64_t pfn)
-{
-	if (pc->nr == pc->capacity) {
-		size_t capacity = pc->capacity ? 2 * pc->capacity : 64;
-		uint64_t *grown = realloc(pc->first_pfn, capacity * sizeof(*grown));
-		if (!grown)
-			return &hvo_error_nomem;
-		pc->first_pfn = grown;
-		pc->capacity = capacity;
-	}
-	pc->first_pfn[pc->nr++] = pfn;
-	return NULL;
-}
 
 /*
  * A kdump-compressed file's page descriptors, one per page its bitmap
@@ -480,7 +482,8 @@ static struct hvo_error *index_descriptors(struct hvo_dump *dump)
 		uint64_t run = end - pfn;
 		while ((uint64_t)pc->nr * HVO_KDUMP_PD_CHUNK < pc->nr_pds + run) {
 			uint64_t index = (uint64_t)pc->nr * HVO_KDUMP_PD_CHUNK;
-			if ((err = add_pd_chunk(pc, pfn + (index - pc->nr_pds))))
+			if ((err = push_u64(&pc->first_pfn, &pc->nr, &pc->capacity,
+					    pfn + (index - pc->nr_pds))))
 				return err;
 		}
 		pc->nr_pds += run;
@@ -984,17 +987,8 @@ static struct hvo_error *track_pfn(struct pfn_set *set, uint64_t pfn)
 {
 	if (set->nr && set->pfns[set->nr - 1] == pfn)
 		return NULL;
-	if (set->nr == set->capacity) {
-		size_t capacity = set->capacity ? set->capacity * 2 : 1024;
-		uint64_t *grown = realloc(set->pfns, capacity * sizeof(*grown));
-		if (!grown)
-			return &hvo_error_nomem;
-		set->pfns = grown;
-		set->capacity = capacity;
-	}
-	set->pfns[set->nr++] = pfn;
 	set->sorted = false;
-	return NULL;
+	return push_u64(&set->pfns, &set->nr, &set->capacity, pfn);
 }
 
 /* by_phys: the caller asked for a physical address, not a translated one. */

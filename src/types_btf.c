@@ -963,14 +963,21 @@ static struct hvo_error *enumerator_value(const struct hvo_btf *hb, const struct
 	return &hvo_error_not_found;
 }
 
-/* Index entry i, if it is an enum, asked for enumerator. */
+/*
+ * Index entry i, if it is called enum_name (*cmp_ret: strcmp() of its name
+ * with enum_name) and is an enum: the value of its enumerator.
+ */
 static struct hvo_error *named_enumerator_value(const struct hvo_btf *hb, uint32_t i,
-						const char *enumerator, int64_t *value_ret)
+						const char *enum_name, const char *enumerator,
+						int64_t *value_ret, int *cmp_ret)
 {
 	const struct btf_type *t;
-	if (hb->named[i].slot != SLOT_ENUM)
+	struct hvo_error *err = compare_name(hb, hb->named[i].name_off, enum_name, cmp_ret);
+	if (err)
+		return err;
+	if (*cmp_ret || hb->named[i].slot != SLOT_ENUM)
 		return &hvo_error_not_found;
-	struct hvo_error *err = type_by_id(hb, hb->named[i].id, &t);
+	err = type_by_id(hb, hb->named[i].id, &t);
 	return err ? err : enumerator_value(hb, t, enumerator, value_ret);
 }
 
@@ -982,18 +989,14 @@ static struct hvo_error *named_enumerator_value(const struct hvo_btf *hb, uint32
 static struct hvo_error *named_enum_value(const struct hvo_btf *hb, const char *enum_name,
 					  const char *enumerator, int64_t *value_ret)
 {
-	struct hvo_error *err;
-	int cmp;
+	struct hvo_error *err = NULL;
+	int cmp = 0;
 	if (hb->named_sorted) {
 		uint32_t i;
 		if ((err = lower_bound(hb, enum_name, &i)))
 			return err;
-		for (; i < hb->nr_named; i++) {
-			if ((err = compare_name(hb, hb->named[i].name_off, enum_name, &cmp)))
-				return err;
-			if (cmp)
-				break;
-			err = named_enumerator_value(hb, i, enumerator, value_ret);
+		for (; i < hb->nr_named && !cmp; i++) {
+			err = named_enumerator_value(hb, i, enum_name, enumerator, value_ret, &cmp);
 			if (err != &hvo_error_not_found)
 				return err;
 		}
@@ -1003,11 +1006,7 @@ static struct hvo_error *named_enum_value(const struct hvo_btf *hb, const char *
 	for (uint32_t i = 0; i < hb->nr_named; i++) {
 		if (hb->named[i].slot != SLOT_ENUM)
 			continue;
-		if ((err = compare_name(hb, hb->named[i].name_off, enum_name, &cmp)))
-			return err;
-		if (cmp)
-			continue;
-		err = named_enumerator_value(hb, i, enumerator, value_ret);
+		err = named_enumerator_value(hb, i, enum_name, enumerator, value_ret, &cmp);
 		if (err != &hvo_error_not_found)
 			return err;
 	}
