@@ -206,7 +206,6 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 	return NULL;
 }
 
-/* Read vmemmap_tails[] (needs type information) and the memmap counters. */
 /*
  * HPG_vmemmap_optimized's bit, from the kernel's own enum where a provider
  * has it: a kernel that adds a hugetlb flag before it moves it, and the
@@ -236,6 +235,10 @@ static struct hvo_error *read_hpg_bit(struct analyzer *az, struct hvo_types *typ
 	return nerr;
 }
 
+/*
+ * Read HPG_vmemmap_optimized's bit, vmemmap_tails[] and the hstates (they
+ * need type information) and the memmap counters.
+ */
 struct hvo_error *hvo_az_read_kernel_state(struct analyzer *az, struct hvo_types *types)
 {
 	struct hvo_analysis *an = az->an;

@@ -72,10 +72,20 @@ static struct hvo_error *note_error(struct hvo_types *types, const char *what,
 {
 	if (err == &hvo_error_nomem)
 		return err;
-	bool damage = err->code == HVO_ERROR_NODATA || err->code == HVO_ERROR_FORMAT;
 	struct hvo_error *ret = add_note(types, "%s: not used: %s", what, err->message);
 	hvo_error_destroy(err);
-	/* Its pages are missing or damaged: not a kernel without it. */
+	return ret;
+}
+
+/*
+ * The same for a provider read from the dump (kallsyms, BTF): a page of it
+ * missing or damaged is not a kernel without it, and is remembered.
+ */
+static struct hvo_error *note_dump_error(struct hvo_types *types, const char *what,
+					 struct hvo_error *err)
+{
+	bool damage = err->code == HVO_ERROR_NODATA || err->code == HVO_ERROR_FORMAT;
+	struct hvo_error *ret = note_error(types, what, err);
 	if (!ret && damage && !types->damaged)
 		types->damaged = types->notes[types->nr_notes - 1];
 	return ret;
@@ -170,7 +180,7 @@ static struct hvo_error *open_btf(struct hvo_types *types)
 		return add_note(types, "BTF: not used: the kernel has no __start_BTF "
 				"(CONFIG_DEBUG_INFO_BTF off)");
 	if (err)
-		return note_error(types, "BTF", hvo_error_prefix(err, "reading the dump's BTF"));
+		return note_dump_error(types, "BTF", hvo_error_prefix(err, "reading the dump's BTF"));
 	return add_note(types, "BTF: %zu bytes from the dump's __start_BTF, %" PRIu32 " types%s",
 			hvo_btf_size(types->btf), hvo_btf_nr_types(types->btf),
 			hvo_btf_sorted(types->btf) ? ", sorted by name (binary search)" : "");
@@ -226,7 +236,7 @@ struct hvo_error *hvo_types_open(struct hvo_program *prog,
 	if (err == &hvo_error_not_found)
 		err = add_note(types, "kallsyms: not used: VMCOREINFO has no SYMBOL(kallsyms_names)");
 	else if (err)
-		err = note_error(types, "kallsyms", err);
+		err = note_dump_error(types, "kallsyms", err);
 	else
 		err = add_note(types, "kallsyms: %zu symbols (%s offsets, looked up by %s)",
 			       hvo_kallsyms_count(types->kallsyms),
