@@ -111,6 +111,26 @@ test_expect_success 'the generation-specific members are where they belong' '
 	grep "^member:page.compound_info not found$" out
 '
 
+# A provider the dump carries that cannot be read is damage (the analysis is
+# then incomplete); a broken debuginfo file found on this host is not.
+test_expect_success 'a broken vmlinux under the debug root is not damage to the dump' '
+	release=$(hvoinspect vmcoreinfo merged.elf | sed -n "s/^OSRELEASE=//p") &&
+	mkdir -p broken-root/boot &&
+	printf "not an ELF file" >"broken-root/boot/vmlinux-$release" &&
+	"$QUERY" --debug-root broken-root merged.elf notes >out &&
+	grep "^note DWARF: not used: .*broken-root/boot/vmlinux-$release" out &&
+	! grep "^damaged" out
+'
+
+test_expect_success 'a kallsyms or BTF page with a bad descriptor is damage to the dump' '
+	hvoinspect slice merged.elf sliced.kdump >/dev/null &&
+	HVOINSPECT_READ_LOG=types.log hvoinspect info sliced.kdump >/dev/null &&
+	python3 "$top_srcdir/tests/corrupt.py" sliced.kdump badtypes.kdump pd-read types.log \
+		>/dev/null &&
+	query --no-dwarf badtypes.kdump notes >out &&
+	grep "^damaged \(kallsyms\|BTF\): not used: .*corrupt kdump-compressed dump: page descriptor" out
+'
+
 # A fuzzed input (tests/fuzz/corpus/dwarf): a DW_AT_sibling that points at
 # its own DIE, inside a subtree libdwarf 20210528 steps through, where it
 # used to spin forever. libdwarf 0.x (trixie's 0.11.1) refuses the link

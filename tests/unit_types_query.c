@@ -120,6 +120,8 @@ static int query(struct hvo_types *types, const char *q)
 	} else if (strcmp(q, "notes") == 0) {
 		for (const char *const *n = hvo_types_notes(types); *n; n++)
 			printf("note %s\n", *n);
+		if (hvo_types_damaged(types))
+			printf("damaged %s\n", hvo_types_damaged(types));
 	} else {
 		fprintf(stderr, "unknown query '%s'\n", q);
 		return 2;
