@@ -56,10 +56,19 @@ static struct hvo_error *push_u64(uint64_t **array, size_t *nr, size_t *capacity
  * the descriptors of the pages it reads.
  */
 enum { PD_UNCHECKED, PD_GOOD, PD_BAD };
+
+/* A chunk with a bad descriptor, then looked at descriptor by descriptor. */
+struct pd_bad_chunk {
+	uint64_t pfns[HVO_KDUMP_PD_CHUNK];	/* the PFN of each of its descriptors, ascending */
+	uint8_t state[HVO_KDUMP_PD_CHUNK];	/* PD_UNCHECKED, PD_GOOD or PD_BAD */
+	size_t nr;
+};
+
 struct pd_chunks {
 	uint64_t nr_pds;	/* one per stored page */
 	uint64_t *first_pfn;	/* [chunk]: the PFN of its first descriptor, ascending */
 	uint8_t *state;		/* [chunk]: PD_UNCHECKED, PD_GOOD or PD_BAD */
+	struct pd_bad_chunk **bad;	/* [chunk], once one is bad: its descriptors, or NULL */
 	size_t nr, capacity;
 	size_t last;		/* the chunk found last: reads come in PFN order */
 };
@@ -452,7 +461,6 @@ static kdump_status limit_mapping(struct hvo_dump *dump)
 #endif
 }
 
-
 /*
  * A kdump-compressed file's page descriptors, one per page its bitmap
  * stores: counted run by run on libkdumpfile's own file page map (the
@@ -500,50 +508,63 @@ static struct hvo_error *index_descriptors(struct hvo_dump *dump)
 	return pc->state ? NULL : &hvo_error_nomem;
 }
 
-/* Stored pages in [first, end) of the file's page map. */
-static struct hvo_error *count_stored(struct hvo_dump *dump, uint64_t first, uint64_t end,
-				      uint64_t *count_ret)
+/*
+ * Chunk c, found to hold a bad descriptor: the PFNs of its descriptors, from
+ * the page map, so that each page's own descriptor can be told apart.
+ */
+static struct hvo_error *list_bad_chunk(struct hvo_dump *dump, size_t c)
 {
-	uint64_t bits[512];	/* 32768 PFNs a call */
-	const uint64_t per_call = 64 * 512;
-	*count_ret = 0;
-	for (uint64_t at = first; at < end; at += per_call) {
-		uint64_t n = end - at < per_call ? end - at : per_call;
-		memset(bits, 0, sizeof(bits));
-		if (kdump_bmp_get_bits(dump->file_pagemap, at, at + n - 1,
-				       (unsigned char *)bits) != KDUMP_OK) {
-			const char *why = kdump_bmp_get_err(dump->file_pagemap);
-			return hvo_error_create(HVO_ERROR_FORMAT, "reading the page map of a "
-						"kdump-compressed file: %s", why ? why : "libkdumpfile error");
+	struct pd_chunks *pc = &dump->pds;
+	if (!pc->bad && !(pc->bad = calloc(pc->nr, sizeof(struct pd_bad_chunk *))))
+		return &hvo_error_nomem;
+	struct pd_bad_chunk *bad = calloc(1, sizeof(*bad));
+	if (!bad)
+		return &hvo_error_nomem;
+	uint64_t first = (uint64_t)c * HVO_KDUMP_PD_CHUNK;
+	size_t count = pc->nr_pds - first < HVO_KDUMP_PD_CHUNK ? (size_t)(pc->nr_pds - first) :
+		HVO_KDUMP_PD_CHUNK;
+	kdump_addr_t pfn = pc->first_pfn[c];
+	while (bad->nr < count) {
+		bool found = kdump_bmp_find_set(dump->file_pagemap, &pfn) == KDUMP_OK;
+		kdump_addr_t end = pfn;
+		if (!found || kdump_bmp_find_clear(dump->file_pagemap, &end) != KDUMP_OK ||
+		    end <= pfn) {
+			free(bad);
+			return hvo_error_create(HVO_ERROR_INTERNAL, "libkdumpfile's page map "
+						"changed after it was counted");
 		}
-		for (uint64_t w = 0; w < (n + 63) / 64; w++) {
-			uint64_t word = bits[w];
-			if (n - w * 64 < 64)
-				word &= (UINT64_C(1) << (n - w * 64)) - 1;
-			*count_ret += (uint64_t)__builtin_popcountll(word);
-		}
+		for (; pfn < end && bad->nr < count; pfn++)
+			bad->pfns[bad->nr++] = pfn;
 	}
+	pc->bad[c] = bad;
 	return NULL;
 }
 
 /*
- * In a chunk with a bad descriptor, pfn's own: one bad descriptor makes
- * its page unreadable, as a page whose data is damaged, not the 4095
- * others of its chunk.
+ * In a chunk with a bad descriptor, pfn's own, checked once: one bad
+ * descriptor makes its page unreadable, as a page whose data is damaged,
+ * not the 4095 others of its chunk.
  */
 static struct hvo_error *check_one(struct hvo_dump *dump, size_t c, uint64_t pfn)
 {
 	struct pd_chunks *pc = &dump->pds;
-	uint64_t before, stored;
-	struct hvo_error *err = count_stored(dump, pc->first_pfn[c], pfn, &before);
-	if (!err)
-		err = count_stored(dump, pfn, pfn + 1, &stored);
-	if (err)
-		return err;
-	if (!stored)
-		return NULL;	/* no descriptor: libkdumpfile reads none */
-	return hvo_kdump_check_descriptors(dump->data_fd, dump->data_size, dump->pd_offset,
-					   pc->nr_pds, (uint64_t)c * HVO_KDUMP_PD_CHUNK + before, 1);
+	struct pd_bad_chunk *bad = pc->bad[c];
+	size_t lo = 0, hi = bad->nr;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (bad->pfns[mid] < pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == bad->nr || bad->pfns[lo] != pfn || bad->state[lo] == PD_GOOD)
+		return NULL;	/* not stored (libkdumpfile reads no descriptor), or good */
+	struct hvo_error *err = hvo_kdump_check_descriptors(dump->data_fd, dump->data_size,
+							    dump->pd_offset, pc->nr_pds,
+							    (uint64_t)c * HVO_KDUMP_PD_CHUNK + lo, 1);
+	if (!err || err->code == HVO_ERROR_FORMAT)
+		bad->state[lo] = err ? PD_BAD : PD_GOOD;
+	return err;
 }
 
 /* The descriptor libkdumpfile reads for pfn, if the file stores it: checked once. */
@@ -582,6 +603,8 @@ static struct hvo_error *check_pfn(struct hvo_dump *dump, uint64_t pfn)
 	if (err->code != HVO_ERROR_FORMAT)
 		return err;
 	hvo_error_destroy(err);
+	if ((err = list_bad_chunk(dump, c)))
+		return err;
 	pc->state[c] = PD_BAD;
 	return check_one(dump, c, pfn);
 }
@@ -613,20 +636,16 @@ static struct hvo_dump *dump_of_hook(const addrxlat_cb_t *cb)
 static addrxlat_status checked_get_page(const addrxlat_cb_t *cb, addrxlat_buffer_t *buf)
 {
 	struct hvo_dump *dump = dump_of_hook(cb);
-	struct hvo_error *err;
 	if (!dump)
-		err = hvo_error_create(HVO_ERROR_INTERNAL, "a read hook of no open dump");
-	else if (buf->addr.as != ADDRXLAT_MACHPHYSADDR && buf->addr.as != ADDRXLAT_KPHYSADDR)
+		return ADDRXLAT_ERR_INVALID;	/* only an open dump installs the hook */
+	struct hvo_error *err;
+	if (buf->addr.as != ADDRXLAT_MACHPHYSADDR && buf->addr.as != ADDRXLAT_KPHYSADDR)
 		err = hvo_error_create(HVO_ERROR_INTERNAL, "libaddrxlat read a page in address "
 				       "space %d, not by physical address", (int)buf->addr.as);
 	else
 		err = check_pfn(dump, buf->addr.addr / HVO_KDUMP_PAGE_SIZE);
 	if (!err)
 		return cb->next->get_page(cb, buf);	/* as libaddrxlat's own forwarding does */
-	if (!dump) {
-		hvo_error_destroy(err);
-		return ADDRXLAT_ERR_INVALID;
-	}
 	hvo_error_destroy(dump->hook_error);
 	dump->hook_error = err;
 	return addrxlat_ctx_err(dump->xctx, ADDRXLAT_ERR_INVALID, "%s", err->message);
@@ -638,6 +657,13 @@ static struct hvo_error *take_hook_error(struct hvo_dump *dump)
 	struct hvo_error *err = dump->hook_error;
 	dump->hook_error = NULL;
 	return err;
+}
+
+/* After a translation failed: the descriptor the hook refused, if that was why, else NULL. */
+static struct hvo_error *refused_descriptor(struct hvo_dump *dump)
+{
+	return dump->hook_error ? hvo_error_prefix(take_hook_error(dump), "'%s'", dump->path) :
+		NULL;
 }
 
 static struct hvo_error *hook_translation_reads(struct hvo_dump *dump)
@@ -913,6 +939,9 @@ void hvo_dump_close(struct hvo_dump *dump)
 		addrxlat_ctx_decref(dump->xctx);
 	if (dump->ctx)
 		kdump_free(dump->ctx);
+	for (size_t c = 0; dump->pds.bad && c < dump->pds.nr; c++)
+		free(dump->pds.bad[c]);
+	free(dump->pds.bad);
 	free(dump->pds.first_pfn);
 	free(dump->pds.state);
 	hvo_error_destroy(dump->hook_error);
@@ -1039,8 +1068,9 @@ struct hvo_error *hvo_dump_virt_to_phys(struct hvo_dump *dump, uint64_t vaddr,
 	addrxlat_status status = addrxlat_fulladdr_conv(&faddr, ADDRXLAT_KPHYSADDR,
 							dump->xctx, dump->xsys);
 	if (status != ADDRXLAT_OK) {
-		if (dump->hook_error)	/* a page table's descriptor: the file is corrupt */
-			return hvo_error_prefix(take_hook_error(dump), "'%s'", dump->path);
+		struct hvo_error *refused = refused_descriptor(dump);
+		if (refused)	/* a page table's descriptor: the file is corrupt */
+			return refused;
 		const char *why = addrxlat_ctx_get_err(dump->xctx);
 		enum hvo_error_code code = status == ADDRXLAT_ERR_NODATA ?
 			HVO_ERROR_NODATA : HVO_ERROR_TRANSLATE;
@@ -1099,8 +1129,9 @@ struct hvo_error *hvo_dump_pgt_root(struct hvo_dump *dump, uint64_t *paddr_ret)
 		hvo_error_destroy(take_hook_error(dump));
 		addrxlat_status status = addrxlat_fulladdr_conv(&root, ADDRXLAT_KPHYSADDR,
 								dump->xctx, dump->xsys);
-		if (status != ADDRXLAT_OK && dump->hook_error)
-			return hvo_error_prefix(take_hook_error(dump), "'%s'", dump->path);
+		struct hvo_error *refused = status != ADDRXLAT_OK ? refused_descriptor(dump) : NULL;
+		if (refused)
+			return refused;
 		if (status != ADDRXLAT_OK)
 			return hvo_error_create(HVO_ERROR_TRANSLATE,
 						"locating the kernel page table: %s",

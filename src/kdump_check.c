@@ -253,7 +253,10 @@ struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64
 					PRIu64 " checked of %" PRIu64, first, count, nr_pds);
 	uint64_t data_start = pd_offset + nr_pds * PD_SIZE;
 
-	unsigned char *chunk = malloc(PD_CHUNK * PD_SIZE);
+	if (!count)
+		return NULL;
+	/* One descriptor (a chunk's, one by one) needs 24 bytes, not a chunk's 96 KiB. */
+	unsigned char *chunk = malloc((count < PD_CHUNK ? count : PD_CHUNK) * PD_SIZE);
 	if (!chunk)
 		return &hvo_error_nomem;
 	for (uint64_t i = first; i < first + count && !err; i += PD_CHUNK) {
