@@ -22,7 +22,10 @@
 #define MAX_PROBLEMS 1000
 
 /* By level, 1 = PTE; the top level is always called pgd. */
-static const char *const level_names[] = { "", "pte", "pmd", "pud", "p4d", "pgd" };
+/* A page-table page of each level, by the name its kind has (level 5 is a pgd too). */
+static const char *const table_names[] = {
+	"", "pte page", "pmd page", "pud page", "p4d page", "pgd page",
+};
 
 struct walk {
 	struct hvo_program *prog;
@@ -208,9 +211,9 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 	size_t seen;
 	if (hvo_u64map_get(&walk->visited, table_paddr, &seen))
 		return add_problem(vm, table_vaddr, table_paddr,
-				   "%s page at physical 0x%" PRIx64 " is referenced again "
+				   "%s at physical 0x%" PRIx64 " is referenced again "
 				   "(for 0x%" PRIx64 "); not walked twice",
-				   level == walk->levels ? "pgd" : level_names[level], table_paddr,
+				   level == walk->levels ? "pgd page" : table_names[level], table_paddr,
 				   table_vaddr);
 	if (!hvo_u64map_put(&walk->visited, table_paddr, level))
 		return &hvo_error_nomem;
@@ -222,9 +225,6 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 	/* A dump of many TiB has hundreds of thousands of tables: let Ctrl-C in. */
 	if ((err = hvo_interrupt_check()))
 		return err;
-	static const char *const table_names[] = {
-		"", "pte page", "pmd page", "pud page", "p4d page", "pgd page",
-	};
 	const char *what = level == walk->levels ? "pgd page" : table_names[level];
 	err = hvo_dump_read(walk->prog->dump, HVO_PHYS, table_paddr, entries,
 			    sizeof(entries), what);
