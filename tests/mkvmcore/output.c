@@ -3,16 +3,9 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "elfwrite.h"
 #include "flatten.h"
-
-static int compare_pfns(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
 
 /* utsname.machine for the kdump header, from the ELF machine the spec asks for. */
 static const char *machine_name(int e_machine)
@@ -46,31 +39,45 @@ static struct hvo_error *get_page(void *arg, uint64_t pfn, const void **data_ret
 	return *data_ret ? NULL : &hvo_error_not_found;
 }
 
-/* store_all: every RAM page of every node, and any page the model holds, in PFN order. */
+static int compare_ranges(const void *a, const void *b)
+{
+	const struct mkv_range *x = a, *y = b;
+	return (x->start_pfn > y->start_pfn) - (x->start_pfn < y->start_pfn);
+}
+
+/*
+ * store_all: every RAM page of every node, and any page the model holds, in
+ * PFN order: the RAM ranges, sorted, merged with the model's sorted PFNs.
+ */
 static uint64_t *all_pfns(const struct mkv_model *m, const uint64_t *model_pfns,
 			  size_t nr_model, size_t *nr_ret)
 {
-	size_t nr = nr_model;
+	struct mkv_range ranges[2 * MKV_MAX_NUMNODES];
+	size_t nr_ranges = 0, nr = nr_model;
 	for (unsigned n = 0; n < m->nr_nodes; n++)
-		for (int r = 0; r < m->nodes[n].nr_ram; r++)
-			nr += m->nodes[n].ram[r].end_pfn - m->nodes[n].ram[r].start_pfn;
+		for (int r = 0; r < m->nodes[n].nr_ram; r++) {
+			ranges[nr_ranges] = m->nodes[n].ram[r];
+			nr += ranges[nr_ranges].end_pfn - ranges[nr_ranges].start_pfn;
+			nr_ranges++;
+		}
+	qsort(ranges, nr_ranges, sizeof(*ranges), compare_ranges);
 	uint64_t *pfns = malloc((nr ? nr : 1) * sizeof(*pfns));
 	if (!pfns)
 		return NULL;
-	size_t k = 0;
-	for (unsigned n = 0; n < m->nr_nodes; n++)
-		for (int r = 0; r < m->nodes[n].nr_ram; r++)
-			for (uint64_t pfn = m->nodes[n].ram[r].start_pfn;
-			     pfn < m->nodes[n].ram[r].end_pfn; pfn++)
+	size_t k = 0, i = 0;
+	for (size_t r = 0; r < nr_ranges; r++) {
+		for (uint64_t pfn = ranges[r].start_pfn; pfn < ranges[r].end_pfn; pfn++) {
+			while (i < nr_model && model_pfns[i] < pfn)
+				pfns[k++] = model_pfns[i++];
+			if (i < nr_model && model_pfns[i] == pfn)
+				i++;
+			if (!k || pfns[k - 1] < pfn)
 				pfns[k++] = pfn;
-	memcpy(pfns + k, model_pfns, nr_model * sizeof(*pfns));
-	k += nr_model;
-	qsort(pfns, k, sizeof(*pfns), compare_pfns);
-	size_t unique = 0;
-	for (size_t i = 0; i < k; i++)
-		if (!unique || pfns[unique - 1] != pfns[i])
-			pfns[unique++] = pfns[i];
-	*nr_ret = unique;
+		}
+	}
+	while (i < nr_model)
+		pfns[k++] = model_pfns[i++];
+	*nr_ret = k;
 	return pfns;
 }
 
