@@ -23,6 +23,8 @@ Targeted (kdump-compressed IN; SEED ignored):
   pd-unread LOG  that, for a stored page in a run of 4096 descriptors (the
             chunk hvoinspect checks at once) holding none of LOG's pages;
             exits 1 if every run holds one
+  pd-neighbour LOG  that, for a stored page LOG does not hold in a run that
+            holds one of LOG's pages: the pages read beside it stay good
   elf-shdrs (ELF IN) 64 section headers of 0 bytes at offset 64, as in
             a fuzz input that crashed libkdumpfile 0.5.1 (NULL dereference)
   elf-holes (ELF IN) the largest PT_LOAD (the memmap) loses 3 pages at a
@@ -35,7 +37,7 @@ import struct
 import sys
 
 src, dst, mode = sys.argv[1], sys.argv[2], sys.argv[3]
-seed = 0 if mode in ("pd-read", "pd-unread") else int(sys.argv[4])
+seed = 0 if mode in ("pd-read", "pd-unread", "pd-neighbour") else int(sys.argv[4])
 rng = random.Random(seed)
 data = bytearray(open(src, "rb").read())
 n = len(data)
@@ -95,12 +97,19 @@ elif mode == "pd-cut":
     count = int.from_bytes(data[bitmap:bitmap + size], "little").bit_count()
     data = data[:pd + 24 * 2 + 12]
     print(count, pd)
-elif mode in ("pd-read", "pd-unread"):
+elif mode in ("pd-read", "pd-unread", "pd-neighbour"):
     block, _, _, pd = kdump_tables(data)
     index = {pfn: i for i, pfn in enumerate(stored_pfns(data))}
     read = [int(line) for line in open(sys.argv[4]) if int(line) in index]
     if mode == "pd-read":
         victim = index[read[-1]]
+    elif mode == "pd-neighbour":
+        read_indexes = {index[pfn] for pfn in read}
+        touched = {i // 4096 for i in read_indexes}
+        near = [i for i in range(len(index)) if i // 4096 in touched and i not in read_indexes]
+        if not near:
+            sys.exit("every stored page of the runs the report reads is read")
+        victim = near[len(near) // 2]
     else:
         touched = {index[pfn] // 4096 for pfn in read}
         free = [i for i in range(0, len(index), 4096) if i // 4096 not in touched]

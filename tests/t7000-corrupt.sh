@@ -82,6 +82,13 @@ test_expect_success 'a bad descriptor of a page the report reads: refused when r
 	grep "^hvoinspect: .pdread.kdump.: corrupt kdump-compressed dump: page descriptor $index has 12288 bytes" err
 '
 
+# Checked a chunk at a time, refused one descriptor at a time.
+test_expect_success 'a bad descriptor beside pages the report reads: the same report' '
+	python3 "$top_srcdir/tests/corrupt.py" all.kdump pdnear.kdump pd-neighbour read.log &&
+	hvoinspect --json report pdnear.kdump >near.json &&
+	test_cmp all.json near.json
+'
+
 test_expect_success 'a bad descriptor of a page nothing reads: the same report' '
 	python3 "$top_srcdir/tests/corrupt.py" all.kdump pdunread.kdump pd-unread read.log &&
 	hvoinspect --json report pdunread.kdump >unread.json &&
