@@ -22,6 +22,7 @@
 #include "dump.h"
 #include "flat.h"
 #include "kdump_check.h"
+#include "sigbus.h"
 
 /* libkdumpfile's page cache, in pages (measured: see the bench notes). */
 #define HVO_KDUMP_CACHE_PAGES 32
@@ -814,32 +815,6 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	return NULL;
 }
 
-/*
- * The message for a SIGBUS, prepared while opening: the handler may only
- * write(2) and _exit(2).  One dump at a time is read by the front ends;
- * the last one opened is named.
- */
-static char sigbus_message[512];
-static size_t sigbus_message_len;
-
-static void on_sigbus(int sig)
-{
-	(void)!write(STDERR_FILENO, sigbus_message, sigbus_message_len);
-	_exit(HVO_EXIT_ERROR);
-}
-
-static void guard_sigbus(const char *path)
-{
-	int n = snprintf(sigbus_message, sizeof(sigbus_message),
-			 "hvoinspect: '%s': the file ended under a read (truncated or "
-			 "changed while open)\n", path);
-	sigbus_message_len = n < 0 ? 0 : (size_t)n < sizeof(sigbus_message) ?
-		(size_t)n : sizeof(sigbus_message) - 1;
-	struct sigaction sa = { .sa_handler = on_sigbus };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
-}
-
 struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 {
 	struct hvo_error *err;
@@ -873,7 +848,7 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 	dump->file_size = st.st_size;
 
 	/* Flattened streams and ELF dumps are mapped: a file shrinking under us is a SIGBUS. */
-	guard_sigbus(path);
+	hvo_sigbus_guard(path);
 	err = hvo_flat_reassemble(dump->fd, dump->file_size, &dump->data_fd, &dump->rebuilt_in);
 	if (err)
 		goto err;

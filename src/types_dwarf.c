@@ -3,8 +3,8 @@
  * build id and the symbol table.
  *
  * libdwarf API differences (bookworm's 20210528 vs 0.x, HVO_LIBDWARF_NEW_API)
- * stay in this file: only dwarf_init_b() and dwarf_finish() differ in what
- * we use.  Compilation units are listed once at open; each query walks the
+ * stay in this file: dwarf_init_b(), dwarf_finish(), dwarf_object_finish()
+ * and the object access interface differ in what we use.  Compilation units are listed once at open; each query walks the
  * top-level DIEs of the units in order and stops at the first definition,
  * which for the kernel's core types is within the first units.
  */
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include <dwarf.h>
 #include <libdwarf.h>
 
+#include "sigbus.h"
 #include "types_dwarf.h"
 #include "u64map.h"
 
@@ -39,9 +41,30 @@ struct elf_symbol {
 	uint64_t value;
 };
 
+/*
+ * What libdwarf reads the sections through (the object access interface):
+ * a read-only mapping of the file.  Its own reader copies every section it
+ * touches to the heap, 251 MiB of .debug_info for a Debian kernel.
+ */
+struct mapped_object {
+	/*
+	 * libdwarf 20210528's dwarf_finish() picks a destructor by the first
+	 * byte of the object ('E', 'F', 'M', 'P' are its own readers'); this
+	 * one is closed with dwarf_object_finish(), and says so anyway.
+	 */
+	char ident;
+	const unsigned char *base;	/* NULL: libdwarf reads the file itself */
+	size_t size;
+	Elf *elf;			/* section names */
+	GElf_Shdr *shdrs;
+	size_t nr_shdrs, shstrndx;
+	bool big_endian;
+};
+
 struct hvo_dwarf {
 	char *path;
 	int fd;
+	uint64_t file_size;
 	Elf *elf;
 	Dwarf_Debug dbg;
 	char build_id[HVO_DWARF_BUILD_ID_MAX + 1];
@@ -52,6 +75,13 @@ struct hvo_dwarf {
 	struct elf_symbol *symbols;	/* sorted by name */
 	size_t nr_symbols;
 	char *strings;
+	/* libdwarf reads from a mapping of the file (mapped.base), else itself. */
+	struct mapped_object mapped;
+#ifdef HVO_LIBDWARF_NEW_API
+	Dwarf_Obj_Access_Interface_a access;
+#else
+	Dwarf_Obj_Access_Interface access;
+#endif
 };
 
 static struct hvo_error *dw_error(struct hvo_dwarf *d, Dwarf_Error e, const char *what)
@@ -776,6 +806,7 @@ static struct hvo_error *check_sections(struct hvo_dwarf *d)
 	if (fstat(d->fd, &st) < 0)
 		return hvo_error_errno(errno, "cannot stat '%s'", d->path);
 	uint64_t file_size = (uint64_t)st.st_size;
+	d->file_size = file_size;
 	size_t nr_sections;
 	if (elf_getshdrnum(d->elf, &nr_sections) != 0)
 		return elf_failure(d, "section count");
@@ -796,6 +827,185 @@ static struct hvo_error *check_sections(struct hvo_dwarf *d)
 						(uint64_t)shdr.sh_offset, file_size);
 	}
 	return NULL;
+}
+
+/* The object access interface over the mapping (see struct hvo_dwarf). */
+#ifdef HVO_LIBDWARF_NEW_API
+typedef Dwarf_Unsigned section_index_t;
+typedef Dwarf_Obj_Access_Section_a access_section_t;
+#else
+typedef Dwarf_Half section_index_t;
+typedef Dwarf_Obj_Access_Section access_section_t;
+#endif
+
+static int access_section_info(void *obj, section_index_t index, access_section_t *ret,
+			       int *error)
+{
+	const struct mapped_object *m = obj;
+	(void)error;
+	if (index >= m->nr_shdrs)
+		return DW_DLV_NO_ENTRY;
+	const GElf_Shdr *shdr = &m->shdrs[index];
+	const char *name = elf_strptr(m->elf, m->shstrndx, shdr->sh_name);
+	memset(ret, 0, sizeof(*ret));
+#ifdef HVO_LIBDWARF_NEW_API
+	ret->as_name = name ? name : "";
+	ret->as_type = shdr->sh_type;
+	ret->as_flags = shdr->sh_flags;
+	ret->as_addr = shdr->sh_addr;
+	ret->as_offset = shdr->sh_offset;
+	ret->as_size = shdr->sh_type == SHT_NOBITS ? 0 : shdr->sh_size;
+	ret->as_link = shdr->sh_link;
+	ret->as_info = shdr->sh_info;
+	ret->as_addralign = shdr->sh_addralign;
+	ret->as_entrysize = shdr->sh_entsize;
+#else
+	ret->name = name ? name : "";
+	ret->type = shdr->sh_type;
+	ret->addr = shdr->sh_addr;
+	ret->size = shdr->sh_type == SHT_NOBITS ? 0 : shdr->sh_size;
+	ret->link = shdr->sh_link;
+	ret->info = shdr->sh_info;
+	ret->entrysize = shdr->sh_entsize;
+#endif
+	return DW_DLV_OK;
+}
+
+#ifdef HVO_LIBDWARF_NEW_API
+static Dwarf_Small access_byte_order(void *obj)
+#else
+static Dwarf_Endianness access_byte_order(void *obj)
+#endif
+{
+	bool big = ((const struct mapped_object *)obj)->big_endian;
+#ifdef HVO_LIBDWARF_NEW_API
+	return big ? DW_END_big : DW_END_little;
+#else
+	return big ? DW_OBJECT_MSB : DW_OBJECT_LSB;
+#endif
+}
+
+/* Only ELFCLASS64 objects are mapped (use_mapping()). */
+static Dwarf_Small access_eight(void *obj)
+{
+	(void)obj;
+	return 8;
+}
+
+static Dwarf_Unsigned access_section_count(void *obj)
+{
+	return ((const struct mapped_object *)obj)->nr_shdrs;
+}
+
+/* check_sections() found every section inside the file. */
+static int access_load_section(void *obj, section_index_t index, Dwarf_Small **ret,
+			       int *error)
+{
+	const struct mapped_object *m = obj;
+	(void)error;
+	if (index >= m->nr_shdrs || m->shdrs[index].sh_type == SHT_NOBITS)
+		return DW_DLV_NO_ENTRY;
+	/* libdwarf's type is not const; it only reads (the mapping is read-only). */
+	*ret = (Dwarf_Small *)(uintptr_t)(m->base + m->shdrs[index].sh_offset);
+	return DW_DLV_OK;
+}
+
+#ifdef HVO_LIBDWARF_NEW_API
+static Dwarf_Unsigned access_file_size(void *obj)
+{
+	return ((const struct mapped_object *)obj)->size;
+}
+
+static const Dwarf_Obj_Access_Methods_a access_methods = {
+	.om_get_section_info = access_section_info,
+	.om_get_byte_order = access_byte_order,
+	.om_get_length_size = access_eight,
+	.om_get_pointer_size = access_eight,
+	.om_get_filesize = access_file_size,
+	.om_get_section_count = access_section_count,
+	.om_load_section = access_load_section,
+	.om_relocate_a_section = NULL,
+};
+#else
+static const Dwarf_Obj_Access_Methods access_methods = {
+	.get_section_info = access_section_info,
+	.get_byte_order = access_byte_order,
+	.get_length_size = access_eight,
+	.get_pointer_size = access_eight,
+	.get_section_count = access_section_count,
+	.load_section = access_load_section,
+	.relocate_a_section = NULL,
+};
+#endif
+
+/* Bound on untrusted section counts; a vmlinux has about 60. */
+#define MAX_SECTIONS (1U << 16)
+
+/*
+ * Whether libdwarf can read straight out of a mapping: a linked 64-bit
+ * object (no relocations to apply) whose sections are not compressed.
+ * Anything else goes through libdwarf's own reader, which relocates and
+ * decompresses.  Fills m's section headers.
+ */
+static bool can_map(struct hvo_dwarf *d, struct mapped_object *m)
+{
+	GElf_Ehdr ehdr;
+	if (!gelf_getehdr(d->elf, &ehdr) || ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN) ||
+	    (ehdr.e_ident[EI_DATA] != ELFDATA2LSB && ehdr.e_ident[EI_DATA] != ELFDATA2MSB) ||
+	    elf_getshdrstrndx(d->elf, &m->shstrndx) != 0 ||
+	    elf_getshdrnum(d->elf, &m->nr_shdrs) != 0 ||
+	    m->nr_shdrs == 0 || m->nr_shdrs > MAX_SECTIONS)
+		return false;
+	m->big_endian = ehdr.e_ident[EI_DATA] == ELFDATA2MSB;
+	m->elf = d->elf;
+	m->shdrs = calloc(m->nr_shdrs, sizeof(*m->shdrs));
+	if (!m->shdrs)
+		return false;
+	for (size_t i = 0; i < m->nr_shdrs; i++) {
+		Elf_Scn *scn = elf_getscn(d->elf, i);
+		const char *name;
+		if (!scn || !gelf_getshdr(scn, &m->shdrs[i]) ||
+		    (m->shdrs[i].sh_flags & SHF_COMPRESSED) ||
+		    ((name = elf_strptr(d->elf, m->shstrndx, m->shdrs[i].sh_name)) &&
+		     strncmp(name, ".zdebug", 7) == 0))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Map the file for libdwarf (d->mapped).  Where it cannot be, mapped.base
+ * stays NULL and libdwarf reads the file itself: slower, not wrong.
+ * check_sections() has found every section inside the file.
+ */
+static void map_for_libdwarf(struct hvo_dwarf *d, uint64_t file_size)
+{
+	struct mapped_object *m = &d->mapped;
+	m->ident = 'H';
+	if (file_size == 0 || file_size > SIZE_MAX || !can_map(d, m))
+		goto no;
+	void *base = mmap(NULL, (size_t)file_size, PROT_READ, MAP_PRIVATE, d->fd, 0);
+	if (base == MAP_FAILED)
+		goto no;
+	/* A file truncated under the mapping is a SIGBUS: name this file. */
+	if (!hvo_sigbus_register(base, (size_t)file_size, d->path)) {
+		munmap(base, (size_t)file_size);
+		goto no;
+	}
+	m->base = base;
+	m->size = (size_t)file_size;
+#ifdef HVO_LIBDWARF_NEW_API
+	d->access.ai_object = m;
+	d->access.ai_methods = &access_methods;
+#else
+	d->access.object = m;
+	d->access.methods = &access_methods;
+#endif
+	return;
+no:
+	free(m->shdrs);
+	m->shdrs = NULL;
 }
 
 /* The GNU build id from the SHT_NOTE sections. */
@@ -965,11 +1175,17 @@ struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret)
 	if ((err = check_sections(d)) || (err = read_build_id(d)) || (err = read_symbols(d)))
 		goto err;
 
+	map_for_libdwarf(d, d->file_size);
 	Dwarf_Error e = NULL;
+	int r;
+	if (d->mapped.base)
+		r = dwarf_object_init_b(&d->access, NULL, NULL, DW_GROUPNUMBER_ANY, &d->dbg, &e);
+	else
 #ifdef HVO_LIBDWARF_NEW_API
-	int r = dwarf_init_b(d->fd, DW_GROUPNUMBER_ANY, NULL, NULL, &d->dbg, &e);
+		r = dwarf_init_b(d->fd, DW_GROUPNUMBER_ANY, NULL, NULL, &d->dbg, &e);
 #else
-	int r = dwarf_init_b(d->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &d->dbg, &e);
+		r = dwarf_init_b(d->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &d->dbg,
+				 &e);
 #endif
 	if (r == DW_DLV_NO_ENTRY) {
 		err = hvo_error_create(HVO_ERROR_FORMAT, "'%s' has no DWARF debugging information",
@@ -1004,13 +1220,25 @@ void hvo_dwarf_close(struct hvo_dwarf *d)
 	if (!d)
 		return;
 	if (d->dbg) {
+		/* Opened on our mapping: libdwarf must not free what it did not read. */
 #ifdef HVO_LIBDWARF_NEW_API
-		dwarf_finish(d->dbg);
+		if (d->mapped.base)
+			dwarf_object_finish(d->dbg);
+		else
+			dwarf_finish(d->dbg);
 #else
 		Dwarf_Error e = NULL;
-		dwarf_finish(d->dbg, &e);
+		if (d->mapped.base)
+			dwarf_object_finish(d->dbg, &e);
+		else
+			dwarf_finish(d->dbg, &e);
 #endif
 	}
+	if (d->mapped.base) {
+		hvo_sigbus_unregister(d->mapped.base);
+		munmap((void *)(uintptr_t)d->mapped.base, d->mapped.size);
+	}
+	free(d->mapped.shdrs);
 	if (d->elf)
 		elf_end(d->elf);
 	if (d->fd >= 0)

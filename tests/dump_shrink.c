@@ -14,6 +14,11 @@
  * command through the command layer (stdout: its output; stderr: its error;
  * exit status as hvoinspect's).  For commands that read outside the
  * analysis (pte, slice) and must notice the change themselves.
+ *
+ *   dump_shrink DUMP SIZE vmlinux VMLINUX STRUCT.MEMBER
+ * Opens DUMP with VMLINUX's DWARF, truncates VMLINUX (not the dump) to
+ * SIZE bytes, then looks up STRUCT.MEMBER.  libdwarf reads the vmlinux
+ * from a mapping: the SIGBUS guard must name VMLINUX, exit 2.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,6 +29,7 @@
 #include "cmd.h"
 #include "dump.h"
 #include "program.h"
+#include "types.h"
 
 static int run_command(const char *path, long long size, int argc, char **argv)
 {
@@ -51,13 +57,55 @@ static int run_command(const char *path, long long size, int argc, char **argv)
 	return status;
 }
 
+static int shrink_vmlinux(const char *path, long long size, const char *vmlinux,
+			  const char *query)
+{
+	struct hvo_program *prog;
+	struct hvo_types *types = NULL;
+	struct hvo_types_options options = { .vmlinux_path = vmlinux, .no_btf = true };
+	struct hvo_error *err = hvo_program_open(path, &prog);
+	if (!err)
+		err = hvo_types_open(prog, &options, &types);
+	if (err) {
+		fprintf(stderr, "dump_shrink: %s\n", err->message);
+		hvo_error_destroy(err);
+		return 1;
+	}
+	if (truncate(vmlinux, size)) {
+		perror("dump_shrink: truncate");
+		return 1;
+	}
+	char name[256];
+	snprintf(name, sizeof(name), "%s", query);
+	char *member = strchr(name, '.');
+	if (!member) {
+		fprintf(stderr, "dump_shrink: '%s' is not STRUCT.MEMBER\n", query);
+		return 1;
+	}
+	*member++ = '\0';
+	struct hvo_member m;
+	err = hvo_types_member(types, name, member, &m);
+	if (err) {
+		fprintf(stderr, "dump_shrink: %s\n", err->message);
+		hvo_error_destroy(err);
+	} else {
+		printf("%s at %" PRIu64 "\n", query, m.offset);
+	}
+	hvo_types_close(types);
+	hvo_program_close(prog);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[3], "vmlinux"))
+		return shrink_vmlinux(argv[1], strtoll(argv[2], NULL, 0), argv[4], argv[5]);
 	if (argc >= 5 && !strcmp(argv[3], "cmd"))
 		return run_command(argv[1], strtoll(argv[2], NULL, 0), argc - 4, argv + 4);
 	if (argc != 5 || strcmp(argv[4], "read")) {
 		fprintf(stderr, "usage: dump_shrink DUMP SIZE PADDR read\n"
-			"       dump_shrink DUMP SIZE cmd COMMAND [ARG...]\n");
+			"       dump_shrink DUMP SIZE cmd COMMAND [ARG...]\n"
+			"       dump_shrink DUMP SIZE vmlinux VMLINUX STRUCT.MEMBER\n");
 		return 1;
 	}
 	struct hvo_dump *dump;

@@ -7,8 +7,10 @@
 
 QUERY=${QUERY:-$top_builddir/tests/unit_types_query}
 export QUERY
+SHRINK=${SHRINK:-$top_builddir/tests/dump_shrink}
 test_require_prog "$MKVMCORE"
 test_require_prog "$QUERY"
+test_require_prog "$SHRINK"
 test_require_prog gcc
 test_require_prog ld
 test_require_prog python3
@@ -207,6 +209,18 @@ test_expect_success 'hostile files: not ELF, no DWARF, truncated' '
 		rc=$? &&
 		test $rc -le 1 || { echo "length $len: exit $rc"; return 1; }
 	done
+'
+
+# libdwarf reads the vmlinux out of a mapping (types_dwarf.c): a vmlinux
+# cut while open is a SIGBUS, and the guard must name it, not the dump.
+test_expect_success 'a vmlinux truncated while open: the SIGBUS guard names it, exit 2' '
+	cp vmlinux shrinking-vmlinux &&
+	{ "$SHRINK" dump.elf 0 vmlinux shrinking-vmlinux page.compound_info >out 2>err
+	  status=$?; } &&
+	cat err &&
+	test $status -eq 2 &&
+	grep -q "^hvoinspect: .shrinking-vmlinux.: the file ended under a read (truncated or changed while open)$" err &&
+	test ! -s out
 '
 
 test_expect_success 'absurd sizes are refused' '
