@@ -61,6 +61,27 @@ struct mapped_object {
 	bool big_endian;
 };
 
+/*
+ * Answers already walked for.  Each lookup walks the units from the first
+ * to the first definition, and the analysis and the shell's commands ask
+ * the same names again: struct hstate is 50 ms into Debian 7.2's units,
+ * enum hugetlb_page_flags 250 ms.  Errors other than not-found are not
+ * remembered.
+ */
+#define MAX_REMEMBERED 256
+
+struct walked_struct {
+	char *name;
+	Dwarf_Off off;		/* 0: no definition (no type DIE is at offset 0) */
+};
+
+struct walked_enumerator {
+	char *enum_name;	/* NULL: any enum */
+	char *name;
+	bool found;
+	int64_t value;
+};
+
 struct hvo_dwarf {
 	char *path;
 	int fd;
@@ -75,6 +96,10 @@ struct hvo_dwarf {
 	struct elf_symbol *symbols;	/* sorted by name */
 	size_t nr_symbols;
 	char *strings;
+	struct walked_struct *walked_structs;
+	size_t nr_walked_structs;
+	struct walked_enumerator *walked_enumerators;
+	size_t nr_walked_enumerators;
 	/* libdwarf reads from a mapping of the file (mapped.base), else itself. */
 	struct mapped_object mapped;
 #ifdef HVO_LIBDWARF_NEW_API
@@ -561,13 +586,51 @@ static struct hvo_error *visit_struct(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_
 	return die_offset(d, die, &a->off);
 }
 
+/* A walked struct's offset, or NULL. */
+static const struct walked_struct *walked_struct(const struct hvo_dwarf *d, const char *name)
+{
+	for (size_t i = 0; i < d->nr_walked_structs; i++)
+		if (strcmp(d->walked_structs[i].name, name) == 0)
+			return &d->walked_structs[i];
+	return NULL;
+}
+
+/* Remembering is only a shortcut: without memory, the next lookup walks again. */
+static void remember_struct(struct hvo_dwarf *d, const char *name, Dwarf_Off off)
+{
+	if (d->nr_walked_structs >= MAX_REMEMBERED)
+		return;
+	struct walked_struct *grown = realloc(d->walked_structs,
+					      (d->nr_walked_structs + 1) * sizeof(*grown));
+	if (!grown)
+		return;
+	d->walked_structs = grown;
+	struct walked_struct *w = &grown[d->nr_walked_structs];
+	w->off = off;
+	if ((w->name = strdup(name)))
+		d->nr_walked_structs++;
+}
+
 static struct hvo_error *find_struct(struct hvo_dwarf *d, const char *name, Dwarf_Die *ret)
 {
-	struct find_struct_arg a = { .name = name };
-	struct hvo_error *err = walk_units(d, visit_struct, &a);
+	const struct walked_struct *walked = walked_struct(d, name);
+	Dwarf_Off off;
+	if (walked) {
+		off = walked->off;
+	} else {
+		struct find_struct_arg a = { .name = name };
+		struct hvo_error *err = walk_units(d, visit_struct, &a);
+		if (err && err != &hvo_error_not_found)
+			return err;
+		off = err ? 0 : a.off;
+		remember_struct(d, name, off);
+	}
+	if (!off)
+		return &hvo_error_not_found;
 	Dwarf_Die die;
 	Dwarf_Half tag;
-	if (err || (err = die_at(d, a.off, &die)) || (err = strip(d, die, &die, &tag)))
+	struct hvo_error *err;
+	if ((err = die_at(d, off, &die)) || (err = strip(d, die, &die, &tag)))
 		return err;
 	if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type) {
 		die_free(d, die);
@@ -752,11 +815,50 @@ static struct hvo_error *visit_enum(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Ha
 	return err;
 }
 
+static bool same_name(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static void remember_enumerator(struct hvo_dwarf *d, const struct find_enum_arg *a, bool found)
+{
+	if (d->nr_walked_enumerators >= MAX_REMEMBERED)
+		return;
+	struct walked_enumerator *grown = realloc(d->walked_enumerators,
+						  (d->nr_walked_enumerators + 1) *
+						  sizeof(*grown));
+	if (!grown)
+		return;
+	d->walked_enumerators = grown;
+	char *enum_name = a->enum_name ? strdup(a->enum_name) : NULL;
+	char *name = strdup(a->name);
+	if (!name || (a->enum_name && !enum_name)) {
+		free(enum_name);
+		free(name);
+		return;
+	}
+	grown[d->nr_walked_enumerators++] = (struct walked_enumerator){
+		.enum_name = enum_name, .name = name, .found = found, .value = a->value,
+	};
+}
+
 struct hvo_error *hvo_dwarf_enum_value(struct hvo_dwarf *d, const char *enum_name,
 				       const char *enumerator, int64_t *value_ret)
 {
+	for (size_t i = 0; i < d->nr_walked_enumerators; i++) {
+		const struct walked_enumerator *w = &d->walked_enumerators[i];
+		if (same_name(w->enum_name, enum_name) && strcmp(w->name, enumerator) == 0) {
+			if (!w->found)
+				return &hvo_error_not_found;
+			*value_ret = w->value;
+			return NULL;
+		}
+	}
 	struct find_enum_arg a = { .enum_name = enum_name, .name = enumerator };
 	struct hvo_error *err = walk_units(d, visit_enum, &a);
+	if (err && err != &hvo_error_not_found)
+		return err;
+	remember_enumerator(d, &a, !err);
 	if (!err)
 		*value_ret = a.value;
 	return err;
@@ -1239,6 +1341,14 @@ void hvo_dwarf_close(struct hvo_dwarf *d)
 		munmap((void *)(uintptr_t)d->mapped.base, d->mapped.size);
 	}
 	free(d->mapped.shdrs);
+	for (size_t i = 0; i < d->nr_walked_structs; i++)
+		free(d->walked_structs[i].name);
+	free(d->walked_structs);
+	for (size_t i = 0; i < d->nr_walked_enumerators; i++) {
+		free(d->walked_enumerators[i].enum_name);
+		free(d->walked_enumerators[i].name);
+	}
+	free(d->walked_enumerators);
 	if (d->elf)
 		elf_end(d->elf);
 	if (d->fd >= 0)

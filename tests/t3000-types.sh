@@ -135,6 +135,24 @@ test_expect_success 'DWARF answers what VMCOREINFO lacks' '
 	test_cmp expect out
 '
 
+# types_dwarf.c remembers what each walk found: questions asked in one
+# process, again and in the other order, get what each gets in a process
+# of its own (and a miss in one enum is not answered from any enum's hit).
+test_expect_success 'DWARF answers asked again in one process are unchanged' '
+	qs="size:zone member:zone.vmemmap_tails member:pglist_data.vmemmap_tails
+		member:hstate.order member:hstate.name enum:HPG_vmemmap_optimized
+		enum:hugetlb_page_flags.HPG_vmemmap_optimized
+		enum:node_stat_item.HPG_vmemmap_optimized enum:NEGATIVE
+		member:page.flags.f size:atomic_long_t size:nosuch enum:NOSUCH" &&
+	rev=$(printf "%s\n" $qs | tac) &&
+	for q in $qs; do query --vmlinux vmlinux dump.elf $q || return 1; done >once &&
+	grep -q "^enum:node_stat_item.HPG_vmemmap_optimized not found$" once &&
+	grep -q "^member:pglist_data.vmemmap_tails not found$" once &&
+	query --vmlinux vmlinux dump.elf $qs $rev $qs >thrice &&
+	{ cat once; tac once; cat once; } >expect &&
+	test_cmp expect thrice
+'
+
 test_expect_success 'DWARF and VMCOREINFO agree where both answer' '
 	for q in size:page size:zone size:pglist_data size:free_area size:atomic_long_t \
 		member:page.flags member:page._refcount member:page.mapping member:page.lru \
