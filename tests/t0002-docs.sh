@@ -11,6 +11,17 @@ test_expect_success 'every command in --help has a man page entry' '
 	done <cmds
 '
 
+test_expect_success 'every option in --help has a man page entry' '
+	hvoinspect --help | sed -n "/^Options:/,/^$/p" | grep -o -- "--[a-z][a-z-]*" |
+		sort -u >opts &&
+	test $(wc -l <opts) -ge 10 &&
+	while read -r opt; do
+		man_opt=$(printf "%s" "$opt" | sed "s/-/\\\\\\\\-/g") &&
+		grep -q -- "^\.B[IR]* .*$man_opt\b" "$top_srcdir/man/hvoinspect.1" ||
+		{ echo "man page lacks $opt"; exit 1; }
+	done <opts
+'
+
 test_expect_success 'every finding id the analysis can emit is documented' '
 	grep -ho "hvo_az_finding(az, \"[a-z-]*\"" "$top_srcdir"/src/*.c |
 		sed "s/.*\"\(.*\)\"/\1/" | sort -u >ids &&
