@@ -178,6 +178,28 @@ test_expect_success 'symbols come from the vmlinux symbol table, KERNELOFFSET ap
 	grep "^sym hugetlb_max_hstate 0x[0-9a-f]* vmlinux symtab$" out
 '
 
+# The notes' unit count: from the units' length fields where libdwarf
+# reads a mapping, by listing every unit where it reads (and decompresses)
+# the file itself.  readelf is the independent count.
+test_expect_success 'the units noted are the units readelf lists, mapped or not' '
+	printf "int unit_two;\n" >two.c && printf "int unit_three;\n" >three.c &&
+	gcc -g -c two.c -o two.o && gcc -g -c three.c -o three.o &&
+	ld --build-id=sha1 -e 0 kernel.o two.o three.o -o vmlinux3 &&
+	objcopy --compress-debug-sections=zlib vmlinux3 vmlinux3z &&
+	readelf -SW vmlinux3z | grep -q "\.debug_info .* C " &&
+	want=$(readelf --debug-dump=info vmlinux3 | grep -c "^  Compilation Unit @") &&
+	test "$want" -eq 3 &&
+	for f in vmlinux3 vmlinux3z; do
+		query --force --vmlinux $f dump.elf size:zone member:hstate.order notes >$f.out &&
+		grep "^note DWARF: .$f. (--vmlinux; $want units, [0-9]* symbols)$" $f.out ||
+		return 1
+	done &&
+	grep -v "^note" vmlinux3.out >mapped &&
+	grep -v "^note" vmlinux3z.out >read &&
+	grep -q "^size zone 1856 DWARF$" mapped &&
+	test_cmp mapped read
+'
+
 test_expect_success 'a vmlinux with another build id is refused, --force overrides' '
 	test_expect_code 1 query --vmlinux vmlinux other.elf size:zone 2>err &&
 	grep "build id $(build_id vmlinux) but the dump.s kernel has" err &&
