@@ -41,6 +41,7 @@
 struct elf_symbol {
 	const char *name;	/* into strings */
 	uint64_t value;
+	size_t next;		/* the next symbol whose name hashes alike, or SIZE_MAX */
 };
 
 /*
@@ -102,8 +103,13 @@ struct hvo_dwarf {
 	bool all_units_listed;
 	size_t nr_units_in_file;	/* for the notes */
 	struct hvo_u64map shortcuts;	/* abbreviation offset -> die_has_shortcut() */
-	struct elf_symbol *symbols;	/* sorted by name */
+	/*
+	 * In symbol table order, found by name through a hash map (name hash ->
+	 * first symbol): sorting 230K names took 53 ms of opening a vmlinux.
+	 */
+	struct elf_symbol *symbols;
 	size_t nr_symbols;
+	struct hvo_u64map symbol_index;
 	char *strings;
 	struct walked_struct *walked_structs;
 	size_t nr_walked_structs;
@@ -923,31 +929,42 @@ struct hvo_error *hvo_dwarf_enum_value(struct hvo_dwarf *d, const char *enum_nam
 	return err;
 }
 
-static int compare_symbols(const void *a, const void *b)
+/* FNV-1a: names are short, and the map only needs them spread. */
+static uint64_t name_hash(const char *name)
 {
-	const struct elf_symbol *x = a, *y = b;
-	int r = strcmp(x->name, y->name);
-	if (r)
-		return r;
-	/* Prefer the lower address among duplicates, deterministically. */
-	return x->value < y->value ? -1 : x->value > y->value;
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+/* Chains symbols by name hash; a name defined twice finds its first definition. */
+static struct hvo_error *index_symbols(struct hvo_dwarf *d)
+{
+	/* Backwards, each new head in front: the chains end up in table order. */
+	for (size_t i = d->nr_symbols; i-- > 0;) {
+		uint64_t h = name_hash(d->symbols[i].name);
+		size_t first;
+		d->symbols[i].next = hvo_u64map_get(&d->symbol_index, h, &first) ? first : SIZE_MAX;
+		if (!hvo_u64map_put(&d->symbol_index, h, i))
+			return &hvo_error_nomem;
+	}
+	return NULL;
 }
 
 struct hvo_error *hvo_dwarf_symbol(struct hvo_dwarf *d, const char *name,
 				   uint64_t *address_ret)
 {
-	size_t lo = 0, hi = d->nr_symbols;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(d->symbols[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == d->nr_symbols || strcmp(d->symbols[lo].name, name) != 0)
+	size_t i;
+	if (!hvo_u64map_get(&d->symbol_index, name_hash(name), &i))
 		return &hvo_error_not_found;
-	*address_ret = d->symbols[lo].value;
-	return NULL;
+	for (; i != SIZE_MAX; i = d->symbols[i].next) {
+		if (strcmp(d->symbols[i].name, name) == 0) {
+			*address_ret = d->symbols[i].value;
+			return NULL;
+		}
+	}
+	return &hvo_error_not_found;
 }
 
 static struct hvo_error *elf_failure(struct hvo_dwarf *d, const char *what)
@@ -1257,8 +1274,7 @@ static struct hvo_error *read_symbols(struct hvo_dwarf *d)
 		for (size_t i = 0; i < d->nr_symbols; i++)
 			d->symbols[i].name = d->strings + name_offs[i];
 		free(name_offs);
-		qsort(d->symbols, d->nr_symbols, sizeof(*d->symbols), compare_symbols);
-		return NULL;
+		return index_symbols(d);
 	}
 	return NULL;	/* stripped: symbols come from kallsyms */
 }
@@ -1324,6 +1340,7 @@ struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret)
 		return &hvo_error_nomem;
 	d->fd = -1;
 	hvo_u64map_init(&d->shortcuts);
+	hvo_u64map_init(&d->symbol_index);
 	d->path = strdup(path);
 	if (!d->path) {
 		err = &hvo_error_nomem;
@@ -1430,6 +1447,7 @@ void hvo_dwarf_close(struct hvo_dwarf *d)
 		close(d->fd);
 	free(d->units);
 	hvo_u64map_deinit(&d->shortcuts);
+	hvo_u64map_deinit(&d->symbol_index);
 	free(d->symbols);
 	free(d->strings);
 	free(d->path);

@@ -200,6 +200,29 @@ test_expect_success 'the units noted are the units readelf lists, mapped or not'
 	test_cmp mapped read
 '
 
+# Symbols are found through a hash of their names (types_dwarf.c): every
+# global resolves to readelf's value, and a name defined in two units (a
+# static in each) to its first definition in the symbol table.
+test_expect_success 'symbol lookups: the values readelf lists, the first of a name defined twice' '
+	printf "static int twice = 2;\nint *ref_a = &twice;\n" >a.c &&
+	printf "static int twice = 3;\nint *ref_b = &twice;\n" >b.c &&
+	gcc -g -c a.c -o a.o && gcc -g -c b.c -o b.o &&
+	ld --build-id=sha1 -e 0 kernel.o a.o b.o -o vmlinux-twice &&
+	readelf -sW vmlinux-twice | awk "\$8 == \"twice\" { print \$2 }" >twice &&
+	test $(wc -l <twice) -eq 2 && ! test "$(sed -n 1p twice)" = "$(sed -n 2p twice)" &&
+	koff=$(sed -n "s/^KERNELOFFSET=//p" vi.txt) &&
+	readelf -sW vmlinux-twice | awk "\$5 == \"GLOBAL\" && \$7 != \"UND\" { print \$8, \$2 }" >globals &&
+	test $(wc -l <globals) -ge 5 &&
+	{ echo "twice $(sed -n 1p twice)"; cat globals; } >want &&
+	query --force --vmlinux vmlinux-twice dump.elf $(awk "{ print \"sym:\" \$1 }" want) \
+		sym:nosuch >out &&
+	while read -r name value; do
+		printf "sym %s 0x%x vmlinux symtab\n" $name $((0x$value + 0x$koff))
+	done <want >expect &&
+	echo "sym:nosuch not found" >>expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'a vmlinux with another build id is refused, --force overrides' '
 	test_expect_code 1 query --vmlinux vmlinux other.elf size:zone 2>err &&
 	grep "build id $(build_id vmlinux) but the dump.s kernel has" err &&
