@@ -544,10 +544,6 @@ out:
 	return err;
 }
 
-/*
- * Visit the top-level DIEs of every unit until visit returns true (found)
- * or an error.  visit does not keep the DIE.
- */
 /* List the next CU DIE's offset; *end_ret when there is none. */
 static struct hvo_error *list_next_unit(struct hvo_dwarf *d, bool *end_ret)
 {
@@ -591,6 +587,10 @@ static struct hvo_error *list_next_unit(struct hvo_dwarf *d, bool *end_ret)
 	return NULL;
 }
 
+/*
+ * Visit the top-level DIEs of every unit until visit returns true (found)
+ * or an error.  visit does not keep the DIE.
+ */
 typedef struct hvo_error *visit_fn(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Half tag,
 				   void *arg, bool *done);
 
@@ -938,7 +938,7 @@ static uint64_t name_hash(const char *name)
 	return h;
 }
 
-/* Chains symbols by name hash; a name defined twice finds its first definition. */
+/* Chains symbols by name hash; hvo_dwarf_symbol() follows a chain whole. */
 static struct hvo_error *index_symbols(struct hvo_dwarf *d)
 {
 	/* Backwards, each new head in front: the chains end up in table order. */
@@ -958,13 +958,20 @@ struct hvo_error *hvo_dwarf_symbol(struct hvo_dwarf *d, const char *name,
 	size_t i;
 	if (!hvo_u64map_get(&d->symbol_index, name_hash(name), &i))
 		return &hvo_error_not_found;
+	/* A name defined more than once (a static in several units): the lowest address. */
+	bool found = false;
+	uint64_t lowest = 0;
 	for (; i != SIZE_MAX; i = d->symbols[i].next) {
-		if (strcmp(d->symbols[i].name, name) == 0) {
-			*address_ret = d->symbols[i].value;
-			return NULL;
+		if (strcmp(d->symbols[i].name, name) == 0 &&
+		    (!found || d->symbols[i].value < lowest)) {
+			lowest = d->symbols[i].value;
+			found = true;
 		}
 	}
-	return &hvo_error_not_found;
+	if (!found)
+		return &hvo_error_not_found;
+	*address_ret = lowest;
+	return NULL;
 }
 
 static struct hvo_error *elf_failure(struct hvo_dwarf *d, const char *what)

@@ -201,15 +201,21 @@ test_expect_success 'the units noted are the units readelf lists, mapped or not'
 '
 
 # Symbols are found through a hash of their names (types_dwarf.c): every
-# global resolves to readelf's value, and a name defined in two units (a
-# static in each) to its first definition in the symbol table.
-test_expect_success 'symbol lookups: the values readelf lists, the first of a name defined twice' '
+# global resolves to readelf's value, and a name defined more than once (a
+# static in several units) to the lowest of its addresses.
+test_expect_success 'symbol lookups: the values readelf lists, the lowest of a name defined again' '
 	printf "static int twice = 2;\nint *ref_a = &twice;\n" >a.c &&
 	printf "static int twice = 3;\nint *ref_b = &twice;\n" >b.c &&
 	gcc -g -c a.c -o a.o && gcc -g -c b.c -o b.o &&
-	ld --build-id=sha1 -e 0 kernel.o a.o b.o -o vmlinux-twice &&
-	readelf -sW vmlinux-twice | awk "\$8 == \"twice\" { print \$2 }" >twice &&
-	test $(wc -l <twice) -eq 2 && ! test "$(sed -n 1p twice)" = "$(sed -n 2p twice)" &&
+	ld --build-id=sha1 -e 0 kernel.o a.o b.o -o linked &&
+	# Two more definitions after those: the lowest address of the four is
+	# neither the first nor the last in the table.
+	objcopy --add-symbol twice=0x1000,local,object \
+		--add-symbol twice=0x900000,local,object linked vmlinux-twice &&
+	readelf -sW vmlinux-twice | awk "\$8 == \"twice\" { print \$2 }" >in-table &&
+	test $(wc -l <in-table) -eq 4 &&
+	sort in-table >twice &&
+	test "$(sed -n 3p in-table)" = "$(sed -n 1p twice)" &&
 	koff=$(sed -n "s/^KERNELOFFSET=//p" vi.txt) &&
 	readelf -sW vmlinux-twice | awk "\$5 == \"GLOBAL\" && \$7 != \"UND\" { print \$8, \$2 }" >globals &&
 	test $(wc -l <globals) -ge 5 &&
