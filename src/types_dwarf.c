@@ -10,6 +10,7 @@
  * top-level DIEs of the units in order and stops at the first definition,
  * which for the kernel's core types is within the first units.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1315,14 +1316,12 @@ static struct hvo_error *count_units(struct hvo_dwarf *d)
 		uint32_t len32;
 		uint64_t len, header;
 		memcpy(&len32, p + off, 4);
-		if (m->big_endian)
-			len32 = __builtin_bswap32(len32);
+		len32 = m->big_endian ? be32toh(len32) : le32toh(len32);
 		if (len32 == 0xffffffff) {
 			if (size - off < 12)
 				break;
 			memcpy(&len, p + off + 4, 8);
-			if (m->big_endian)
-				len = __builtin_bswap64(len);
+			len = m->big_endian ? be64toh(len) : le64toh(len);
 			header = 12;
 		} else if (len32 >= 0xfffffff0) {
 			break;	/* reserved: libdwarf says what is wrong when a walk gets here */
