@@ -1253,6 +1253,7 @@ static struct hvo_error *read_symbols(struct hvo_dwarf *d)
 		size_t *name_offs = calloc(n ? n : 1, sizeof(*name_offs));
 		if (!name_offs)
 			return &hvo_error_nomem;
+		size_t nr = 0;
 		for (size_t i = 0; i < n; i++) {
 			GElf_Sym sym;
 			if (!gelf_getsym(data, (int)i, &sym))
@@ -1275,12 +1276,13 @@ static struct hvo_error *read_symbols(struct hvo_dwarf *d)
 				d->strings = s;
 			}
 			memcpy(d->strings + used, name, len);
-			name_offs[d->nr_symbols] = used;
-			d->symbols[d->nr_symbols++].value = sym.st_value;
+			name_offs[nr] = used;
+			d->symbols[nr++].value = sym.st_value;
 			used += len;
 		}
-		for (size_t i = 0; i < d->nr_symbols; i++)
+		for (size_t i = 0; i < nr; i++)
 			d->symbols[i].name = d->strings + name_offs[i];
+		d->nr_symbols = nr;
 		free(name_offs);
 		return index_symbols(d);
 	}
