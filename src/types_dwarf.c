@@ -103,6 +103,15 @@ struct hvo_dwarf {
 	size_t nr_units, cap_units;
 	bool all_units_listed;
 	size_t nr_units_in_file;	/* for the notes */
+	/*
+	 * Where each unit starts in .debug_info (nr_units_in_file + 1
+	 * entries), when names can be looked for in its bytes first: see
+	 * may_name().  NULL when they cannot.
+	 */
+	uint64_t *unit_starts;
+	const unsigned char *info_bytes;
+	const unsigned char *str_bytes, *line_str_bytes;
+	uint64_t str_size, line_str_size;
 	struct hvo_u64map shortcuts;	/* abbreviation offset -> die_has_shortcut() */
 	/*
 	 * In symbol table order, found by name through a hash map (name hash ->
@@ -589,16 +598,116 @@ static struct hvo_error *list_next_unit(struct hvo_dwarf *d, bool *end_ret)
 }
 
 /*
+ * Whether every name a DIE can have is in the unit's own bytes: inline
+ * (DW_FORM_string) or as an offset into .debug_str or .debug_line_str
+ * (DW_FORM_strp, DW_FORM_line_strp).  Not with string offset tables
+ * (DW_FORM_strx), nor with a supplementary file (dwz).  Notes the string
+ * sections for may_name().
+ */
+static bool names_in_bytes(struct hvo_dwarf *d)
+{
+	const struct mapped_object *m = &d->mapped;
+	for (size_t i = 0; i < m->nr_shdrs; i++) {
+		const GElf_Shdr *sh = &m->shdrs[i];
+		const char *name = elf_strptr(d->elf, m->shstrndx, sh->sh_name);
+		if (!name)
+			return false;
+		if (strcmp(name, ".debug_str_offsets") == 0 ||
+		    strcmp(name, ".gnu_debugaltlink") == 0 || strcmp(name, ".debug_sup") == 0)
+			return false;
+		if (sh->sh_type == SHT_NOBITS)
+			continue;
+		if (strcmp(name, ".debug_str") == 0) {
+			d->str_bytes = m->base + sh->sh_offset;
+			d->str_size = sh->sh_size;
+		} else if (strcmp(name, ".debug_line_str") == 0) {
+			d->line_str_bytes = m->base + sh->sh_offset;
+			d->line_str_size = sh->sh_size;
+		}
+	}
+	return true;
+}
+
+/* A name's strp offsets: where name\0 starts, or ends a longer string. */
+#define MAX_NAME_OFFSETS 8
+
+struct name_filter {
+	const char *name;
+	size_t len;		/* with its NUL */
+	unsigned char offsets[2 * MAX_NAME_OFFSETS][4];	/* as the unit holds them */
+	size_t nr_offsets;
+};
+
+static bool find_offsets(struct name_filter *f, const unsigned char *section, uint64_t size,
+			 bool big_endian)
+{
+	const unsigned char *p = section, *end = section + size;
+	while (p && p < end) {
+		p = memmem(p, (size_t)(end - p), f->name, f->len);
+		if (!p)
+			break;
+		uint64_t off = (uint64_t)(p - section);
+		if (off > UINT32_MAX || f->nr_offsets == 2 * MAX_NAME_OFFSETS)
+			return false;	/* 64-bit DWARF, or too common a name */
+		uint32_t v = big_endian ? htobe32((uint32_t)off) : htole32((uint32_t)off);
+		memcpy(f->offsets[f->nr_offsets++], &v, 4);
+		p++;
+	}
+	return true;
+}
+
+/*
+ * Set up f to skip units that cannot define name; false when there is no
+ * telling (then every unit is walked, as without it).
+ */
+static bool name_filter(const struct hvo_dwarf *d, const char *name, struct name_filter *f)
+{
+	if (!d->unit_starts || !name || !name[0])
+		return false;
+	f->name = name;
+	f->len = strlen(name) + 1;
+	f->nr_offsets = 0;
+	return find_offsets(f, d->str_bytes, d->str_size, d->mapped.big_endian) &&
+		find_offsets(f, d->line_str_bytes, d->line_str_size, d->mapped.big_endian);
+}
+
+/*
+ * Whether unit u's bytes hold the name inline or one of its string
+ * offsets: a unit without either has no DIE of that name.  A unit whose
+ * listed DIE is not where the length fields put it is always walked.
+ */
+static bool may_name(const struct hvo_dwarf *d, size_t u, const struct name_filter *f)
+{
+	if (u >= d->nr_units_in_file || d->units[u] < d->unit_starts[u] ||
+	    d->units[u] >= d->unit_starts[u + 1])
+		return true;
+	const unsigned char *unit = d->info_bytes + d->unit_starts[u];
+	size_t len = (size_t)(d->unit_starts[u + 1] - d->unit_starts[u]);
+	if (memmem(unit, len, f->name, f->len))
+		return true;
+	for (size_t i = 0; i < f->nr_offsets; i++)
+		if (memmem(unit, len, f->offsets[i], 4))
+			return true;
+	return false;
+}
+
+/*
  * Visit the top-level DIEs of every unit until visit returns true (found)
- * or an error.  visit does not keep the DIE.
+ * or an error.  visit does not keep the DIE.  When visit only stops at a
+ * DIE named name (not NULL), units whose bytes cannot hold that name are
+ * passed over: the same first definition, without libdwarf reading the
+ * units before it (enum hugetlb_page_flags is in Debian 7.2's unit 687).
  */
 typedef struct hvo_error *visit_fn(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Half tag,
 				   void *arg, bool *done);
 
-static struct hvo_error *walk_units(struct hvo_dwarf *d, visit_fn *visit, void *arg)
+static struct hvo_error *walk_units(struct hvo_dwarf *d, visit_fn *visit, void *arg,
+				    const char *name)
 {
 	struct hvo_error *err = NULL;
 	bool done = false;
+	struct name_filter filter;
+	bool filtered = name_filter(d, name, &filter);
 	for (size_t u = 0; !done; u++) {
 		if (u == d->nr_units) {
 			bool end;
@@ -607,6 +716,8 @@ static struct hvo_error *walk_units(struct hvo_dwarf *d, visit_fn *visit, void *
 			if (end)
 				break;
 		}
+		if (filtered && !may_name(d, u, &filter))
+			continue;
 		Dwarf_Die cu, die;
 		if ((err = die_at(d, d->units[u], &cu)))
 			return err;
@@ -685,7 +796,7 @@ static struct hvo_error *find_struct(struct hvo_dwarf *d, const char *name, Dwar
 		off = walked->off;
 	} else {
 		struct find_struct_arg a = { .name = name };
-		struct hvo_error *err = walk_units(d, visit_struct, &a);
+		struct hvo_error *err = walk_units(d, visit_struct, &a, name);
 		if (err && err != &hvo_error_not_found)
 			return err;
 		off = err ? 0 : a.off;
@@ -921,7 +1032,7 @@ struct hvo_error *hvo_dwarf_enum_value(struct hvo_dwarf *d, const char *enum_nam
 		}
 	}
 	struct find_enum_arg a = { .enum_name = enum_name, .name = enumerator };
-	struct hvo_error *err = walk_units(d, visit_enum, &a);
+	struct hvo_error *err = walk_units(d, visit_enum, &a, enum_name);
 	if (err && err != &hvo_error_not_found)
 		return err;
 	remember_enumerator(d, &a, !err);
@@ -1313,8 +1424,20 @@ static struct hvo_error *count_units(struct hvo_dwarf *d)
 	/* check_sections() found the section inside the file. */
 	const unsigned char *p = m->base + info->sh_offset;
 	uint64_t size = info->sh_size, off = 0;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
+	uint64_t *starts = NULL;
 	while (size - off >= 4 && n < MAX_UNITS) {
+		if (n + 1 >= cap) {
+			size_t grown = cap ? cap * 2 : 1024;
+			uint64_t *g = realloc(starts, grown * sizeof(*g));
+			if (!g) {
+				free(starts);
+				return &hvo_error_nomem;
+			}
+			starts = g;
+			cap = grown;
+		}
+		starts[n] = off;
 		uint32_t len32;
 		uint64_t len, header;
 		memcpy(&len32, p + off, 4);
@@ -1337,6 +1460,13 @@ static struct hvo_error *count_units(struct hvo_dwarf *d)
 		n++;
 	}
 	d->nr_units_in_file = n;
+	if (n && off == size && names_in_bytes(d)) {
+		starts[n] = off;
+		d->unit_starts = starts;
+		d->info_bytes = p;
+	} else {
+		free(starts);
+	}
 	return NULL;
 }
 
@@ -1454,6 +1584,7 @@ void hvo_dwarf_close(struct hvo_dwarf *d)
 	if (d->fd >= 0)
 		close(d->fd);
 	free(d->units);
+	free(d->unit_starts);
 	hvo_u64map_deinit(&d->shortcuts);
 	hvo_u64map_deinit(&d->symbol_index);
 	free(d->symbols);

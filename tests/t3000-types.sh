@@ -200,6 +200,43 @@ test_expect_success 'the units noted are the units readelf lists, mapped or not'
 	test_cmp mapped read
 '
 
+# A walk for a named type passes over the units whose bytes hold neither
+# the name nor one of its .debug_str offsets (types_dwarf.c, may_name()).
+# Three units, the types in the last; "hstate" is the tail of the second
+# unit's "xhstate" in .debug_str; DWARF 4, 5, and 5 with the names inline.
+# Each must answer as the compressed copy does, which libdwarf reads
+# itself and every unit of which is walked.
+test_expect_success 'walks that pass over units find what walking every unit finds' '
+	printf "int plain_one;\n" >u1.c &&
+	printf "struct other { int xhstate; long hugetlb_page_flags_not; };\nstruct other o2;\n" >u2.c &&
+	cat >u3.c <<-\EOF &&
+	struct hstate { int a; long order; };
+	enum hugetlb_page_flags { HPG_x = 3, HPG_vmemmap_optimized = 9 };
+	struct hstate h3;
+	enum hugetlb_page_flags f3;
+	EOF
+	cat >expect <<-\EOF &&
+	member hstate.order offset=8 size=8 len=0 elem=0 DWARF
+	enum hugetlb_page_flags.HPG_vmemmap_optimized 9 DWARF
+	size other 16 DWARF
+	size:nosuch not found
+	enum:nosuch.HPG_x not found
+	enum HPG_x 3 DWARF
+	EOF
+	for v in "-gdwarf-4" "-gdwarf-5" "-gdwarf-5 -fno-merge-debug-strings"; do
+		for u in u1 u2 u3; do gcc $v -g -c $u.c -o $u.o || return 1; done &&
+		ld --build-id=sha1 -e 0 u1.o u2.o u3.o -o units &&
+		objcopy --compress-debug-sections=zlib units units-z &&
+		for f in units units-z; do
+			query --force --vmlinux $f dump.elf member:hstate.order \
+				enum:hugetlb_page_flags.HPG_vmemmap_optimized size:other size:nosuch \
+				enum:nosuch.HPG_x enum:HPG_x >$f.out || return 1
+		done &&
+		test_cmp expect units.out &&
+		test_cmp units-z.out units.out || { echo "with $v"; return 1; }
+	done
+'
+
 # Symbols are found through a hash of their names (types_dwarf.c): every
 # global resolves to readelf's value, and a name defined more than once (a
 # static in several units) to the lowest of its addresses.
