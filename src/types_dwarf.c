@@ -695,8 +695,9 @@ static bool may_name(const struct hvo_dwarf *d, size_t u, const struct name_filt
  * Visit the top-level DIEs of every unit until visit returns true (found)
  * or an error.  visit does not keep the DIE.  When visit only stops at a
  * DIE named name (not NULL), units whose bytes cannot hold that name are
- * passed over: the same first definition, without libdwarf reading the
- * units before it (enum hugetlb_page_flags is in Debian 7.2's unit 687).
+ * passed over: the same first definition, without libdwarf stepping
+ * through the DIEs of the units before it (enum hugetlb_page_flags is in
+ * Debian 7.2's unit 687; libdwarf still sets up each unit it lists).
  */
 typedef struct hvo_error *visit_fn(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Half tag,
 				   void *arg, bool *done);
