@@ -72,18 +72,13 @@ struct mapped_object {
  * enum hugetlb_page_flags 250 ms.  Errors other than not-found are not
  * remembered.
  */
-#define MAX_REMEMBERED 256
+#define MAX_REMEMBERED 512
+#define MAX_WALK_KEY 256
 
-struct walked_struct {
-	char *name;
-	Dwarf_Off off;		/* 0: no definition (no type DIE is at offset 0) */
-};
-
-struct walked_enumerator {
-	char *enum_name;	/* NULL: any enum */
-	char *name;
+struct walked {
+	char *key;		/* "struct NAME", "enum ENUM.ENUMERATOR" ("enum .X": any enum) */
 	bool found;
-	int64_t value;
+	int64_t value;		/* the struct's DIE offset, or the enumerator's value */
 };
 
 struct hvo_dwarf {
@@ -121,10 +116,8 @@ struct hvo_dwarf {
 	size_t nr_symbols;
 	struct hvo_u64map symbol_index;
 	char *strings;
-	struct walked_struct *walked_structs;
-	size_t nr_walked_structs;
-	struct walked_enumerator *walked_enumerators;
-	size_t nr_walked_enumerators;
+	struct walked *walked;
+	size_t nr_walked;
 	/* libdwarf reads from a mapping of the file (mapped.base), else itself. */
 	struct mapped_object mapped;
 #ifdef HVO_LIBDWARF_NEW_API
@@ -764,47 +757,51 @@ static struct hvo_error *visit_struct(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_
 	return die_offset(d, die, &a->off);
 }
 
-/* A walked struct's offset, or NULL. */
-static const struct walked_struct *walked_struct(const struct hvo_dwarf *d, const char *name)
+static const struct walked *recall(const struct hvo_dwarf *d, const char *key)
 {
-	for (size_t i = 0; i < d->nr_walked_structs; i++)
-		if (strcmp(d->walked_structs[i].name, name) == 0)
-			return &d->walked_structs[i];
+	for (size_t i = 0; i < d->nr_walked; i++)
+		if (strcmp(d->walked[i].key, key) == 0)
+			return &d->walked[i];
 	return NULL;
 }
 
 /* Remembering is only a shortcut: without memory, the next lookup walks again. */
-static void remember_struct(struct hvo_dwarf *d, const char *name, Dwarf_Off off)
+static void remember(struct hvo_dwarf *d, const char *key, bool found, int64_t value)
 {
-	if (d->nr_walked_structs >= MAX_REMEMBERED)
+	if (d->nr_walked >= MAX_REMEMBERED)
 		return;
-	struct walked_struct *grown = realloc(d->walked_structs,
-					      (d->nr_walked_structs + 1) * sizeof(*grown));
+	struct walked *grown = realloc(d->walked, (d->nr_walked + 1) * sizeof(*grown));
 	if (!grown)
 		return;
-	d->walked_structs = grown;
-	struct walked_struct *w = &grown[d->nr_walked_structs];
-	w->off = off;
-	if ((w->name = strdup(name)))
-		d->nr_walked_structs++;
+	d->walked = grown;
+	struct walked *w = &grown[d->nr_walked];
+	w->found = found;
+	w->value = value;
+	if ((w->key = strdup(key)))
+		d->nr_walked++;
 }
 
 static struct hvo_error *find_struct(struct hvo_dwarf *d, const char *name, Dwarf_Die *ret)
 {
-	const struct walked_struct *walked = walked_struct(d, name);
+	char key[MAX_WALK_KEY];
+	bool keyed = (size_t)snprintf(key, sizeof(key), "struct %s", name) < sizeof(key);
+	const struct walked *walked = keyed ? recall(d, key) : NULL;
 	Dwarf_Off off;
 	if (walked) {
-		off = walked->off;
+		if (!walked->found)
+			return &hvo_error_not_found;
+		off = (Dwarf_Off)walked->value;
 	} else {
 		struct find_struct_arg a = { .name = name };
 		struct hvo_error *err = walk_units(d, visit_struct, &a, name);
 		if (err && err != &hvo_error_not_found)
 			return err;
-		off = err ? 0 : a.off;
-		remember_struct(d, name, off);
+		if (keyed)
+			remember(d, key, !err, (int64_t)a.off);
+		if (err)
+			return err;
+		off = a.off;
 	}
-	if (!off)
-		return &hvo_error_not_found;
 	Dwarf_Die die;
 	Dwarf_Half tag;
 	struct hvo_error *err;
@@ -993,50 +990,25 @@ static struct hvo_error *visit_enum(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_Ha
 	return err;
 }
 
-static bool same_name(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-static void remember_enumerator(struct hvo_dwarf *d, const struct find_enum_arg *a, bool found)
-{
-	if (d->nr_walked_enumerators >= MAX_REMEMBERED)
-		return;
-	struct walked_enumerator *grown = realloc(d->walked_enumerators,
-						  (d->nr_walked_enumerators + 1) *
-						  sizeof(*grown));
-	if (!grown)
-		return;
-	d->walked_enumerators = grown;
-	char *enum_name = a->enum_name ? strdup(a->enum_name) : NULL;
-	char *name = strdup(a->name);
-	if (!name || (a->enum_name && !enum_name)) {
-		free(enum_name);
-		free(name);
-		return;
-	}
-	grown[d->nr_walked_enumerators++] = (struct walked_enumerator){
-		.enum_name = enum_name, .name = name, .found = found, .value = a->value,
-	};
-}
-
 struct hvo_error *hvo_dwarf_enum_value(struct hvo_dwarf *d, const char *enum_name,
 				       const char *enumerator, int64_t *value_ret)
 {
-	for (size_t i = 0; i < d->nr_walked_enumerators; i++) {
-		const struct walked_enumerator *w = &d->walked_enumerators[i];
-		if (same_name(w->enum_name, enum_name) && strcmp(w->name, enumerator) == 0) {
-			if (!w->found)
-				return &hvo_error_not_found;
-			*value_ret = w->value;
-			return NULL;
-		}
+	char key[MAX_WALK_KEY];
+	bool keyed = (size_t)snprintf(key, sizeof(key), "enum %s.%s", enum_name ? enum_name : "",
+				      enumerator) < sizeof(key);
+	const struct walked *walked = keyed ? recall(d, key) : NULL;
+	if (walked) {
+		if (!walked->found)
+			return &hvo_error_not_found;
+		*value_ret = walked->value;
+		return NULL;
 	}
 	struct find_enum_arg a = { .enum_name = enum_name, .name = enumerator };
 	struct hvo_error *err = walk_units(d, visit_enum, &a, enum_name);
 	if (err && err != &hvo_error_not_found)
 		return err;
-	remember_enumerator(d, &a, !err);
+	if (keyed)
+		remember(d, key, !err, a.value);
 	if (!err)
 		*value_ret = a.value;
 	return err;
@@ -1572,14 +1544,9 @@ void hvo_dwarf_close(struct hvo_dwarf *d)
 		munmap((void *)(uintptr_t)d->mapped.base, d->mapped.size);
 	}
 	free(d->mapped.shdrs);
-	for (size_t i = 0; i < d->nr_walked_structs; i++)
-		free(d->walked_structs[i].name);
-	free(d->walked_structs);
-	for (size_t i = 0; i < d->nr_walked_enumerators; i++) {
-		free(d->walked_enumerators[i].enum_name);
-		free(d->walked_enumerators[i].name);
-	}
-	free(d->walked_enumerators);
+	for (size_t i = 0; i < d->nr_walked; i++)
+		free(d->walked[i].key);
+	free(d->walked);
 	if (d->elf)
 		elf_end(d->elf);
 	if (d->fd >= 0)
