@@ -97,7 +97,7 @@ struct hvo_dwarf {
 	Dwarf_Off *units;
 	size_t nr_units, cap_units;
 	bool all_units_listed;
-	size_t nr_units_in_file;	/* for the notes */
+	size_t nr_units_in_file;	/* from the length fields, or all listed */
 	/*
 	 * Where each unit starts in .debug_info (nr_units_in_file + 1
 	 * entries), when names can be looked for in its bytes first: see
@@ -590,6 +590,18 @@ static struct hvo_error *list_next_unit(struct hvo_dwarf *d, bool *end_ret)
 	return NULL;
 }
 
+/* The mapped section called name, or NULL (not mapped, absent, or SHT_NOBITS). */
+static const GElf_Shdr *mapped_section(const struct hvo_dwarf *d, const char *name)
+{
+	const struct mapped_object *m = &d->mapped;
+	for (size_t i = 0; m->base && i < m->nr_shdrs; i++) {
+		const char *section = elf_strptr(d->elf, m->shstrndx, m->shdrs[i].sh_name);
+		if (section && strcmp(section, name) == 0)
+			return m->shdrs[i].sh_type == SHT_NOBITS ? NULL : &m->shdrs[i];
+	}
+	return NULL;
+}
+
 /*
  * Whether every name a DIE can have is in the unit's own bytes: inline
  * (DW_FORM_string) or as an offset into .debug_str or .debug_line_str
@@ -599,35 +611,29 @@ static struct hvo_error *list_next_unit(struct hvo_dwarf *d, bool *end_ret)
  */
 static bool names_in_bytes(struct hvo_dwarf *d)
 {
-	const struct mapped_object *m = &d->mapped;
-	for (size_t i = 0; i < m->nr_shdrs; i++) {
-		const GElf_Shdr *sh = &m->shdrs[i];
-		const char *name = elf_strptr(d->elf, m->shstrndx, sh->sh_name);
-		if (!name)
-			return false;
-		if (strcmp(name, ".debug_str_offsets") == 0 ||
-		    strcmp(name, ".gnu_debugaltlink") == 0 || strcmp(name, ".debug_sup") == 0)
-			return false;
-		if (sh->sh_type == SHT_NOBITS)
-			continue;
-		if (strcmp(name, ".debug_str") == 0) {
-			d->str_bytes = m->base + sh->sh_offset;
-			d->str_size = sh->sh_size;
-		} else if (strcmp(name, ".debug_line_str") == 0) {
-			d->line_str_bytes = m->base + sh->sh_offset;
-			d->line_str_size = sh->sh_size;
-		}
+	if (mapped_section(d, ".debug_str_offsets") || mapped_section(d, ".gnu_debugaltlink") ||
+	    mapped_section(d, ".debug_sup"))
+		return false;
+	const GElf_Shdr *str = mapped_section(d, ".debug_str");
+	const GElf_Shdr *line_str = mapped_section(d, ".debug_line_str");
+	if (str) {
+		d->str_bytes = d->mapped.base + str->sh_offset;
+		d->str_size = str->sh_size;
+	}
+	if (line_str) {
+		d->line_str_bytes = d->mapped.base + line_str->sh_offset;
+		d->line_str_size = line_str->sh_size;
 	}
 	return true;
 }
 
 /* A name's strp offsets: where name\0 starts, or ends a longer string. */
-#define MAX_NAME_OFFSETS 8
+#define MAX_NAME_OFFSETS 16
 
 struct name_filter {
 	const char *name;
 	size_t len;		/* with its NUL */
-	unsigned char offsets[2 * MAX_NAME_OFFSETS][4];	/* as the unit holds them */
+	unsigned char offsets[MAX_NAME_OFFSETS][4];	/* as the unit holds them */
 	size_t nr_offsets;
 };
 
@@ -640,7 +646,7 @@ static bool find_offsets(struct name_filter *f, const unsigned char *section, ui
 		if (!p)
 			break;
 		uint64_t off = (uint64_t)(p - section);
-		if (off > UINT32_MAX || f->nr_offsets == 2 * MAX_NAME_OFFSETS)
+		if (off > UINT32_MAX || f->nr_offsets == MAX_NAME_OFFSETS)
 			return false;	/* 64-bit DWARF, or too common a name */
 		uint32_t v = big_endian ? htobe32((uint32_t)off) : htole32((uint32_t)off);
 		memcpy(f->offsets[f->nr_offsets++], &v, 4);
@@ -1155,7 +1161,7 @@ static Dwarf_Endianness access_byte_order(void *obj)
 #endif
 }
 
-/* Only ELFCLASS64 objects are mapped (use_mapping()). */
+/* Only ELFCLASS64 objects are mapped (can_map()). */
 static Dwarf_Small access_eight(void *obj)
 {
 	(void)obj;
@@ -1249,8 +1255,9 @@ static bool can_map(struct hvo_dwarf *d, struct mapped_object *m)
  * stays NULL and libdwarf reads the file itself: slower, not wrong.
  * check_sections() has found every section inside the file.
  */
-static void map_for_libdwarf(struct hvo_dwarf *d, uint64_t file_size)
+static void map_for_libdwarf(struct hvo_dwarf *d)
 {
+	uint64_t file_size = d->file_size;
 	struct mapped_object *m = &d->mapped;
 	m->ident = 'H';
 	if (file_size == 0 || file_size > SIZE_MAX || !can_map(d, m))
@@ -1380,12 +1387,7 @@ static struct hvo_error *read_symbols(struct hvo_dwarf *d)
 static struct hvo_error *count_units(struct hvo_dwarf *d)
 {
 	const struct mapped_object *m = &d->mapped;
-	const GElf_Shdr *info = NULL;
-	for (size_t i = 0; m->base && i < m->nr_shdrs; i++) {
-		const char *name = elf_strptr(d->elf, m->shstrndx, m->shdrs[i].sh_name);
-		if (name && strcmp(name, ".debug_info") == 0 && m->shdrs[i].sh_type != SHT_NOBITS)
-			info = &m->shdrs[i];
-	}
+	const GElf_Shdr *info = mapped_section(d, ".debug_info");
 	if (!info) {
 		bool end = false;
 		struct hvo_error *err = NULL;
@@ -1471,7 +1473,7 @@ struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret)
 	if ((err = check_sections(d)) || (err = read_build_id(d)) || (err = read_symbols(d)))
 		goto err;
 
-	map_for_libdwarf(d, d->file_size);
+	map_for_libdwarf(d);
 	Dwarf_Error e = NULL;
 	int r;
 	if (d->mapped.base)
