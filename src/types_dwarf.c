@@ -40,7 +40,7 @@
 #define MAX_TYPE_SIZE (UINT64_C(1) << 40)
 
 struct elf_symbol {
-	const char *name;	/* into strings */
+	const char *name;	/* into libelf's copy of the string table */
 	uint64_t value;
 	size_t next;		/* the next symbol whose name hashes alike, or SIZE_MAX */
 };
@@ -115,7 +115,6 @@ struct hvo_dwarf {
 	struct elf_symbol *symbols;
 	size_t nr_symbols;
 	struct hvo_u64map symbol_index;
-	char *strings;
 	struct walked *walked;
 	size_t nr_walked;
 	/* libdwarf reads from a mapping of the file (mapped.base), else itself. */
@@ -1032,8 +1031,8 @@ static uint64_t name_hash(const char *name)
 /* Chains symbols by name hash; hvo_dwarf_symbol() follows a chain whole. */
 static struct hvo_error *index_symbols(struct hvo_dwarf *d)
 {
-	/* Backwards, each new head in front: the chains end up in table order. */
-	for (size_t i = d->nr_symbols; i-- > 0;) {
+	/* Each new symbol goes in front: lookups take a chain whole. */
+	for (size_t i = 0; i < d->nr_symbols; i++) {
 		uint64_t h = name_hash(d->symbols[i].name);
 		size_t first;
 		d->symbols[i].next = hvo_u64map_get(&d->symbol_index, h, &first) ? first : SIZE_MAX;
@@ -1337,12 +1336,7 @@ static struct hvo_error *read_symbols(struct hvo_dwarf *d)
 			return hvo_error_create(HVO_ERROR_FORMAT, "'%s': %zu symbols is not plausible",
 						d->path, n);
 		d->symbols = calloc(n ? n : 1, sizeof(*d->symbols));
-		size_t cap = 1 << 20, used = 0;
-		d->strings = malloc(cap);
-		if (!d->symbols || !d->strings)
-			return &hvo_error_nomem;
-		size_t *name_offs = calloc(n ? n : 1, sizeof(*name_offs));
-		if (!name_offs)
+		if (!d->symbols)
 			return &hvo_error_nomem;
 		size_t nr = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -1352,29 +1346,13 @@ static struct hvo_error *read_symbols(struct hvo_dwarf *d)
 			int type = GELF_ST_TYPE(sym.st_info);
 			if (type == STT_SECTION || type == STT_FILE || sym.st_shndx == SHN_UNDEF)
 				continue;
+			/* libelf keeps the string table until elf_end(): no copy. */
 			const char *name = elf_strptr(d->elf, shdr.sh_link, sym.st_name);
 			if (!name || !name[0])
 				continue;
-			size_t len = strlen(name) + 1;
-			if (cap - used < len) {
-				while (cap - used < len)
-					cap *= 2;
-				char *s = realloc(d->strings, cap);
-				if (!s) {
-					free(name_offs);
-					return &hvo_error_nomem;
-				}
-				d->strings = s;
-			}
-			memcpy(d->strings + used, name, len);
-			name_offs[nr] = used;
-			d->symbols[nr++].value = sym.st_value;
-			used += len;
+			d->symbols[nr++] = (struct elf_symbol){ .name = name, .value = sym.st_value };
 		}
-		for (size_t i = 0; i < nr; i++)
-			d->symbols[i].name = d->strings + name_offs[i];
 		d->nr_symbols = nr;
-		free(name_offs);
 		return index_symbols(d);
 	}
 	return NULL;	/* stripped: symbols come from kallsyms */
@@ -1558,7 +1536,6 @@ void hvo_dwarf_close(struct hvo_dwarf *d)
 	hvo_u64map_deinit(&d->shortcuts);
 	hvo_u64map_deinit(&d->symbol_index);
 	free(d->symbols);
-	free(d->strings);
 	free(d->path);
 	free(d);
 }
