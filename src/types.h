@@ -110,13 +110,13 @@ struct hvo_error *hvo_types_read_all(struct hvo_types *types);
 const char *hvo_types_complete_symbol(const struct hvo_types *types, const char *prefix,
 				      size_t *cursor);
 
-/* Providers in use and why others are not, for `info`: NULL-terminated. */
 /*
  * The note of the first provider the dump carries but could not give (a
  * page of kallsyms or BTF missing or damaged), or NULL: the analysis is
  * then incomplete, not merely without that provider.
  */
 const char *hvo_types_damaged(const struct hvo_types *types);
+/* Providers in use and why others are not, for `info`: NULL-terminated. */
 const char *const *hvo_types_notes(const struct hvo_types *types);
 
 #endif /* HVO_TYPES_H */
