@@ -21,8 +21,7 @@
 #define MAX_TABLE_PAGES (UINT64_C(1) << 22)
 #define MAX_PROBLEMS 1000
 
-/* By level, 1 = PTE; the top level is always called pgd. */
-/* A page-table page of each level, by the name its kind has (level 5 is a pgd too). */
+/* Page-table pages by level, 1 = PTE; the top level (4 or 5) is the pgd. */
 static const char *const table_names[] = {
 	"", "pte page", "pmd page", "pud page", "p4d page", "pgd page",
 };
@@ -204,6 +203,7 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 	uint64_t span = entry_span(level);
 	struct hvo_error *err;
 
+	const char *what = level == walk->levels ? "pgd page" : table_names[level];
 	/*
 	 * A table referenced twice would be walked twice, and a corrupted dump
 	 * can make every entry point at the same table: walk each one once.
@@ -213,8 +213,7 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 		return add_problem(vm, table_vaddr, table_paddr,
 				   "%s at physical 0x%" PRIx64 " is referenced again "
 				   "(for 0x%" PRIx64 "); not walked twice",
-				   level == walk->levels ? "pgd page" : table_names[level], table_paddr,
-				   table_vaddr);
+				   what, table_paddr, table_vaddr);
 	if (!hvo_u64map_put(&walk->visited, table_paddr, level))
 		return &hvo_error_nomem;
 	if (vm->nr_table_pages >= MAX_TABLE_PAGES)
@@ -225,7 +224,6 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 	/* A dump of many TiB has hundreds of thousands of tables: let Ctrl-C in. */
 	if ((err = hvo_interrupt_check()))
 		return err;
-	const char *what = level == walk->levels ? "pgd page" : table_names[level];
 	err = hvo_dump_read(walk->prog->dump, HVO_PHYS, table_paddr, entries,
 			    sizeof(entries), what);
 	if (err) {
