@@ -508,6 +508,14 @@ static struct hvo_error *index_descriptors(struct hvo_dump *dump)
 	return pc->state ? NULL : &hvo_error_nomem;
 }
 
+/* Descriptors in chunk c: HVO_KDUMP_PD_CHUNK but in the last one. */
+static size_t chunk_size(const struct pd_chunks *pc, size_t c)
+{
+	uint64_t first = (uint64_t)c * HVO_KDUMP_PD_CHUNK;
+	return pc->nr_pds - first < HVO_KDUMP_PD_CHUNK ? (size_t)(pc->nr_pds - first) :
+		HVO_KDUMP_PD_CHUNK;
+}
+
 /*
  * Chunk c, found to hold a bad descriptor: the PFNs of its descriptors, from
  * the page map, so that each page's own descriptor can be told apart.
@@ -520,9 +528,7 @@ static struct hvo_error *list_bad_chunk(struct hvo_dump *dump, size_t c)
 	struct pd_bad_chunk *bad = calloc(1, sizeof(*bad));
 	if (!bad)
 		return &hvo_error_nomem;
-	uint64_t first = (uint64_t)c * HVO_KDUMP_PD_CHUNK;
-	size_t count = pc->nr_pds - first < HVO_KDUMP_PD_CHUNK ? (size_t)(pc->nr_pds - first) :
-		HVO_KDUMP_PD_CHUNK;
+	size_t count = chunk_size(pc, c);
 	kdump_addr_t pfn = pc->first_pfn[c];
 	while (bad->nr < count) {
 		bool found = kdump_bmp_find_set(dump->file_pagemap, &pfn) == KDUMP_OK;
@@ -589,12 +595,10 @@ static struct hvo_error *check_pfn(struct hvo_dump *dump, uint64_t pfn)
 		return NULL;
 	if (pc->state[c] == PD_BAD)
 		return check_one(dump, c, pfn);
-	uint64_t first = (uint64_t)c * HVO_KDUMP_PD_CHUNK;
-	uint64_t count = pc->nr_pds - first < HVO_KDUMP_PD_CHUNK ? pc->nr_pds - first :
-		HVO_KDUMP_PD_CHUNK;
 	struct hvo_error *err = hvo_kdump_check_descriptors(dump->data_fd, dump->data_size,
-							    dump->pd_offset, pc->nr_pds, first,
-							    count);
+							    dump->pd_offset, pc->nr_pds,
+							    (uint64_t)c * HVO_KDUMP_PD_CHUNK,
+							    chunk_size(pc, c));
 	if (!err) {
 		pc->state[c] = PD_GOOD;
 		return NULL;
