@@ -639,8 +639,10 @@ struct name_filter {
 static bool find_offsets(struct name_filter *f, const unsigned char *section, uint64_t size,
 			 bool big_endian)
 {
+	if (!section)
+		return true;	/* no such section: no offsets into it */
 	const unsigned char *p = section, *end = section + size;
-	while (p && p < end) {
+	while (p < end) {
 		p = memmem(p, (size_t)(end - p), f->name, f->len);
 		if (!p)
 			break;
