@@ -1286,6 +1286,26 @@ no:
 	m->shdrs = NULL;
 }
 
+#ifndef HVO_LIBDWARF_NEW_API
+/*
+ * libdwarf 20210528's own ELF reader sets this process-wide hook, and every
+ * later dwarf_object_init_b() calls it on the caller's object as if it were
+ * the reader's (dwarf_init_finish.c, get_basic_section_data()): a read past
+ * our mapped_object, found by fuzz_dwarf after a relocatable file.  It only
+ * adds flags our mapped sections do not have (can_map()), so it is cleared
+ * before each init on a mapping.  Weak: libdwarf 0.x has no such hook.
+ */
+typedef int elf_flags_hook_t(void *object, Dwarf_Half index, Dwarf_Unsigned *flags,
+			     Dwarf_Unsigned *addralign, int *error);
+extern elf_flags_hook_t *_dwarf_get_elf_flags_func_ptr __attribute__((weak));
+
+static void clear_elf_flags_hook(void)
+{
+	if (&_dwarf_get_elf_flags_func_ptr)
+		_dwarf_get_elf_flags_func_ptr = NULL;
+}
+#endif
+
 /* The GNU build id from the SHT_NOTE sections. */
 static struct hvo_error *read_build_id(struct hvo_dwarf *d)
 {
@@ -1456,9 +1476,12 @@ struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret)
 	map_for_libdwarf(d);
 	Dwarf_Error e = NULL;
 	int r;
-	if (d->mapped.base)
+	if (d->mapped.base) {
+#ifndef HVO_LIBDWARF_NEW_API
+		clear_elf_flags_hook();
+#endif
 		r = dwarf_object_init_b(&d->access, NULL, NULL, DW_GROUPNUMBER_ANY, &d->dbg, &e);
-	else
+	} else
 #ifdef HVO_LIBDWARF_NEW_API
 		r = dwarf_init_b(d->fd, DW_GROUPNUMBER_ANY, NULL, NULL, &d->dbg, &e);
 #else
