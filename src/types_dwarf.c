@@ -1297,6 +1297,7 @@ no:
  */
 typedef int elf_flags_hook_t(void *object, Dwarf_Half index, Dwarf_Unsigned *flags,
 			     Dwarf_Unsigned *addralign, int *error);
+/* libdwarf's name. NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 extern elf_flags_hook_t *_dwarf_get_elf_flags_func_ptr __attribute__((weak));
 
 static void clear_elf_flags_hook(void)
