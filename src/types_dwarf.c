@@ -1292,8 +1292,9 @@ no:
  * later dwarf_object_init_b() calls it on the caller's object as if it were
  * the reader's (dwarf_init_finish.c, get_basic_section_data()): a read past
  * our mapped_object, found by fuzz_dwarf after a relocatable file.  It only
- * adds flags our mapped sections do not have (can_map()), so it is cleared
- * before each init on a mapping.  Weak: libdwarf 0.x has no such hook.
+ * supplies each section's flags (SHF_COMPRESSED) and alignment, and a mapped
+ * object has no compressed sections (can_map()), so it is cleared before
+ * each init on a mapping; only setup calls it.  Weak: libdwarf 0.x has none.
  */
 typedef int elf_flags_hook_t(void *object, Dwarf_Half index, Dwarf_Unsigned *flags,
 			     Dwarf_Unsigned *addralign, int *error);
