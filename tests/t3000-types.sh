@@ -320,6 +320,24 @@ test_expect_success 'a discovered file with the wrong build id is skipped, not u
 	grep "^note DWARF: not used: .*build id" out
 '
 
+# Discovery in one process: a compressed .build-id file, which libdwarf
+# reads itself and which is refused for its build id, then the mapped
+# boot/vmlinux-RELEASE (the order clear_elf_flags_hook() is for).
+test_expect_success 'a compressed file refused for its build id, then a mapped one by release' '
+	bid=$(build_id vmlinux) && rel=$(sed -n "s/^OSRELEASE=//p" vi.txt) &&
+	dir=root4/.build-id/$(echo $bid | cut -c1-2) &&
+	mkdir -p $dir root4/boot &&
+	ld --build-id=0x0123456789abcdef -e 0 kernel.o -o wrong-id &&
+	objcopy --compress-debug-sections=zlib wrong-id $dir/$(echo $bid | cut -c3-).debug &&
+	readelf -SW $dir/*.debug | grep -q "\.debug_info .* C " &&
+	cp vmlinux root4/boot/vmlinux-$rel &&
+	"$QUERY" --debug-root root4 dump.elf size:zone member:hstate.order notes >out &&
+	grep "^size zone 1856 DWARF$" out &&
+	grep "^member hstate.order offset=[0-9]* .* DWARF$" out &&
+	grep "^note DWARF: .*has build id 0123456789abcdef but the dump" out &&
+	grep "^note DWARF: .*vmlinux-$rel. (found by release; " out
+'
+
 test_expect_success 'hostile files: not ELF, no DWARF, truncated' '
 	echo "not elf" >junk &&
 	test_expect_code 1 query --vmlinux junk dump.elf 2>err &&
