@@ -4,7 +4,7 @@
  * analysis makes.  libdwarf reads from a file descriptor, so the input goes
  * to a memfd and is opened by its /proc path, as --vmlinux would be.
  *
- * Then a known-good vmlinux from the corpus is asked again: what one file
+ * Then a known-good linked file from the corpus is asked again: what one file
  * leaves in the process must not change another file's answers (libdwarf
  * 20210528's own reader left a hook that broke every later mapped file;
  * types_dwarf.c, clear_elf_flags_hook()).  After each of the first inputs
@@ -79,7 +79,7 @@ static void ask_known_good(char *buf, size_t size)
 }
 
 #define CHECK_EACH_OF_FIRST 256
-#define CHECK_EVERY 16	/* as the message says */
+#define CHECK_EVERY 16
 
 /* The first answers are the baseline; a later difference aborts. */
 static void check_known_good(void)
@@ -98,9 +98,11 @@ static void check_known_good(void)
 		return;
 	}
 	if (strcmp(baseline, now) != 0) {
+		char which[64] = "";
+		if (nr_calls > CHECK_EACH_OF_FIRST)
+			snprintf(which, sizeof(which), " or one of the %d before it", CHECK_EVERY - 1);
 		fprintf(stderr, "fuzz_dwarf: after this input%s, %s answers \"%s\", not \"%s\"\n",
-			nr_calls > CHECK_EACH_OF_FIRST ? " or one of the 15 before it" : "",
-			KNOWN_GOOD, now, baseline);
+			which, KNOWN_GOOD, now, baseline);
 		abort();
 	}
 }
