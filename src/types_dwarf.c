@@ -1306,6 +1306,11 @@ static void clear_elf_flags_hook(void)
 	if (&_dwarf_get_elf_flags_func_ptr)
 		_dwarf_get_elf_flags_func_ptr = NULL;
 }
+#else
+/* libdwarf 0.x keeps no such hook. */
+static void clear_elf_flags_hook(void)
+{
+}
 #endif
 
 /* The GNU build id from the SHT_NOTE sections. */
@@ -1479,9 +1484,7 @@ struct hvo_error *hvo_dwarf_open(const char *path, struct hvo_dwarf **ret)
 	Dwarf_Error e = NULL;
 	int r;
 	if (d->mapped.base) {
-#ifndef HVO_LIBDWARF_NEW_API
 		clear_elf_flags_hook();
-#endif
 		r = dwarf_object_init_b(&d->access, NULL, NULL, DW_GROUPNUMBER_ANY, &d->dbg, &e);
 	} else
 #ifdef HVO_LIBDWARF_NEW_API

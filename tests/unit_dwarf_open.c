@@ -20,13 +20,14 @@
 
 #include "types_dwarf.h"
 
+static unsigned long nr_calls_on_mapped;
+
 #ifndef HVO_LIBDWARF_NEW_API
 typedef int elf_flags_hook_t(void *object, Dwarf_Half index, Dwarf_Unsigned *flags,
 			     Dwarf_Unsigned *addralign, int *error);
 extern elf_flags_hook_t *_dwarf_get_elf_flags_func_ptr __attribute__((weak));
 
 static elf_flags_hook_t *wrapped_hook;
-static unsigned long nr_calls_on_mapped;
 
 /* Our mapped objects start with 'H'; libdwarf's own readers' with 'E'..'P'. */
 static int counting_hook(void *object, Dwarf_Half index, Dwarf_Unsigned *flags,
@@ -48,7 +49,6 @@ static void wrap_hook(void)
 	_dwarf_get_elf_flags_func_ptr = counting_hook;
 }
 #else
-static unsigned long nr_calls_on_mapped;
 static void wrap_hook(void)
 {
 }

@@ -107,20 +107,6 @@ static void check_known_good(void)
 	}
 }
 
-static void fuzz_one(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	static bool started;
-	if (!started) {
-		started = true;
-		check_known_good();	/* the baseline, before any input */
-	}
-	fuzz_one(data, size);
-	check_known_good();
-	return 0;
-}
-
 static void fuzz_one(const uint8_t *data, size_t size)
 {
 	int fd = memfd_create("fuzz-dwarf", MFD_CLOEXEC);
@@ -161,4 +147,16 @@ static void fuzz_one(const uint8_t *data, size_t size)
 	}
 	hvo_dwarf_close(dwarf);
 	close(fd);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static bool started;
+	if (!started) {
+		started = true;
+		check_known_good();	/* the baseline, before any input */
+	}
+	fuzz_one(data, size);
+	check_known_good();
+	return 0;
 }
