@@ -19,11 +19,9 @@
 
 #include "error.h"
 #include "hvo.h"
+#include "json.h"
 #include "program.h"
 #include "types.h"
-
-/* Version of the JSON output schema; bump on incompatible change. */
-#define HVO_JSON_SCHEMA 1
 
 struct hvo_cmd_ctx {
 	struct hvo_program *prog;
@@ -123,8 +121,6 @@ void hvo_cmd_note_outcome(struct hvo_cmd_ctx *ctx, const struct hvo_analysis *an
 			  bool findings_count);
 void hvo_cmd_ctx_deinit(struct hvo_cmd_ctx *ctx);
 
-/* A JSON result object with "schema" and "command" set. */
-json_object *hvo_cmd_json_new(const char *command);
 /* Print a JSON result as one line, take ownership of it. */
 struct hvo_error *hvo_cmd_json_emit(struct hvo_cmd_ctx *ctx, json_object *result);
 /*
@@ -136,8 +132,5 @@ struct hvo_error *hvo_cmd_json_emit_array(struct hvo_cmd_ctx *ctx, json_object *
 					  const char *key, size_t nr_items,
 					  int (*write_item)(FILE *out, size_t i, const void *arg),
 					  const void *arg);
-/* Helpers for JSON values that must not lose 64-bit precision. */
-json_object *hvo_json_hex(uint64_t value);
-json_object *hvo_json_u64(uint64_t value);
 
 #endif /* HVO_CMD_H */

@@ -134,7 +134,7 @@ static struct hvo_error *decode_exec(struct hvo_cmd_ctx *ctx, int argc, char **a
 	bool hugetlb = hvo_page_is_hugetlb(layout, &d.page);
 
 	if (ctx->json) {
-		json_object *result = hvo_cmd_json_new("decode");
+		json_object *result = hvo_json_result_new("decode");
 		if (!result)
 			return &hvo_error_nomem;
 		json_object_object_add(result, "pfn", hvo_json_u64(d.pfn));

@@ -193,7 +193,7 @@ static struct hvo_error *info_exec(struct hvo_cmd_ctx *ctx, int argc, char **arg
 	}
 	const struct hvo_vmcoreinfo *vi = ctx->prog->vmcoreinfo;
 	if (ctx->json) {
-		json_object *result = hvo_cmd_json_new("info");
+		json_object *result = hvo_json_result_new("info");
 		json_object *obj = json_object_new_object();
 		json_object *warnings = json_object_new_array();
 		if (!result || !obj || !warnings) {
@@ -259,7 +259,7 @@ static struct hvo_error *vmcoreinfo_exec(struct hvo_cmd_ctx *ctx, int argc, char
 		return hvo_error_create(HVO_ERROR_USAGE, "vmcoreinfo: takes no arguments");
 	const struct hvo_vmcoreinfo *vi = ctx->prog->vmcoreinfo;
 	if (ctx->json) {
-		json_object *result = hvo_cmd_json_new("vmcoreinfo");
+		json_object *result = hvo_json_result_new("vmcoreinfo");
 		json_object *entries = json_object_new_array();
 		if (!result || !entries) {
 			json_object_put(result);

@@ -91,7 +91,7 @@ static struct hvo_error *rd_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 		return err;
 	}
 	if (ctx->json) {
-		json_object *result = hvo_cmd_json_new("rd");
+		json_object *result = hvo_json_result_new("rd");
 		char *hex = malloc(count * 2 + 1);
 		if (!result || !hex) {
 			json_object_put(result);
@@ -165,7 +165,7 @@ static struct hvo_error *pte_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv
 	unsigned int levels = ctx->prog->pgtable_levels;
 	/* The top level is the pgd whether paging has 4 or 5 levels. */
 #define LEVEL_NAME(l) ((l) == levels ? "pgd" : level_names[(l) - 1])
-	json_object *result = ctx->json ? hvo_cmd_json_new("pte") : NULL;
+	json_object *result = ctx->json ? hvo_json_result_new("pte") : NULL;
 	json_object *steps = ctx->json ? json_object_new_array() : NULL;
 	if (ctx->json && (!result || !steps)) {
 		json_object_put(result);

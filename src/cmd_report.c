@@ -40,7 +40,7 @@ static struct hvo_error *render(struct hvo_cmd_ctx *ctx, const char *name, int a
 	const struct hvo_program *prog = ctx->prog;
 
 	if (ctx->json) {
-		json_object *result = hvo_cmd_json_new(name);
+		json_object *result = hvo_json_result_new(name);
 		if (!result)
 			return &hvo_error_nomem;
 		json_object_object_add(result, "generation",

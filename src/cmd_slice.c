@@ -192,7 +192,7 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 		goto out;
 	}
 	if (ctx->json) {
-		json_object *result = hvo_cmd_json_new("slice");
+		json_object *result = hvo_json_result_new("slice");
 		if (!result) {
 			err = &hvo_error_nomem;
 			goto out;

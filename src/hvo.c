@@ -7,7 +7,6 @@
 
 #include "hvo_internal.h"
 #include "interrupt.h"
-#include "report.h"
 
 const char *const hvo_severity_names[] = {
 	[HVO_SEV_INFO] = "info",

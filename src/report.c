@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "json.h"
 #include "report.h"
 #include "types.h"
 

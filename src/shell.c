@@ -152,7 +152,7 @@ static struct hvo_error *set_command(struct hvo_cmd_ctx *ctx, int argc, char **a
 
 static struct hvo_error *help_json(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 {
-	json_object *result = hvo_cmd_json_new("help");
+	json_object *result = hvo_json_result_new("help");
 	json_object *list = json_object_new_array();
 	if (!result || !list) {
 		json_object_put(result);
