@@ -88,11 +88,11 @@ static struct hvo_error *read_page_layout(struct hvo_program *prog)
 	/* The analysis asks the types (hvo_kstate_hpg_vmemmap_optimized()). */
 	page->hpg_vmemmap_optimized_bit = HVO_HPG_VMEMMAP_OPTIMIZED_DEFAULT;
 	page->size_shift = (size & (size - 1)) == 0 ? (unsigned int)__builtin_ctzll(size) : 0;
-	page->node_bits = HVO_X86_NODES_SHIFT;
-	page->node_shift = 64 - HVO_X86_NODES_SHIFT;
-	page->zone_bits = HVO_X86_ZONES_SHIFT;
-	page->zone_shift = page->node_shift - HVO_X86_ZONES_SHIFT;
-	prog->page_flags_layout_source = "x86_64 default (NODES_SHIFT=10, 5 zones, no section bits)";
+	page->node_bits = prog->arch->default_nodes_shift;
+	page->node_shift = 64 - page->node_bits;
+	page->zone_bits = prog->arch->default_zones_shift;
+	page->zone_shift = page->node_shift - page->zone_bits;
+	prog->page_flags_layout_source = prog->arch->default_page_flags_source;
 	return NULL;
 }
 
@@ -100,31 +100,22 @@ static struct hvo_error *read_layout(struct hvo_program *prog)
 {
 	const struct hvo_vmcoreinfo *vi = prog->vmcoreinfo;
 	struct hvo_error *err;
-	uint64_t l5;
 
-	err = hvo_vmcoreinfo_u64(vi, "NUMBER(pgtable_l5_enabled)", &l5);
-	if (!err) {
-		prog->pgtable_levels = l5 ? 5 : 4;
-		prog->pgtable_levels_source = "VMCOREINFO NUMBER(pgtable_l5_enabled)";
-	} else if (err == &hvo_error_not_found) {
-		prog->pgtable_levels = 4;
-		prog->pgtable_levels_source = "default (no NUMBER(pgtable_l5_enabled))";
-	} else {
+	if ((err = prog->arch->pgtable_levels(vi, &prog->pgtable_levels,
+					      &prog->pgtable_levels_source)))
 		return err;
-	}
 	err = hvo_vmcoreinfo_u64(vi, "SYMBOL(vmemmap)", &prog->vmemmap_base);
 	if (!err) {
 		/* The scan reads whole vmemmap pages of whole struct pages. */
-		if (prog->vmemmap_base % hvo_dump_page_size(prog->dump))
+		if (prog->vmemmap_base % hvo_arch_page_size(prog->arch))
 			return hvo_error_create(HVO_ERROR_INVALID,
 						"VMCOREINFO SYMBOL(vmemmap)=0x%" PRIx64
 						" is not page-aligned", prog->vmemmap_base);
 		prog->vmemmap_base_source = "VMCOREINFO SYMBOL(vmemmap)";
 	} else if (err == &hvo_error_not_found) {
 		/* Before 6.9 the base is only exported under KASLR's name... or not at all. */
-		prog->vmemmap_base = prog->pgtable_levels == 5 ? HVO_X86_VMEMMAP_BASE_L5 :
-			HVO_X86_VMEMMAP_BASE_L4;
-		prog->vmemmap_base_source = "x86_64 default (no SYMBOL(vmemmap))";
+		prog->vmemmap_base = prog->arch->default_vmemmap_base(prog->pgtable_levels);
+		prog->vmemmap_base_source = prog->arch->default_vmemmap_base_source;
 	} else {
 		return err;
 	}
@@ -146,6 +137,14 @@ struct hvo_error *hvo_program_open(const char *path, struct hvo_program **ret)
 	if (err)
 		goto err_noprefix;
 	prog->vmcoreinfo = hvo_dump_vmcoreinfo(prog->dump);
+	/* hvo_dump_open() refused the architectures and page sizes we do not know. */
+	prog->arch = hvo_arch_find(hvo_dump_arch(prog->dump));
+	if (!prog->arch || hvo_dump_page_size(prog->dump) != hvo_arch_page_size(prog->arch)) {
+		err = hvo_error_create(HVO_ERROR_INTERNAL, "no description of %s with %" PRIu64
+				       "-byte pages", hvo_dump_arch(prog->dump),
+				       hvo_dump_page_size(prog->dump));
+		goto err;
+	}
 	err = hvo_vmcoreinfo_string(prog->vmcoreinfo, "OSRELEASE", &prog->release);
 	if (err) {
 		hvo_error_destroy(err);

@@ -9,25 +9,15 @@
 
 #include <stdint.h>
 
+#include "arch.h"
 #include "dump.h"
 #include "error.h"
 #include "page.h"
 #include "vmcoreinfo.h"
 
-/* x86_64 kernel layout constants (arch/x86/include/asm/page_64_types.h, pgtable_64_types.h). */
-#define HVO_X86_VMEMMAP_BASE_L4 UINT64_C(0xffffea0000000000)
-#define HVO_X86_VMEMMAP_BASE_L5 UINT64_C(0xffd4000000000000)
-/*
- * page->flags node/zone fields for x86_64 with SPARSEMEM_VMEMMAP (no section
- * bits), CONFIG_NODES_SHIFT=10 and 5 zones (Debian's and most distributions'
- * configs): node in bits 54-63, zone in bits 51-53.
- */
-#define HVO_X86_NODES_SHIFT 10
-#define HVO_X86_ZONES_SHIFT 3
-
-
 struct hvo_program {
 	struct hvo_dump *dump;
+	const struct hvo_arch *arch;			/* the dump's architecture */
 	const struct hvo_vmcoreinfo *vmcoreinfo;	/* owned by dump */
 	const char *release;				/* OSRELEASE, or "" */
 	enum hvo_generation generation;

@@ -19,12 +19,12 @@
 #include "program.h"
 
 #define HVO_MAP_WRITABLE 0x1u	/* _PAGE_RW set at the leaf (and above) */
-#define HVO_MAP_PTE 0x2u	/* mapped by 4 KiB PTEs, not a 2 MiB/1 GiB leaf */
+#define HVO_MAP_PTE 0x2u	/* mapped by last-level PTEs, not a huge leaf */
 #define HVO_MAP_REPEAT 0x4u	/* every page of the run maps the same frame */
 
 struct hvo_vmemmap_run {
 	uint64_t vaddr;		/* first vmemmap address, page aligned */
-	uint64_t nr_pages;	/* 4 KiB vmemmap pages in the run */
+	uint64_t nr_pages;	/* vmemmap pages (base pages) in the run */
 	uint64_t paddr;		/* frame of the first page */
 	unsigned int flags;	/* HVO_MAP_* */
 };
@@ -37,13 +37,15 @@ struct hvo_vmemmap_problem {
 };
 
 struct hvo_vmemmap {
+	const struct hvo_arch *arch;
+	unsigned int page_shift;		/* of a vmemmap page */
 	uint64_t start_vaddr, end_vaddr;	/* walked range */
 	struct hvo_vmemmap_run *runs;		/* sorted by vaddr, no overlap */
 	size_t nr_runs, runs_capacity;
 	struct hvo_vmemmap_problem *problems;
 	size_t nr_problems;
 	uint64_t nr_table_pages;	/* page-table pages read */
-	uint64_t nr_mapped_pages;	/* 4 KiB vmemmap pages mapped */
+	uint64_t nr_mapped_pages;	/* vmemmap pages mapped */
 	uint64_t nr_pte_tables;		/* PMDs split into PTE tables */
 	uint64_t nr_pmd_leaves;
 	bool incomplete;		/* a table could not be read */
@@ -54,7 +56,7 @@ struct hvo_vmemmap {
  * are not in the dump are recorded as problems (and make the walk
  * incomplete) rather than failing the whole walk.
  */
-struct hvo_error *hvo_vmemmap_walk(struct hvo_program *prog, uint64_t start_vaddr,
+struct hvo_error *hvo_vmemmap_walk(const struct hvo_program *prog, uint64_t start_vaddr,
 				   uint64_t end_vaddr, struct hvo_vmemmap **ret);
 void hvo_vmemmap_free(struct hvo_vmemmap *vm);
 
