@@ -305,15 +305,20 @@ const char *const *hvo_types_notes(const struct hvo_types *types)
 }
 
 /* VMCOREINFO key "KIND(name)" or "KIND(name.member)"; not_found if too long. */
+static struct hvo_error *vmcoreinfo_key(char *key, size_t size, const char *kind,
+					const char *name, const char *member)
+{
+	int n = snprintf(key, size, "%s(%s%s%s)", kind, name, member ? "." : "",
+			 member ? member : "");
+	return n < 0 || (size_t)n >= size ? &hvo_error_not_found : NULL;
+}
+
 static struct hvo_error *vmcoreinfo_u64(struct hvo_types *types, const char *kind,
 					const char *name, const char *member, uint64_t *ret)
 {
 	char key[256];
-	int n = snprintf(key, sizeof(key), "%s(%s%s%s)", kind, name, member ? "." : "",
-			 member ? member : "");
-	if (n < 0 || (size_t)n >= sizeof(key))
-		return &hvo_error_not_found;
-	return hvo_vmcoreinfo_u64(types->prog->vmcoreinfo, key, ret);
+	struct hvo_error *err = vmcoreinfo_key(key, sizeof(key), kind, name, member);
+	return err ? err : hvo_vmcoreinfo_u64(types->prog->vmcoreinfo, key, ret);
 }
 
 struct hvo_error *hvo_types_struct_size(struct hvo_types *types, const char *name,
@@ -399,8 +404,8 @@ struct hvo_error *hvo_types_enum_value(struct hvo_types *types, const char *enum
 	}
 	provider = HVO_TYPES_VMCOREINFO;
 	char key[256];
-	if ((size_t)snprintf(key, sizeof(key), "NUMBER(%s)", enumerator) >= sizeof(key))
-		return &hvo_error_not_found;
+	if ((err = vmcoreinfo_key(key, sizeof(key), "NUMBER", enumerator, NULL)))
+		return err;
 	err = hvo_vmcoreinfo_s64(types->prog->vmcoreinfo, key, value_ret);
 out:
 	if (err)
