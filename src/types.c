@@ -321,130 +321,265 @@ static struct hvo_error *vmcoreinfo_u64(struct hvo_types *types, const char *kin
 	return err ? err : hvo_vmcoreinfo_u64(types->prog->vmcoreinfo, key, ret);
 }
 
+/*
+ * The providers, as libdrgn registers its type finders: one table walked in
+ * order, each entry answering the kinds of query it can.  A finder returns
+ * NULL for an answer, &hvo_error_not_found for a miss (ask the next), or
+ * any other error for a failure, which stops the walk: an allocated
+ * HVO_ERROR_NOT_FOUND ("not a struct or union") is such a failure too.
+ */
+enum hvo_types_query_kind {
+	HVO_TYPES_QUERY_STRUCT_SIZE,
+	HVO_TYPES_QUERY_MEMBER,
+	HVO_TYPES_QUERY_ENUM_VALUE,
+	HVO_TYPES_QUERY_SYMBOL,
+};
+#define HVO_TYPES_NR_QUERY_KINDS (HVO_TYPES_QUERY_SYMBOL + 1)
+
+/* One lookup, and where the provider that answers it writes the answer. */
+struct hvo_types_query {
+	enum hvo_types_query_kind kind;
+	const char *name;	/* struct, enum (NULL: any enum) or symbol */
+	const char *member;	/* path in struct name */
+	const char *enumerator;
+	union {
+		uint64_t *size;
+		struct hvo_member *member;
+		int64_t *value;
+		uint64_t *address;
+	} ret;
+};
+
+struct hvo_types_finder {
+	enum hvo_types_provider provider;
+	/* NULL where the provider does not answer that kind of query. */
+	struct hvo_error *(*find[HVO_TYPES_NR_QUERY_KINDS])(struct hvo_types *types,
+							    const struct hvo_types_query *q);
+};
+
+static struct hvo_error *struct_size_from_dwarf(struct hvo_types *types,
+						const struct hvo_types_query *q)
+{
+	return hvo_dwarf_struct_size(types->dwarf, q->name, q->ret.size);
+}
+
+static struct hvo_error *member_from_dwarf(struct hvo_types *types,
+					   const struct hvo_types_query *q)
+{
+	return hvo_dwarf_member(types->dwarf, q->name, q->member, q->ret.member);
+}
+
+static struct hvo_error *enum_value_from_dwarf(struct hvo_types *types,
+					       const struct hvo_types_query *q)
+{
+	return hvo_dwarf_enum_value(types->dwarf, q->name, q->enumerator, q->ret.value);
+}
+
+/* The symbol table has link-time addresses: add the KASLR offset. */
+static struct hvo_error *symbol_from_symtab(struct hvo_types *types,
+					    const struct hvo_types_query *q)
+{
+	uint64_t link_address;
+	struct hvo_error *err = hvo_dwarf_symbol(types->dwarf, q->name, &link_address);
+	if (!err)
+		*q->ret.address = link_address + types->prog->kernel_offset;
+	return err;
+}
+
+static struct hvo_error *struct_size_from_btf(struct hvo_types *types,
+					      const struct hvo_types_query *q)
+{
+	return hvo_btf_struct_size(types->btf, q->name, q->ret.size);
+}
+
+static struct hvo_error *member_from_btf(struct hvo_types *types,
+					 const struct hvo_types_query *q)
+{
+	return hvo_btf_member(types->btf, q->name, q->member, q->ret.member);
+}
+
+static struct hvo_error *enum_value_from_btf(struct hvo_types *types,
+					     const struct hvo_types_query *q)
+{
+	return hvo_btf_enum_value(types->btf, q->name, q->enumerator, q->ret.value);
+}
+
+static struct hvo_error *symbol_from_kallsyms(struct hvo_types *types,
+					      const struct hvo_types_query *q)
+{
+	return hvo_kallsyms_lookup(types->kallsyms, q->name, q->ret.address);
+}
+
+static struct hvo_error *struct_size_from_vmcoreinfo(struct hvo_types *types,
+						     const struct hvo_types_query *q)
+{
+	return vmcoreinfo_u64(types, "SIZE", q->name, NULL, q->ret.size);
+}
+
+/*
+ * VMCOREINFO has OFFSET() and, for an array, LENGTH(); nothing else.  The
+ * answer is written whole or not at all.
+ */
+static struct hvo_error *member_from_vmcoreinfo(struct hvo_types *types,
+						const struct hvo_types_query *q)
+{
+	struct hvo_member m = { .provider = HVO_TYPES_VMCOREINFO };
+	struct hvo_error *err = vmcoreinfo_u64(types, "OFFSET", q->name, q->member, &m.offset);
+	if (err)
+		return err;
+	err = vmcoreinfo_u64(types, "LENGTH", q->name, q->member, &m.array_len);
+	if (err == &hvo_error_not_found)
+		err = NULL;	/* not an array */
+	if (!err)
+		*q->ret.member = m;
+	return err;
+}
+
+/* NUMBER(enumerator), whatever enum it belongs to. */
+static struct hvo_error *enum_value_from_vmcoreinfo(struct hvo_types *types,
+						    const struct hvo_types_query *q)
+{
+	char key[256];
+	struct hvo_error *err = vmcoreinfo_key(key, sizeof(key), "NUMBER", q->enumerator, NULL);
+	return err ? err : hvo_vmcoreinfo_s64(types->prog->vmcoreinfo, key, q->ret.value);
+}
+
+/* SYMBOL(name): for mem_section the pointer's value, not its address. */
+static struct hvo_error *symbol_from_vmcoreinfo(struct hvo_types *types,
+						const struct hvo_types_query *q)
+{
+	return vmcoreinfo_u64(types, "SYMBOL", q->name, NULL, q->ret.address);
+}
+
+/*
+ * Types are asked of DWARF, BTF, VMCOREINFO; symbols of the vmlinux symbol
+ * table, kallsyms, VMCOREINFO.  Interleaved here, each keeps its order.
+ */
+static const struct hvo_types_finder finders[] = {
+	{ HVO_TYPES_DWARF, {
+		[HVO_TYPES_QUERY_STRUCT_SIZE] = struct_size_from_dwarf,
+		[HVO_TYPES_QUERY_MEMBER] = member_from_dwarf,
+		[HVO_TYPES_QUERY_ENUM_VALUE] = enum_value_from_dwarf,
+	} },
+	{ HVO_TYPES_SYMTAB, {
+		[HVO_TYPES_QUERY_SYMBOL] = symbol_from_symtab,
+	} },
+	{ HVO_TYPES_BTF, {
+		[HVO_TYPES_QUERY_STRUCT_SIZE] = struct_size_from_btf,
+		[HVO_TYPES_QUERY_MEMBER] = member_from_btf,
+		[HVO_TYPES_QUERY_ENUM_VALUE] = enum_value_from_btf,
+	} },
+	{ HVO_TYPES_KALLSYMS, {
+		[HVO_TYPES_QUERY_SYMBOL] = symbol_from_kallsyms,
+	} },
+	{ HVO_TYPES_VMCOREINFO, {
+		[HVO_TYPES_QUERY_STRUCT_SIZE] = struct_size_from_vmcoreinfo,
+		[HVO_TYPES_QUERY_MEMBER] = member_from_vmcoreinfo,
+		[HVO_TYPES_QUERY_ENUM_VALUE] = enum_value_from_vmcoreinfo,
+		[HVO_TYPES_QUERY_SYMBOL] = symbol_from_vmcoreinfo,
+	} },
+};
+
+/* Whether this dump has provider; VMCOREINFO it always has. */
+static bool provider_usable(const struct hvo_types *types, enum hvo_types_provider provider)
+{
+	switch (provider) {
+	case HVO_TYPES_DWARF:
+		return types->dwarf != NULL;
+	case HVO_TYPES_SYMTAB:
+		/* Not when its _stext disagrees with kallsyms' (check_symtab). */
+		return types->dwarf != NULL && !types->symtab_untrusted;
+	case HVO_TYPES_BTF:
+		return types->btf != NULL;
+	case HVO_TYPES_KALLSYMS:
+		return types->kallsyms != NULL;
+	case HVO_TYPES_VMCOREINFO:
+		return true;
+	}
+	return false;
+}
+
+/* A provider's failure, saying what was asked of whom. */
+static struct hvo_error *query_error(const struct hvo_types_query *q,
+				     enum hvo_types_provider provider, struct hvo_error *err)
+{
+	const char *from = hvo_types_provider_name(provider);
+	switch (q->kind) {
+	case HVO_TYPES_QUERY_STRUCT_SIZE:
+		return hvo_error_prefix(err, "sizeof(struct %s) from %s", q->name, from);
+	case HVO_TYPES_QUERY_MEMBER:
+		return hvo_error_prefix(err, "offsetof(struct %s, %s) from %s", q->name,
+					q->member, from);
+	case HVO_TYPES_QUERY_ENUM_VALUE:
+		return hvo_error_prefix(err, "enumerator %s from %s", q->enumerator, from);
+	case HVO_TYPES_QUERY_SYMBOL:
+		break;
+	}
+	return hvo_error_prefix(err, "symbol %s from %s", q->name, from);
+}
+
+/*
+ * Ask the providers this dump has, in order, until one answers or fails;
+ * the one that answered goes to *provider_ret (if not NULL), which is left
+ * alone otherwise.  &hvo_error_not_found when every one misses.
+ */
+static struct hvo_error *query_providers(struct hvo_types *types,
+					 const struct hvo_types_query *q,
+					 enum hvo_types_provider *provider_ret)
+{
+	for (size_t i = 0; i < sizeof(finders) / sizeof(finders[0]); i++) {
+		const struct hvo_types_finder *f = &finders[i];
+		if (!f->find[q->kind] || !provider_usable(types, f->provider))
+			continue;
+		struct hvo_error *err = f->find[q->kind](types, q);
+		if (err == &hvo_error_not_found)
+			continue;
+		if (err)
+			return query_error(q, f->provider, err);
+		if (provider_ret)
+			*provider_ret = f->provider;
+		return NULL;
+	}
+	return &hvo_error_not_found;
+}
+
 struct hvo_error *hvo_types_struct_size(struct hvo_types *types, const char *name,
 					uint64_t *size_ret,
 					enum hvo_types_provider *provider_ret)
 {
-	struct hvo_error *err;
-	enum hvo_types_provider provider = HVO_TYPES_DWARF;
-	if (types->dwarf) {
-		err = hvo_dwarf_struct_size(types->dwarf, name, size_ret);
-		if (err != &hvo_error_not_found)
-			goto out;
-	}
-	provider = HVO_TYPES_BTF;
-	if (types->btf) {
-		err = hvo_btf_struct_size(types->btf, name, size_ret);
-		if (err != &hvo_error_not_found)
-			goto out;
-	}
-	provider = HVO_TYPES_VMCOREINFO;
-	err = vmcoreinfo_u64(types, "SIZE", name, NULL, size_ret);
-out:
-	if (err)
-		return err == &hvo_error_not_found ? err :
-			hvo_error_prefix(err, "sizeof(struct %s) from %s", name,
-					 hvo_types_provider_name(provider));
-	if (provider_ret)
-		*provider_ret = provider;
-	return NULL;
+	const struct hvo_types_query q = {
+		HVO_TYPES_QUERY_STRUCT_SIZE, .name = name, .ret.size = size_ret,
+	};
+	return query_providers(types, &q, provider_ret);
 }
 
 struct hvo_error *hvo_types_member(struct hvo_types *types, const char *name,
 				   const char *member, struct hvo_member *ret)
 {
-	struct hvo_error *err;
-	enum hvo_types_provider provider = HVO_TYPES_DWARF;
-	if (types->dwarf) {
-		err = hvo_dwarf_member(types->dwarf, name, member, ret);
-		if (err != &hvo_error_not_found)
-			goto out;
-	}
-	provider = HVO_TYPES_BTF;
-	if (types->btf) {
-		err = hvo_btf_member(types->btf, name, member, ret);
-		if (err != &hvo_error_not_found)
-			goto out;
-	}
-	provider = HVO_TYPES_VMCOREINFO;
-	struct hvo_member m = { .provider = HVO_TYPES_VMCOREINFO };
-	err = vmcoreinfo_u64(types, "OFFSET", name, member, &m.offset);
-	if (err)
-		goto out;
-	err = vmcoreinfo_u64(types, "LENGTH", name, member, &m.array_len);
-	if (err == &hvo_error_not_found)
-		err = NULL;
-	if (!err)
-		*ret = m;
-out:
-	if (err)
-		return err == &hvo_error_not_found ? err :
-			hvo_error_prefix(err, "offsetof(struct %s, %s) from %s", name, member,
-					 hvo_types_provider_name(provider));
-	ret->provider = provider;
-	return NULL;
+	const struct hvo_types_query q = {
+		HVO_TYPES_QUERY_MEMBER, .name = name, .member = member, .ret.member = ret,
+	};
+	/* ret->provider: the one that answered, as *provider_ret elsewhere. */
+	return query_providers(types, &q, &ret->provider);
 }
 
 struct hvo_error *hvo_types_enum_value(struct hvo_types *types, const char *enum_name,
 				       const char *enumerator, int64_t *value_ret,
 				       enum hvo_types_provider *provider_ret)
 {
-	struct hvo_error *err;
-	enum hvo_types_provider provider = HVO_TYPES_DWARF;
-	if (types->dwarf) {
-		err = hvo_dwarf_enum_value(types->dwarf, enum_name, enumerator, value_ret);
-		if (err != &hvo_error_not_found)
-			goto out;
-	}
-	provider = HVO_TYPES_BTF;
-	if (types->btf) {
-		err = hvo_btf_enum_value(types->btf, enum_name, enumerator, value_ret);
-		if (err != &hvo_error_not_found)
-			goto out;
-	}
-	provider = HVO_TYPES_VMCOREINFO;
-	char key[256];
-	if ((err = vmcoreinfo_key(key, sizeof(key), "NUMBER", enumerator, NULL)))
-		return err;
-	err = hvo_vmcoreinfo_s64(types->prog->vmcoreinfo, key, value_ret);
-out:
-	if (err)
-		return err == &hvo_error_not_found ? err :
-			hvo_error_prefix(err, "enumerator %s from %s", enumerator,
-					 hvo_types_provider_name(provider));
-	if (provider_ret)
-		*provider_ret = provider;
-	return NULL;
+	const struct hvo_types_query q = {
+		HVO_TYPES_QUERY_ENUM_VALUE, .name = enum_name, .enumerator = enumerator,
+		.ret.value = value_ret,
+	};
+	return query_providers(types, &q, provider_ret);
 }
 
 struct hvo_error *hvo_types_symbol(struct hvo_types *types, const char *name,
 				   uint64_t *address_ret,
 				   enum hvo_types_provider *provider_ret)
 {
-	struct hvo_error *err;
-	enum hvo_types_provider provider = HVO_TYPES_SYMTAB;
-	if (types->dwarf && !types->symtab_untrusted) {
-		uint64_t link_address;
-		err = hvo_dwarf_symbol(types->dwarf, name, &link_address);
-		if (!err)
-			*address_ret = link_address + types->prog->kernel_offset;
-		if (err != &hvo_error_not_found)
-			goto out;
-	}
-	provider = HVO_TYPES_KALLSYMS;
-	if (types->kallsyms) {
-		err = hvo_kallsyms_lookup(types->kallsyms, name, address_ret);
-		if (err != &hvo_error_not_found)
-			goto out;
-	}
-	provider = HVO_TYPES_VMCOREINFO;
-	err = vmcoreinfo_u64(types, "SYMBOL", name, NULL, address_ret);
-out:
-	if (err)
-		return err == &hvo_error_not_found ? err :
-			hvo_error_prefix(err, "symbol %s from %s", name,
-					 hvo_types_provider_name(provider));
-	if (provider_ret)
-		*provider_ret = provider;
-	return NULL;
+	const struct hvo_types_query q = {
+		HVO_TYPES_QUERY_SYMBOL, .name = name, .ret.address = address_ret,
+	};
+	return query_providers(types, &q, provider_ret);
 }
