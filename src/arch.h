@@ -76,6 +76,12 @@ static inline uint64_t hvo_arch_entry_span(const struct hvo_arch *arch, unsigned
 	return UINT64_C(1) << (arch->page_shift + arch->table_shift * (level - 1));
 }
 
+/* MAX_FOLIO_ORDER with hugetlb on 64-bit: ilog2(16G) - PAGE_SHIFT. */
+static inline unsigned int hvo_arch_max_folio_order(const struct hvo_arch *arch)
+{
+	return 34 - arch->page_shift;
+}
+
 /* "pte", "pmd" ... and "pgd" for the top level, whether paging has 4 or 5. */
 const char *hvo_arch_level_name(const struct hvo_arch *arch, unsigned int level,
 				unsigned int levels);

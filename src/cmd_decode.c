@@ -91,7 +91,8 @@ static struct hvo_error *decode(struct hvo_cmd_ctx *ctx, uint64_t pfn, struct de
 		d->head_has_pg_head = hvo_page_is_head(layout, &d->head);
 		unsigned int order = hvo_page_folio_order(&d->head_second);
 		d->order_matches = d->tail.kind != HVO_TAIL_MASK || order == d->tail.order;
-	} else if (hvo_page_is_head(layout, &d->page) && d->vaddr % 4096 == 0) {
+	} else if (hvo_page_is_head(layout, &d->page) &&
+		   d->vaddr % hvo_arch_page_size(prog->arch) == 0) {
 		/* Legacy fake head: a page-aligned "head" whose next page names another head. */
 		struct hvo_page next;
 		if ((err = read_page(ctx, d->vaddr + layout->size, &next, "next struct page")))

@@ -110,11 +110,11 @@ struct hvo_error *hvo_az_finding(struct analyzer *az, const char *id,
 struct hvo_error *hvo_az_read_frame(struct analyzer *az, uint64_t frame, size_t len,
 				    const unsigned char **data_ret)
 {
-	size_t index = (frame / PAGE_SIZE_4K) % FRAME_CACHE_SLOTS;
+	size_t index = (frame >> az->page_shift) % FRAME_CACHE_SLOTS;
 	struct frame_cache_slot *slot = &az->cache[index];
-	unsigned char *data = az->frame_data + index * PAGE_SIZE_4K;
-	if (len > PAGE_SIZE_4K)
-		len = PAGE_SIZE_4K;
+	unsigned char *data = az->frame_data + index * az->page_size;
+	if (len > az->page_size)
+		len = az->page_size;
 	/* This frame, partly or wholly here: read only what is missing of len. */
 	size_t have = slot->valid_len && slot->frame == frame ? slot->valid_len : 0;
 	if (have < len) {
@@ -144,7 +144,7 @@ struct hvo_error *hvo_az_read_struct_page(struct analyzer *az, uint64_t pfn, uns
 					"struct page of pfn 0x%" PRIx64 " at 0x%" PRIx64
 					" is not mapped", pfn, vaddr);
 	/* A struct page never straddles a page when its size divides 4096. */
-	size_t offset = paddr % PAGE_SIZE_4K, room = PAGE_SIZE_4K - offset;
+	size_t offset = paddr & (az->page_size - 1), room = az->page_size - offset;
 	if (az->layout->size > room)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"struct page of pfn 0x%" PRIx64 " straddles a page", pfn);
@@ -240,7 +240,7 @@ static struct hvo_error *count_savings(struct analyzer *az)
 		row->shared_tail_pages++;
 		if (!row->vmemmap_pages_per_folio && tail->order)
 			row->vmemmap_pages_per_folio =
-				((UINT64_C(1) << tail->order) * az->layout->size) / PAGE_SIZE_4K;
+				((UINT64_C(1) << tail->order) * az->layout->size) >> az->page_shift;
 	}
 	if (an->nr_rows)
 		qsort(an->rows, an->nr_rows, sizeof(*an->rows), compare_rows);
@@ -259,7 +259,7 @@ static struct hvo_error *check_memmap_alignment(struct analyzer *az)
 {
 	if (!az->an->mask_mode)
 		return NULL;
-	uint64_t align = (UINT64_C(1) << HVO_MAX_FOLIO_ORDER) * az->layout->size;
+	uint64_t align = (UINT64_C(1) << hvo_arch_max_folio_order(az->arch)) * az->layout->size;
 	uint64_t base = az->prog->vmemmap_base;
 	if (base % align == 0)
 		return NULL;
@@ -313,9 +313,14 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 					"encoding and no HVO", prog->page.size);
 
 	struct hvo_analysis *an = calloc(1, sizeof(*an));
-	struct analyzer az = { .prog = prog, .an = an, .layout = &prog->page, .options = options };
+	struct analyzer az = {
+		.prog = prog, .arch = prog->arch, .an = an, .layout = &prog->page,
+		.page_size = hvo_arch_page_size(prog->arch), .page_shift = prog->arch->page_shift,
+		.options = options,
+	};
 	if (!an)
 		return &hvo_error_nomem;
+	an->arch = prog->arch;
 	an->generation = prog->generation;
 	an->mask_mode = prog->generation != HVO_GEN_LEGACY;
 	an->deep = options && options->deep;
@@ -325,7 +330,7 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 	hvo_u64map_init(&az.entry_index);
 	az.cache = calloc(FRAME_CACHE_SLOTS, sizeof(*az.cache));
 	/* Aligned, a slot is one page to fault in, not two. */
-	az.frame_data = aligned_alloc(PAGE_SIZE_4K, FRAME_CACHE_SLOTS * PAGE_SIZE_4K);
+	az.frame_data = aligned_alloc(az.page_size, FRAME_CACHE_SLOTS * az.page_size);
 	if (!az.cache || !az.frame_data) {
 		err = &hvo_error_nomem;
 		goto err;

@@ -19,15 +19,6 @@
 #include "types.h"
 #include "vmemmap.h"
 
-/* Smallest hugetlb order on x86_64 (2 MiB); heads are aligned to it. */
-#define HVO_MIN_HUGETLB_ORDER 9
-/* MAX_FOLIO_ORDER with hugetlb on 64-bit: ilog2(16G) - PAGE_SHIFT. */
-#define HVO_MAX_FOLIO_ORDER 22
-/* enum zone_type index of ZONE_DEVICE with DMA, DMA32, NORMAL, MOVABLE before it. */
-#define HVO_ZONE_DEVICE 4
-/* VMEMMAP_TAIL_MIN_ORDER: ilog2(2 * PAGE_SIZE / sizeof(struct page)). */
-#define HVO_VMEMMAP_TAIL_MIN_ORDER 7
-
 enum hvo_severity {
 	HVO_SEV_INFO,
 	HVO_SEV_WARNING,
@@ -100,6 +91,7 @@ struct hvo_savings_row {
 };
 
 struct hvo_analysis {
+	const struct hvo_arch *arch;	/* the kernel's: page size, zone names */
 	enum hvo_generation generation;
 	bool mask_mode;
 	struct hvo_folio *folios;

@@ -52,26 +52,26 @@ static void scan_folio_mapping(struct analyzer *az, uint64_t head_vaddr,
 			       uint64_t nr_pages, struct tail_scan *ts)
 {
 	memset(ts, 0, sizeof(*ts));
-	uint64_t vaddr = head_vaddr, end = head_vaddr + nr_pages * PAGE_SIZE_4K;
+	uint64_t vaddr = head_vaddr, end = head_vaddr + nr_pages * az->page_size;
 	while (vaddr < end) {
 		const struct hvo_vmemmap_run *run = hvo_vmemmap_find(az->vm, vaddr, &az->run_hint);
 		if (!run) {
 			ts->nr_unmapped++;
-			vaddr += PAGE_SIZE_4K;
+			vaddr += az->page_size;
 			continue;
 		}
-		uint64_t run_end = run->vaddr + run->nr_pages * PAGE_SIZE_4K;
+		uint64_t run_end = run->vaddr + run->nr_pages * az->page_size;
 		uint64_t seg_end = run_end < end ? run_end : end;
-		uint64_t index = (vaddr - run->vaddr) / PAGE_SIZE_4K;
-		uint64_t count = (seg_end - vaddr) / PAGE_SIZE_4K;
+		uint64_t index = (vaddr - run->vaddr) >> az->page_shift;
+		uint64_t count = (seg_end - vaddr) >> az->page_shift;
 		bool repeat = run->flags & HVO_MAP_REPEAT;
 		if (!(run->flags & HVO_MAP_PTE))
 			ts->nr_leaf += count;
 		if (vaddr == head_vaddr) {
 			ts->head_mapped = true;
-			ts->head_frame = repeat ? run->paddr : run->paddr + index * PAGE_SIZE_4K;
+			ts->head_frame = repeat ? run->paddr : run->paddr + index * az->page_size;
 			ts->head_flags = run->flags;
-			vaddr += PAGE_SIZE_4K;
+			vaddr += az->page_size;
 			index++;
 			count--;
 		}
@@ -80,8 +80,8 @@ static void scan_folio_mapping(struct analyzer *az, uint64_t head_vaddr,
 				add_target(ts, run->paddr, count, vaddr);
 			} else if (count <= 2 * MAX_TAIL_FRAMES) {
 				for (uint64_t i = 0; i < count; i++)
-					add_target(ts, run->paddr + (index + i) * PAGE_SIZE_4K, 1,
-						   vaddr + i * PAGE_SIZE_4K);
+					add_target(ts, run->paddr + (index + i) * az->page_size, 1,
+						   vaddr + i * az->page_size);
 			} else {
 				ts->too_many_targets = true;	/* an intact vmemmap */
 			}
@@ -181,7 +181,7 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 	const struct hvo_page_layout *layout = az->layout;
 	uint64_t head_vaddr = hvo_az_pfn_vaddr(az, folio->head_pfn);
 	uint64_t vmemmap_bytes = (UINT64_C(1) << folio->order) * layout->size;
-	folio->nr_vmemmap_pages = (vmemmap_bytes + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
+	folio->nr_vmemmap_pages = (vmemmap_bytes + az->page_size - 1) >> az->page_shift;
 
 	struct tail_scan ts;
 	scan_folio_mapping(az, head_vaddr, folio->nr_vmemmap_pages, &ts);
@@ -274,7 +274,7 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 	}
 	if (folio->state == HVO_FOLIO_FAKE_HEADS && az->an->mask_mode) {
 		uint64_t values[] = { folio->head_pfn, head_vaddr, ts.head_frame,
-				      head_vaddr + PAGE_SIZE_4K };
+				      head_vaddr + az->page_size };
 		err = hvo_az_finding(az, "fake-heads-on-mask-kernel", HVO_SEV_CRITICAL, 4, head_names,
 				  values,
 				  "the tails of the hugetlb folio at pfn 0x%" PRIx64 " map its head page "
@@ -286,7 +286,7 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 	}
 	if (folio->state == HVO_FOLIO_SHARED_TAIL && !az->an->mask_mode) {
 		uint64_t values[] = { folio->head_pfn, head_vaddr, folio->tail_frame,
-				      head_vaddr + PAGE_SIZE_4K };
+				      head_vaddr + az->page_size };
 		err = hvo_az_finding(az, "shared-tail-on-legacy-kernel", HVO_SEV_CRITICAL, 4, head_names,
 				  values,
 				  "the tails of the hugetlb folio at pfn 0x%" PRIx64 " map a page other "
@@ -324,7 +324,7 @@ static struct hvo_error *add_hugetlb_head(struct analyzer *az, uint64_t pfn,
 					  uint64_t *next_pfn_ret)
 {
 	const struct hvo_page_layout *layout = az->layout;
-	if (order < HVO_MIN_HUGETLB_ORDER || order > HVO_MAX_FOLIO_ORDER ||
+	if (order < az->arch->min_hugetlb_order || order > hvo_arch_max_folio_order(az->arch) ||
 	    (pfn & ((UINT64_C(1) << order) - 1))) {
 		const char *const names[] = { "head_pfn", "head_vaddr" };
 		uint64_t values[] = { pfn, hvo_az_pfn_vaddr(az, pfn) };
@@ -426,25 +426,25 @@ static uint64_t next_stored_pfn(struct analyzer *az, const struct hvo_vmemmap_ru
 	if (run->flags & HVO_MAP_REPEAT)
 		return run_end_pfn;
 	uint64_t next = hvo_dump_next_page(az->prog->dump, paddr);
-	uint64_t last_frame = run->paddr + (run->nr_pages - 1) * PAGE_SIZE_4K;
+	uint64_t last_frame = run->paddr + (run->nr_pages - 1) * az->page_size;
 	if (next == UINT64_MAX || next > last_frame)
 		return run_end_pfn;
-	uint64_t next_pfn = run_first_pfn + (next - run->paddr) / PAGE_SIZE_4K * per_page;
+	uint64_t next_pfn = run_first_pfn + ((next - run->paddr) >> az->page_shift) * per_page;
 	next_pfn = (next_pfn + step - 1) / step * step;
 	return next_pfn > pfn + step ? next_pfn : pfn + step;
 }
 
 struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 {
-	const uint64_t max_paddr = hvo_dump_max_pfn(az->prog->dump) * PAGE_SIZE_4K;
+	const uint64_t max_paddr = hvo_dump_max_pfn(az->prog->dump) * az->page_size;
 	const struct hvo_page_layout *layout = az->layout;
-	const uint64_t per_page = PAGE_SIZE_4K / layout->size;
+	const uint64_t per_page = az->page_size / layout->size;
 	/*
 	 * Hugetlb heads are aligned to their order (at least 512 pages), so
 	 * every 512th struct page finds them all; --deep reads every one.
 	 */
 	const bool deep = az->an->deep;
-	const uint64_t step = deep ? per_page : UINT64_C(1) << HVO_MIN_HUGETLB_ORDER;
+	const uint64_t step = deep ? per_page : UINT64_C(1) << az->arch->min_hugetlb_order;
 	/* What a step looks at: every struct page of the frame, or one and the next. */
 	const unsigned int nr_images = deep ? (unsigned int)per_page : 2;
 	uint64_t next_pfn = 0;	/* first pfn not inside a folio already found */
@@ -540,14 +540,14 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 							return err;
 						if (next_pfn > pfn + per_page)
 							break;
-					} else if (deep && hvo_page_zone(layout, &page) == HVO_ZONE_DEVICE) {
+					} else if (deep && hvo_page_zone(layout, &page) == az->arch->zone_device) {
 						/*
 						 * ZONE_DEVICE (DAX) compound pages dedup their vmemmap
 						 * their own way: described, not checked.
 						 */
 						az->an->nr_device_compound++;
 						cur.end_pfn = 0;
-					} else if (deep && order >= 1 && order <= HVO_MAX_FOLIO_ORDER &&
+					} else if (deep && order >= 1 && order <= hvo_arch_max_folio_order(az->arch) &&
 						   az->an->mask_mode) {
 						cur = (struct compound_cursor){
 							.head_pfn = this_pfn, .order = order,

@@ -12,7 +12,6 @@
 #include "hvo.h"
 #include "u64map.h"
 
-#define PAGE_SIZE_4K UINT64_C(4096)
 /*
  * The scan reads vmemmap frames in order and the later stages revisit a
  * few (shared tails, heads): 16 slots already read no frame twice on any
@@ -38,12 +37,15 @@ struct deviation {
 
 struct analyzer {
 	struct hvo_program *prog;
+	const struct hvo_arch *arch;		/* prog's */
+	uint64_t page_size;			/* the arch's base page, vmemmap pages' too */
+	unsigned int page_shift;
 	struct hvo_analysis *an;
 	const struct hvo_page_layout *layout;
 	struct hvo_vmemmap *vm;
 	size_t run_hint;			/* the run the last lookup found */
 	struct frame_cache_slot *cache;		/* direct-mapped by frame number */
-	unsigned char *frame_data;		/* page-aligned: slot i's page at i * 4096 */
+	unsigned char *frame_data;		/* page-aligned: slot i's page at i * page_size */
 	struct hvo_u64map tail_index;		/* tail frame -> index in an->tails */
 	struct hvo_u64map head_frames;		/* head frame -> folio index */
 	struct hvo_u64map findings_per_id;	/* id pointer -> count */

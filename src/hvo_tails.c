@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "hvo_internal.h"
-#include "report.h"
 
 /*
  * Read a frame tails are mapped to and say what its content encodes: the
@@ -17,7 +16,7 @@ static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_sha
 {
 	const struct hvo_page_layout *layout = az->layout;
 	const unsigned char *data;
-	struct hvo_error *err = hvo_az_read_frame(az, tail->frame, PAGE_SIZE_4K, &data);
+	struct hvo_error *err = hvo_az_read_frame(az, tail->frame, az->page_size, &data);
 	if (err)
 		return hvo_az_absorb_nodata(az, err);
 	struct hvo_page first;
@@ -32,7 +31,7 @@ static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_sha
 	tail->content_valid = decoded.kind == HVO_TAIL_MASK;
 	tail->content_problem = tail->content_valid ? NULL : "compound_info is not a tail mask";
 	tail->first_bad_index = 0;
-	for (unsigned int i = 0; i < PAGE_SIZE_4K / layout->size && tail->content_valid; i++) {
+	for (unsigned int i = 0; i < az->page_size / layout->size && tail->content_valid; i++) {
 		const char *why;
 		if (!hvo_page_is_pristine_tail(layout, data + i * layout->size, tail->order,
 					       full_init, tail->node, tail->zone, &why)) {
@@ -52,7 +51,7 @@ static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_sha
 	}
 	/* The node of the frame itself: its own struct page says. */
 	const unsigned char *frame_image;
-	err = hvo_az_read_struct_page(az, tail->frame / PAGE_SIZE_4K, 1, &frame_image);
+	err = hvo_az_read_struct_page(az, tail->frame >> az->page_shift, 1, &frame_image);
 	if (!err) {
 		struct hvo_page frame_page;
 		hvo_page_parse(layout, frame_image, &frame_page);
@@ -72,7 +71,7 @@ static struct hvo_error *describe_tail_frame(struct analyzer *az, struct hvo_sha
 static int describe_frame_node(struct analyzer *az, uint64_t frame)
 {
 	const unsigned char *image;
-	struct hvo_error *err = hvo_az_read_struct_page(az, frame / PAGE_SIZE_4K, 1, &image);
+	struct hvo_error *err = hvo_az_read_struct_page(az, frame >> az->page_shift, 1, &image);
 	if (err) {
 		hvo_error_destroy(hvo_az_absorb_nodata(az, err));
 		return -1;
@@ -113,7 +112,7 @@ static struct hvo_error *check_tail_fits(struct analyzer *az, const struct hvo_f
 				   "%" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%" PRIx64
 				   " in zone %s map the shared tail page of zone %s at physical 0x%" PRIx64
 				   ": page_zone() of those tails is wrong", nr_pages, folio->head_pfn,
-				   hvo_zone_name(folio->zone), hvo_zone_name(tail->zone), tail->frame);
+				   hvo_arch_zone_name(az->arch, folio->zone), hvo_arch_zone_name(az->arch, tail->zone), tail->frame);
 	return NULL;
 }
 
@@ -151,7 +150,7 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 		    tail->frame_node != tail->node) {
 			const char *const mnames[] = { "frame", "frame_page_vaddr" };
 			uint64_t values[] = { tail->frame,
-					      hvo_az_pfn_vaddr(az, tail->frame / PAGE_SIZE_4K) };
+					      hvo_az_pfn_vaddr(az, tail->frame >> az->page_shift) };
 			err = hvo_az_finding(az, "vmemmap-tails-misplaced", HVO_SEV_WARNING, 2, mnames,
 					  values,
 					  "shared tail page at physical 0x%" PRIx64 " for node %u lives on "
@@ -170,7 +169,7 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 		    !hvo_u64map_get(&az->tail_index, folio->tail_frame, &index))
 			continue;
 		uint64_t head_vaddr = hvo_az_pfn_vaddr(az, folio->head_pfn);
-		err = check_tail_fits(az, folio, &an->tails[index], head_vaddr + PAGE_SIZE_4K,
+		err = check_tail_fits(az, folio, &an->tails[index], head_vaddr + az->page_size,
 				      folio->nr_vmemmap_pages - 1);
 		if (err)
 			return err;
@@ -371,8 +370,8 @@ struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az)
 		const struct hvo_tail_entry *entry = &an->tail_entries[i];
 		size_t index;
 		const char *const names[] = { "frame_page_vaddr", "frame", "entry_vaddr", "pfn" };
-		uint64_t values[] = { hvo_az_pfn_vaddr(az, entry->frame / PAGE_SIZE_4K), entry->frame,
-				      entry->entry_vaddr, entry->frame / PAGE_SIZE_4K };
+		uint64_t values[] = { hvo_az_pfn_vaddr(az, entry->frame >> az->page_shift), entry->frame,
+				      entry->entry_vaddr, entry->frame >> az->page_shift };
 		if (hvo_u64map_get(&az->tail_index, entry->frame, &index)) {
 			const struct hvo_shared_tail *tail = &an->tails[index];
 			if (an->generation == HVO_GEN_V3 && tail->frame_node_known &&
@@ -382,7 +381,7 @@ struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az)
 						  values,
 						  "vmemmap_tails[%u] of node %u points to the page at physical 0x%"
 						  PRIx64 " on node %d: every tail access of its folios is remote",
-						  entry->order - HVO_VMEMMAP_TAIL_MIN_ORDER, entry->node,
+						  entry->order - az->prog->vmemmap_tail_min_order, entry->node,
 						  entry->frame, describe_frame_node(az, entry->frame));
 				if (err)
 					return err;
@@ -402,9 +401,9 @@ struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az)
 		err = hvo_az_finding(az, "vmemmap-tails-unused", HVO_SEV_INFO, 4, names, values,
 				  "vmemmap_tails[%u] of node %u%s%s (order %u) names the page at physical 0x%"
 				  PRIx64 " but no hugetlb folio maps it: a page spent for nothing",
-				  entry->order - HVO_VMEMMAP_TAIL_MIN_ORDER, entry->node,
+				  entry->order - az->prog->vmemmap_tail_min_order, entry->node,
 				  an->generation == HVO_GEN_V3 ? "" : " zone ",
-				  an->generation == HVO_GEN_V3 ? "" : hvo_zone_name(entry->zone),
+				  an->generation == HVO_GEN_V3 ? "" : hvo_arch_zone_name(az->arch, entry->zone),
 				  entry->order, entry->frame);
 		if (err)
 			return err;

@@ -167,8 +167,8 @@ struct hvo_error *hvo_kstate_vmemmap_tails(struct hvo_program *prog, struct hvo_
 				}
 				struct hvo_tail_entry entry = {
 					.node = node, .zone = z,
-					.order = HVO_VMEMMAP_TAIL_MIN_ORDER + i,
-					.frame = pfn * 4096, .entry_vaddr = base + i * 8,
+					.order = prog->vmemmap_tail_min_order + i,
+					.frame = pfn << prog->arch->page_shift, .entry_vaddr = base + i * 8,
 				};
 				if ((err = add_entry(&entries, &nr, &entry)))
 					goto err;
@@ -224,7 +224,7 @@ struct hvo_error *hvo_kstate_hstates(struct hvo_program *prog, struct hvo_types 
 		    (err = hvo_dump_read(prog->dump, HVO_VIRT, base + per_node.offset, nodes,
 					 per_node.array_len * 4, "hstate.nr_huge_pages_node")))
 			goto err;
-		if (hstate_order > HVO_MAX_FOLIO_ORDER) {
+		if (hstate_order > hvo_arch_max_folio_order(prog->arch)) {
 			err = hvo_error_create(HVO_ERROR_INVALID, "hstates[%u].order is %u", h,
 					       hstate_order);
 			goto err;

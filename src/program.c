@@ -88,6 +88,8 @@ static struct hvo_error *read_page_layout(struct hvo_program *prog)
 	/* The analysis asks the types (hvo_kstate_hpg_vmemmap_optimized()). */
 	page->hpg_vmemmap_optimized_bit = HVO_HPG_VMEMMAP_OPTIMIZED_DEFAULT;
 	page->size_shift = (size & (size - 1)) == 0 ? (unsigned int)__builtin_ctzll(size) : 0;
+	prog->vmemmap_tail_min_order =
+		63 - (unsigned int)__builtin_clzll(2 * hvo_arch_page_size(prog->arch) / size);
 	page->node_bits = prog->arch->default_nodes_shift;
 	page->node_shift = 64 - page->node_bits;
 	page->zone_bits = prog->arch->default_zones_shift;

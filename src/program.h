@@ -23,6 +23,8 @@ struct hvo_program {
 	enum hvo_generation generation;
 	char *generation_evidence;
 	struct hvo_page_layout page;
+	/* VMEMMAP_TAIL_MIN_ORDER: ilog2(2 * PAGE_SIZE / sizeof(struct page)). */
+	unsigned int vmemmap_tail_min_order;
 	const char *page_flags_layout_source;
 	uint64_t vmemmap_base;
 	const char *vmemmap_base_source;

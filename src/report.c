@@ -7,8 +7,6 @@
 #include "report.h"
 #include "types.h"
 
-#define PAGE_SIZE_4K 4096
-
 /*
  * A folio row built by hand: with half a million folios, printf's parsing
  * of the format was most of the listing's time.  The widths follow the
@@ -92,21 +90,16 @@ static int put_row(FILE *out, const struct row *row)
 	return fwrite(row->text, 1, row->len, out) == row->len ? 0 : -1;
 }
 
-/* enum zone_type with ZONE_DMA, ZONE_DMA32 and ZONE_DEVICE (x86_64 distributions). */
-const char *hvo_zone_name(unsigned int zone)
+static int64_t net_bytes(const struct hvo_analysis *an, const struct hvo_savings_row *row)
 {
-	static const char *const names[] = { "DMA", "DMA32", "Normal", "Movable", "Device" };
-	return zone < sizeof(names) / sizeof(names[0]) ? names[zone] : "?";
+	return ((int64_t)row->pages_saved - (int64_t)row->shared_tail_pages) *
+		(int64_t)hvo_arch_page_size(an->arch);
 }
 
-static int64_t net_bytes(const struct hvo_savings_row *row)
+static const char *size_label(const struct hvo_analysis *an, unsigned int order, char *buf,
+			      size_t len)
 {
-	return ((int64_t)row->pages_saved - (int64_t)row->shared_tail_pages) * PAGE_SIZE_4K;
-}
-
-static const char *size_label(unsigned int order, char *buf, size_t len)
-{
-	uint64_t bytes = (UINT64_C(4096) << order);
+	uint64_t bytes = hvo_arch_page_size(an->arch) << order;
 	if (bytes >= (UINT64_C(1) << 30))
 		snprintf(buf, len, "%" PRIu64 "G", bytes >> 30);
 	else if (bytes >= (UINT64_C(1) << 20))
@@ -116,16 +109,17 @@ static const char *size_label(unsigned int order, char *buf, size_t len)
 	return buf;
 }
 
-static json_object *row_json(const struct hvo_savings_row *row, bool with_position)
+static json_object *row_json(const struct hvo_analysis *an, const struct hvo_savings_row *row,
+			     bool with_position)
 {
 	json_object *obj = json_object_new_object();
 	if (with_position) {
 		json_object_object_add(obj, "node", json_object_new_int(row->node));
-		json_object_object_add(obj, "zone", json_object_new_string(hvo_zone_name(row->zone)));
+		json_object_object_add(obj, "zone", json_object_new_string(hvo_arch_zone_name(an->arch, row->zone)));
 		json_object_object_add(obj, "zone_index", json_object_new_int(row->zone));
 		json_object_object_add(obj, "order", json_object_new_int(row->order));
 		json_object_object_add(obj, "huge_page_bytes",
-				       hvo_json_u64(UINT64_C(4096) << row->order));
+				       hvo_json_u64(hvo_arch_page_size(an->arch) << row->order));
 		json_object_object_add(obj, "vmemmap_pages_per_folio",
 				       hvo_json_u64(row->vmemmap_pages_per_folio));
 	}
@@ -133,7 +127,7 @@ static json_object *row_json(const struct hvo_savings_row *row, bool with_positi
 	json_object_object_add(obj, "optimized", hvo_json_u64(row->optimized));
 	json_object_object_add(obj, "pages_saved", hvo_json_u64(row->pages_saved));
 	json_object_object_add(obj, "shared_tail_pages", hvo_json_u64(row->shared_tail_pages));
-	json_object_object_add(obj, "bytes_saved", json_object_new_int64(net_bytes(row)));
+	json_object_object_add(obj, "bytes_saved", json_object_new_int64(net_bytes(an, row)));
 	return obj;
 }
 
@@ -150,8 +144,8 @@ json_object *hvo_report_json_savings(const struct hvo_analysis *an)
 	json_object *savings = json_object_new_object();
 	json_object *by = json_object_new_array();
 	for (size_t r = 0; r < an->nr_rows; r++)
-		json_object_array_add(by, row_json(&an->rows[r], true));
-	json_object *total = row_json(&an->total, false);
+		json_object_array_add(by, row_json(an, &an->rows[r], true));
+	json_object *total = row_json(an, &an->total, false);
 	uint64_t memmap = hugetlb_memmap_pages(an);
 	json_object_object_add(total, "hugetlb_memmap_pages", hvo_json_u64(memmap));
 	json_object_object_add(total, "saved_fraction",
@@ -205,10 +199,10 @@ json_object *hvo_report_json_tails(const struct hvo_analysis *an)
 		const struct hvo_shared_tail *tail = &an->tails[t];
 		json_object *obj = json_object_new_object();
 		json_object_object_add(obj, "frame", hvo_json_hex(tail->frame));
-		json_object_object_add(obj, "pfn", hvo_json_u64(tail->frame / PAGE_SIZE_4K));
+		json_object_object_add(obj, "pfn", hvo_json_u64(tail->frame >> an->arch->page_shift));
 		json_object_object_add(obj, "order", json_object_new_int(tail->order));
 		json_object_object_add(obj, "node", json_object_new_int(tail->node));
-		json_object_object_add(obj, "zone", json_object_new_string(hvo_zone_name(tail->zone)));
+		json_object_object_add(obj, "zone", json_object_new_string(hvo_arch_zone_name(an->arch, tail->zone)));
 		json_object_object_add(obj, "folios", hvo_json_u64(tail->nr_folios));
 		if (an->tail_entries_known)
 			json_object_object_add(obj, "in_vmemmap_tails",
@@ -242,7 +236,7 @@ int hvo_report_json_folio_write(FILE *out, size_t index, const void *arg)
 	put_str(&row, ",\"node\":", 0);
 	put_dec(&row, folio->node, 0);
 	put_str(&row, ",\"zone\":\"", 0);
-	put_str(&row, hvo_zone_name(folio->zone), 0);
+	put_str(&row, hvo_arch_zone_name(an->arch, folio->zone), 0);
 	put_str(&row, "\",\"state\":\"", 0);
 	put_str(&row, hvo_folio_state_name(folio->state), 0);
 	put_str(&row, folio->flag_optimized ? "\",\"hvo_flag\":true" : "\",\"hvo_flag\":false", 0);
@@ -317,14 +311,15 @@ void hvo_report_text_savings(FILE *out, const struct hvo_analysis *an)
 		const struct hvo_savings_row *row = &an->rows[r];
 		fprintf(out, "%-4u %-7s %-5s %8" PRIu64 " %9" PRIu64 " %8" PRIu64 " %11" PRIu64
 			" %7" PRIu64 " %12" PRId64 " B\n",
-			row->node, hvo_zone_name(row->zone), size_label(row->order, size, sizeof(size)),
+			row->node, hvo_arch_zone_name(an->arch, row->zone),
+			size_label(an, row->order, size, sizeof(size)),
 			row->folios, row->optimized, row->vmemmap_pages_per_folio, row->pages_saved,
-			row->shared_tail_pages, net_bytes(row));
+			row->shared_tail_pages, net_bytes(an, row));
 	}
 	uint64_t memmap = hugetlb_memmap_pages(an);
 	fprintf(out, "%-4s %-7s %-5s %8" PRIu64 " %9" PRIu64 " %8s %11" PRIu64 " %7" PRIu64
 		" %12" PRId64 " B\n", "all", "", "", an->total.folios, an->total.optimized, "",
-		an->total.pages_saved, an->total.shared_tail_pages, net_bytes(&an->total));
+		an->total.pages_saved, an->total.shared_tail_pages, net_bytes(an, &an->total));
 	if (memmap)
 		fprintf(out, "HVO freed %" PRIu64 " of %" PRIu64 " hugetlb vmemmap pages (%.1f%%)\n",
 			an->total.pages_saved, memmap, 100.0 * an->total.pages_saved / memmap);
@@ -370,7 +365,7 @@ void hvo_report_text_tails(FILE *out, const struct hvo_analysis *an)
 		if (tail->frame_node_known)
 			snprintf(frame_node, sizeof(frame_node), "%u", tail->frame_node);
 		fprintf(out, "0x%016" PRIx64 " %5u %4u %-7s %7" PRIu64 " %-8s %-10s %s\n", tail->frame,
-			tail->order, tail->node, hvo_zone_name(tail->zone), tail->nr_folios,
+			tail->order, tail->node, hvo_arch_zone_name(an->arch, tail->zone), tail->nr_folios,
 			tail->content_valid ? "ok" : "BAD", frame_node,
 			!an->tail_entries_known ? "?" : tail->in_vmemmap_tails ? "yes" : "NONE");
 	}
@@ -390,7 +385,7 @@ void hvo_report_text_folios(FILE *out, const struct hvo_analysis *an)
 		put_str(&row, " ", 0);
 		put_dec(&row, folio->node, 4);				/* %4u */
 		put_str(&row, " ", 0);
-		put_str(&row, hvo_zone_name(folio->zone), 7);		/* %-7s */
+		put_str(&row, hvo_arch_zone_name(an->arch, folio->zone), 7);		/* %-7s */
 		put_str(&row, " ", 0);
 		put_str(&row, hvo_folio_state_name(folio->state), 16);	/* %-16s */
 		put_str(&row, " ", 0);

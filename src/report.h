@@ -14,8 +14,6 @@
 #include "hvo.h"
 #include "program.h"
 
-const char *hvo_zone_name(unsigned int zone);
-
 /* Sections of the analysis, as JSON values (caller owns them). */
 json_object *hvo_report_json_savings(const struct hvo_analysis *an);
 json_object *hvo_report_json_findings(const struct hvo_analysis *an);

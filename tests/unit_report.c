@@ -57,6 +57,7 @@ static struct hvo_analysis *make_analysis(size_t *nr_ret)
 	size_t nr = nr_edges + 4000;
 	struct hvo_analysis *an = calloc(1, sizeof(*an));
 	assert_non_null(an);
+	an->arch = &hvo_arch_x86_64;
 	an->folios = calloc(nr, sizeof(*an->folios));
 	assert_non_null(an->folios);
 	uint64_t state = UINT64_C(0x9e3779b97f4a7c15);
@@ -109,7 +110,7 @@ static void test_text_rows(void **state)
 	for (size_t i = 0; i < nr; i++) {
 		const struct hvo_folio *f = &an->folios[i];
 		int len = snprintf(want, sizeof(want), "0x%-10" PRIx64 " %5u %4u %-7s %-16s %-4s 0x%016"
-				   PRIx64, f->head_pfn, f->order, f->node, hvo_zone_name(f->zone),
+				   PRIx64, f->head_pfn, f->order, f->node, hvo_arch_zone_name(an->arch, f->zone),
 				   hvo_folio_state_name(f->state), f->flag_optimized ? "yes" : "no",
 				   f->head_frame);
 		if (f->state != HVO_FOLIO_NOT_OPTIMIZED)
@@ -143,7 +144,7 @@ static void test_json_rows(void **state)
 		int len = snprintf(want, sizeof(want), "{\"head_pfn\":%" PRIu64 ",\"order\":%u,"
 				   "\"node\":%u,\"zone\":\"%s\",\"state\":\"%s\",\"hvo_flag\":%s,"
 				   "\"private\":\"0x%" PRIx64 "\",\"head_frame\":\"0x%" PRIx64 "\"",
-				   f->head_pfn, f->order, f->node, hvo_zone_name(f->zone),
+				   f->head_pfn, f->order, f->node, hvo_arch_zone_name(an->arch, f->zone),
 				   hvo_folio_state_name(f->state), f->flag_optimized ? "true" : "false",
 				   f->private, f->head_frame);
 		if (f->state != HVO_FOLIO_NOT_OPTIMIZED)
