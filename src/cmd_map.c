@@ -120,7 +120,8 @@ static struct hvo_error *map_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv
 		fprintf(out, "<rect x=\"%.2f\" y=\"%u\" width=\"%.2f\" height=\"30\" fill=\"%s\">"
 			"<title>pfn 0x%" PRIx64 " order %u node %u %s: %s</title></rect>\n",
 			x, y + 6, w, state_colour(folio->state), folio->head_pfn, folio->order,
-			folio->node, hvo_arch_zone_name(an->arch, folio->zone), hvo_folio_state_name(folio->state));
+			folio->node, hvo_arch_zone_name(an->arch, folio->zone),
+			hvo_folio_state_name(folio->state));
 		unsigned int zone_key = folio->node * 16 + folio->zone;
 		if (zone_key != last_zone_label) {
 			fprintf(out, "<text x=\"%.1f\" y=\"%u\" font-size=\"10\" fill=\"#555\">%s</text>\n",

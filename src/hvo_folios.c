@@ -540,14 +540,16 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 							return err;
 						if (next_pfn > pfn + per_page)
 							break;
-					} else if (deep && hvo_page_zone(layout, &page) == az->arch->zone_device) {
+					} else if (deep && hvo_page_zone(layout, &page) ==
+							    az->arch->zone_device) {
 						/*
 						 * ZONE_DEVICE (DAX) compound pages dedup their vmemmap
 						 * their own way: described, not checked.
 						 */
 						az->an->nr_device_compound++;
 						cur.end_pfn = 0;
-					} else if (deep && order >= 1 && order <= hvo_arch_max_folio_order(az->arch) &&
+					} else if (deep && order >= 1 &&
+						   order <= hvo_arch_max_folio_order(az->arch) &&
 						   az->an->mask_mode) {
 						cur = (struct compound_cursor){
 							.head_pfn = this_pfn, .order = order,

@@ -112,7 +112,8 @@ static struct hvo_error *check_tail_fits(struct analyzer *az, const struct hvo_f
 				   "%" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%" PRIx64
 				   " in zone %s map the shared tail page of zone %s at physical 0x%" PRIx64
 				   ": page_zone() of those tails is wrong", nr_pages, folio->head_pfn,
-				   hvo_arch_zone_name(az->arch, folio->zone), hvo_arch_zone_name(az->arch, tail->zone), tail->frame);
+				   hvo_arch_zone_name(az->arch, folio->zone),
+				   hvo_arch_zone_name(az->arch, tail->zone), tail->frame);
 	return NULL;
 }
 
@@ -370,7 +371,8 @@ struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az)
 		const struct hvo_tail_entry *entry = &an->tail_entries[i];
 		size_t index;
 		const char *const names[] = { "frame_page_vaddr", "frame", "entry_vaddr", "pfn" };
-		uint64_t values[] = { hvo_az_pfn_vaddr(az, entry->frame >> az->page_shift), entry->frame,
+		uint64_t values[] = { hvo_az_pfn_vaddr(az, entry->frame >> az->page_shift),
+				      entry->frame,
 				      entry->entry_vaddr, entry->frame >> az->page_shift };
 		if (hvo_u64map_get(&az->tail_index, entry->frame, &index)) {
 			const struct hvo_shared_tail *tail = &an->tails[index];

@@ -168,7 +168,8 @@ struct hvo_error *hvo_kstate_vmemmap_tails(struct hvo_program *prog, struct hvo_
 				struct hvo_tail_entry entry = {
 					.node = node, .zone = z,
 					.order = prog->vmemmap_tail_min_order + i,
-					.frame = pfn << prog->arch->page_shift, .entry_vaddr = base + i * 8,
+					.frame = pfn << prog->arch->page_shift,
+					.entry_vaddr = base + i * 8,
 				};
 				if ((err = add_entry(&entries, &nr, &entry)))
 					goto err;

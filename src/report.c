@@ -115,7 +115,8 @@ static json_object *row_json(const struct hvo_analysis *an, const struct hvo_sav
 	json_object *obj = json_object_new_object();
 	if (with_position) {
 		json_object_object_add(obj, "node", json_object_new_int(row->node));
-		json_object_object_add(obj, "zone", json_object_new_string(hvo_arch_zone_name(an->arch, row->zone)));
+		json_object_object_add(obj, "zone",
+				       json_object_new_string(hvo_arch_zone_name(an->arch, row->zone)));
 		json_object_object_add(obj, "zone_index", json_object_new_int(row->zone));
 		json_object_object_add(obj, "order", json_object_new_int(row->order));
 		json_object_object_add(obj, "huge_page_bytes",
@@ -202,7 +203,8 @@ json_object *hvo_report_json_tails(const struct hvo_analysis *an)
 		json_object_object_add(obj, "pfn", hvo_json_u64(tail->frame >> an->arch->page_shift));
 		json_object_object_add(obj, "order", json_object_new_int(tail->order));
 		json_object_object_add(obj, "node", json_object_new_int(tail->node));
-		json_object_object_add(obj, "zone", json_object_new_string(hvo_arch_zone_name(an->arch, tail->zone)));
+		json_object_object_add(obj, "zone",
+				       json_object_new_string(hvo_arch_zone_name(an->arch, tail->zone)));
 		json_object_object_add(obj, "folios", hvo_json_u64(tail->nr_folios));
 		if (an->tail_entries_known)
 			json_object_object_add(obj, "in_vmemmap_tails",
