@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "pgtable.h"
 
 #define RD_MAX_BYTES (1 << 20)
 
@@ -141,96 +142,137 @@ const struct hvo_cmd hvo_cmd_rd = {
 	.exec = rd_exec,
 };
 
-#define PTE_PRESENT UINT64_C(0x1)
-#define PTE_RW UINT64_C(0x2)
-#define PTE_USER UINT64_C(0x4)
-#define PTE_PSE UINT64_C(0x80)
-#define PTE_NX (UINT64_C(1) << 63)
-#define PTE_ADDR UINT64_C(0x000ffffffffff000)
-
 static const struct hvo_cmd_option json_option[] = {
 	HVO_CMD_OPTION_JSON,
 	HVO_CMD_OPTION_END,
 };
 
-static struct hvo_error *pte_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+/* One address's walk: each level's entry, then where it leads. */
+struct pte_walk {
+	uint64_t vaddr;
+	unsigned int nr_steps;
+	struct {
+		unsigned int level;
+		uint64_t entry_paddr, value;
+		struct hvo_pte pte;
+	} steps[HVO_PGTABLE_MAX_LEVELS];
+	bool mapped;
+	uint64_t paddr;
+};
+
+static struct hvo_error *pte_entry(void *arg, unsigned int level, uint64_t entry_paddr,
+				   uint64_t value, const struct hvo_pte *pte)
 {
-	if (argc != 2)
-		return hvo_error_create(HVO_ERROR_USAGE, "pte: usage: pte ADDR");
-	uint64_t vaddr, table;
-	struct hvo_error *err = hvo_cmd_parse_address(ctx, argv[1], &vaddr);
-	if (err || (err = hvo_dump_pgt_root(ctx->prog->dump, &table)))
-		return err;
-	static const char *const level_names[] = { "pte", "pmd", "pud", "p4d" };
+	struct pte_walk *walk = arg;
+	if (walk->nr_steps == HVO_PGTABLE_MAX_LEVELS)
+		return hvo_error_create(HVO_ERROR_INTERNAL, "more than %d page-table levels",
+					HVO_PGTABLE_MAX_LEVELS);
+	walk->steps[walk->nr_steps].level = level;
+	walk->steps[walk->nr_steps].entry_paddr = entry_paddr;
+	walk->steps[walk->nr_steps].value = value;
+	walk->steps[walk->nr_steps].pte = *pte;
+	walk->nr_steps++;
+	return NULL;
+}
+
+static struct hvo_error *pte_leaves(void *arg, unsigned int level, uint64_t vaddr,
+				    uint64_t paddr, uint64_t nr, uint64_t step, bool writable)
+{
+	struct pte_walk *walk = arg;
+	walk->mapped = true;
+	walk->paddr = paddr + (walk->vaddr - vaddr);	/* one byte asked: one leaf found */
+	return NULL;
+}
+
+/* On one address's path a table that cannot be read ends the walk. */
+static struct hvo_error *pte_bad_table(void *arg, uint64_t vaddr, uint64_t table_paddr,
+				       struct hvo_error *err)
+{
+	return err;
+}
+
+static const struct hvo_pgtable_ops pte_ops = {
+	.entry = pte_entry,
+	.leaves = pte_leaves,
+	.bad_table = pte_bad_table,
+};
+
+/* "P RW U PS NX", crash-like: what the entry allows. */
+static void pte_flags_text(const struct hvo_pte *pte, unsigned int level, char *buf,
+			   size_t size)
+{
+	snprintf(buf, size, "%s%s%s%s%s", pte->flags & HVO_PTE_PRESENT ? "P" : "-",
+		 pte->flags & HVO_PTE_WRITABLE ? " RW" : " RO",
+		 pte->flags & HVO_PTE_USER ? " U" : "",
+		 (pte->flags & HVO_PTE_LEAF) && level > 1 ? " PS" : "",
+		 pte->flags & HVO_PTE_NOEXEC ? " NX" : "");
+}
+
+static struct hvo_error *pte_render_json(struct hvo_cmd_ctx *ctx, const struct pte_walk *walk)
+{
+	const struct hvo_arch *arch = ctx->prog->arch;
 	unsigned int levels = ctx->prog->pgtable_levels;
-	/* The top level is the pgd whether paging has 4 or 5 levels. */
-#define LEVEL_NAME(l) ((l) == levels ? "pgd" : level_names[(l) - 1])
-	json_object *result = ctx->json ? hvo_json_result_new("pte") : NULL;
-	json_object *steps = ctx->json ? json_object_new_array() : NULL;
-	if (ctx->json && (!result || !steps)) {
+	json_object *result = hvo_json_result_new("pte");
+	json_object *steps = json_object_new_array();
+	if (!result || !steps) {
 		json_object_put(result);
 		json_object_put(steps);
 		return &hvo_error_nomem;
 	}
-	if (!ctx->json)
-		fprintf(ctx->out, "%-4s %-18s %-18s %s\n", "", "entry at", "value", "flags");
-	uint64_t paddr = 0;
-	bool mapped = false;
-	table &= PTE_ADDR;
-	for (unsigned int level = levels; level >= 1; level--) {
-		unsigned int shift = 12 + 9 * (level - 1);
-		uint64_t entry_paddr = table + ((vaddr >> shift) & 511) * 8;
-		uint64_t entry;
-		char what[16];
-		snprintf(what, sizeof(what), "%s entry", LEVEL_NAME(level));
-		if ((err = hvo_dump_read_u64(ctx->prog->dump, HVO_PHYS, entry_paddr, &entry, what)))
-			goto err;
-		bool leaf = level == 1 || ((level == 2 || level == 3) && (entry & PTE_PSE));
+	for (unsigned int i = 0; i < walk->nr_steps; i++) {
 		char flags[64];
-		snprintf(flags, sizeof(flags), "%s%s%s%s%s", entry & PTE_PRESENT ? "P" : "-",
-			 entry & PTE_RW ? " RW" : " RO", entry & PTE_USER ? " U" : "",
-			 leaf && level > 1 ? " PS" : "", entry & PTE_NX ? " NX" : "");
-		if (ctx->json) {
-			json_object *step = json_object_new_object();
-			json_object_object_add(step, "level", json_object_new_string(LEVEL_NAME(level)));
-			json_object_object_add(step, "entry_paddr", hvo_json_hex(entry_paddr));
-			json_object_object_add(step, "value", hvo_json_hex(entry));
-			json_object_object_add(step, "flags", json_object_new_string(flags));
-			json_object_array_add(steps, step);
-		} else {
-			fprintf(ctx->out, "%-4s 0x%016" PRIx64 " 0x%016" PRIx64 " %s\n", LEVEL_NAME(level),
-				entry_paddr, entry, flags);
-		}
-		if (!(entry & PTE_PRESENT))
-			break;
-		if (leaf) {
-			uint64_t span = UINT64_C(1) << shift;
-			paddr = ((entry & PTE_ADDR) & ~(span - 1)) | (vaddr & (span - 1));
-			mapped = true;
-			break;
-		}
-		table = entry & PTE_ADDR;
+		pte_flags_text(&walk->steps[i].pte, walk->steps[i].level, flags, sizeof(flags));
+		json_object *step = json_object_new_object();
+		json_object_object_add(step, "level", json_object_new_string(
+			hvo_arch_level_name(arch, walk->steps[i].level, levels)));
+		json_object_object_add(step, "entry_paddr", hvo_json_hex(walk->steps[i].entry_paddr));
+		json_object_object_add(step, "value", hvo_json_hex(walk->steps[i].value));
+		json_object_object_add(step, "flags", json_object_new_string(flags));
+		json_object_array_add(steps, step);
 	}
+	json_object_object_add(result, "vaddr", hvo_json_hex(walk->vaddr));
+	json_object_object_add(result, "steps", steps);
+	json_object_object_add(result, "mapped", json_object_new_boolean(walk->mapped));
+	if (walk->mapped)
+		json_object_object_add(result, "paddr", hvo_json_hex(walk->paddr));
+	return hvo_cmd_json_emit(ctx, result);
+}
+
+static void pte_render_text(struct hvo_cmd_ctx *ctx, const struct pte_walk *walk)
+{
+	const struct hvo_arch *arch = ctx->prog->arch;
+	unsigned int levels = ctx->prog->pgtable_levels;
+	fprintf(ctx->out, "%-4s %-18s %-18s %s\n", "", "entry at", "value", "flags");
+	for (unsigned int i = 0; i < walk->nr_steps; i++) {
+		char flags[64];
+		pte_flags_text(&walk->steps[i].pte, walk->steps[i].level, flags, sizeof(flags));
+		fprintf(ctx->out, "%-4s 0x%016" PRIx64 " 0x%016" PRIx64 " %s\n",
+			hvo_arch_level_name(arch, walk->steps[i].level, levels),
+			walk->steps[i].entry_paddr, walk->steps[i].value, flags);
+	}
+	if (walk->mapped)
+		fprintf(ctx->out, "0x%016" PRIx64 " -> physical 0x%" PRIx64 "\n", walk->vaddr,
+			walk->paddr);
+	else
+		fprintf(ctx->out, "0x%016" PRIx64 " is not mapped\n", walk->vaddr);
+}
+
+static struct hvo_error *pte_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 2)
+		return hvo_error_create(HVO_ERROR_USAGE, "pte: usage: pte ADDR");
+	struct pte_walk walk = { 0 };
+	struct hvo_error *err = hvo_cmd_parse_address(ctx, argv[1], &walk.vaddr);
+	if (err ||
+	    (err = hvo_pgtable_walk(ctx->prog, walk.vaddr, walk.vaddr + 1, &pte_ops, &walk, NULL)))
+		return err;
 	/* kdump files are read(2), which gives zeros past a shrunken end. */
 	if ((err = hvo_dump_check_unchanged(ctx->prog->dump)))
-		goto err;
-	if (ctx->json) {
-		json_object_object_add(result, "vaddr", hvo_json_hex(vaddr));
-		json_object_object_add(result, "steps", steps);
-		json_object_object_add(result, "mapped", json_object_new_boolean(mapped));
-		if (mapped)
-			json_object_object_add(result, "paddr", hvo_json_hex(paddr));
-		return hvo_cmd_json_emit(ctx, result);
-	}
-	if (mapped)
-		fprintf(ctx->out, "0x%016" PRIx64 " -> physical 0x%" PRIx64 "\n", vaddr, paddr);
-	else
-		fprintf(ctx->out, "0x%016" PRIx64 " is not mapped\n", vaddr);
+		return err;
+	if (ctx->json)
+		return pte_render_json(ctx, &walk);
+	pte_render_text(ctx, &walk);
 	return NULL;
-err:
-	json_object_put(result);
-	json_object_put(steps);
-	return err;
 }
 
 const struct hvo_cmd hvo_cmd_pte = {
