@@ -1,8 +1,13 @@
-/* dump.c - libkdumpfile/libaddrxlat set-up, reads and error mapping. */
+/*
+ * dump.c - opening a dump: the format sniffed, an ELF file's extent and a
+ * kdump-compressed file's tables checked, libkdumpfile set up in the
+ * right order (architecture, version, phys_base settled on the way), a
+ * flattened file reassembled first (flat.c); closing it, and what it is.
+ * Reads are dump_read.c's.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +20,8 @@
 #ifdef HAVE_ELFUTILS_VERSION_H
 #include <elfutils/version.h>
 #endif
-#include <libkdumpfile/addrxlat.h>
-#include <libkdumpfile/kdumpfile.h>
 
-#include "dump.h"
+#include "dump_internal.h"
 #include "flat.h"
 #include "kdump_check.h"
 #include "sigbus.h"
@@ -26,91 +29,9 @@
 /* libkdumpfile's page cache, in pages (measured: see the bench notes). */
 #define HVO_KDUMP_CACHE_PAGES 32
 
-/* Page frames, in the order read until asked for sorted and unique. */
-struct pfn_set {
-	uint64_t *pfns;
-	size_t nr, capacity;
-	bool sorted;
-};
-
-/* Append value to a growable array, doubling it (from 1024) when full. */
-static struct hvo_error *push_u64(uint64_t **array, size_t *nr, size_t *capacity, uint64_t value)
-{
-	if (*nr == *capacity) {
-		size_t grown_capacity = *capacity ? *capacity * 2 : 1024;
-		uint64_t *grown = realloc(*array, grown_capacity * sizeof(*grown));
-		if (!grown)
-			return &hvo_error_nomem;
-		*array = grown;
-		*capacity = grown_capacity;
-	}
-	(*array)[(*nr)++] = value;
-	return NULL;
-}
-
-/*
- * A kdump-compressed file's page descriptors, checked a chunk of
- * HVO_KDUMP_PD_CHUNK at a time just before libkdumpfile reads a page
- * through one of them: opening costs what the bitmap costs, not 24 bytes
- * per stored page (6 GiB for a 1 TiB guest's QEMU dump), and a report reads
- * the descriptors of the pages it reads.
- */
-enum { PD_UNCHECKED, PD_GOOD, PD_BAD };
-
-/* A chunk with a bad descriptor, then looked at descriptor by descriptor. */
-struct pd_bad_chunk {
-	uint64_t pfns[HVO_KDUMP_PD_CHUNK];	/* the PFN of each of its descriptors, ascending */
-	uint8_t state[HVO_KDUMP_PD_CHUNK];	/* PD_UNCHECKED, PD_GOOD or PD_BAD */
-	size_t nr;
-};
-
-struct pd_chunks {
-	uint64_t nr_pds;	/* one per stored page */
-	uint64_t *first_pfn;	/* [chunk]: the PFN of its first descriptor, ascending */
-	uint8_t *state;		/* [chunk]: PD_UNCHECKED, PD_GOOD or PD_BAD */
-	struct pd_bad_chunk **bad;	/* [chunk], once one is bad: its descriptors, or NULL */
-	size_t nr, capacity;
-	size_t last;		/* the chunk found last: reads come in PFN order */
-};
-
-struct hvo_dump {
-	char *path;
-	int fd;			/* the user's file, O_RDONLY */
-	int data_fd;		/* what libkdumpfile reads: fd, or a reassembled file */
-	uint64_t file_size;
-	kdump_ctx_t *ctx;
-	addrxlat_ctx_t *xctx;
-	addrxlat_sys_t *xsys;
-	char *format;
-	char *arch;
-	const char *arch_source;
-	char *fixup_note;
-	uint64_t page_size;
-	char *rebuilt_in;		/* flattened: where it was rebuilt; else NULL */
-	bool mapped;		/* ELF: libkdumpfile maps the file */
-	uint64_t pd_offset;	/* kdump-compressed: its page descriptors; else 0 */
-	uint64_t data_size;	/* of data_fd, checked at open */
-	struct hvo_vmcoreinfo *vmcoreinfo;
-	struct hvo_dump_read_stats stats;
-	kdump_bmp_t *file_pagemap;	/* pages stored in the file; NULL if unknown */
-	struct pd_chunks pds;		/* kdump-compressed only */
-	/* On libkdumpfile's translation context: the page tables it reads are checked too. */
-	addrxlat_cb_t *read_hook;
-	struct hvo_dump *next_hooked;	/* in hooked_dumps */
-	struct hvo_error *hook_error;	/* why read_hook last refused a page */
-
-	bool tracking;
-	struct pfn_set tracked;		/* every page read */
-	struct pfn_set tracked_phys;	/* those read by physical address */
-};
-
 /* libkdumpfile's message for its last failure, as an hvo_error. */
-static struct hvo_error *kdump_failure(struct hvo_dump *dump, kdump_status status,
-				       const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static struct hvo_error *kdump_failure(struct hvo_dump *dump, kdump_status status,
-				       const char *fmt, ...)
+struct hvo_error *hvo_dump_kdump_failure(struct hvo_dump *dump, kdump_status status,
+					 const char *fmt, ...)
 {
 	enum hvo_error_code code;
 	switch (status) {
@@ -156,7 +77,7 @@ static struct hvo_error *get_string_attr(struct hvo_dump *dump, const char *key,
 		return NULL;
 	}
 	if (ks != KDUMP_OK)
-		return kdump_failure(dump, ks, "reading attribute %s", key);
+		return hvo_dump_kdump_failure(dump, ks, "reading attribute %s", key);
 	*ret = strdup(value);
 	return *ret ? NULL : &hvo_error_nomem;
 }
@@ -197,7 +118,7 @@ static struct hvo_error *settle_arch(struct hvo_dump *dump)
 	}
 	kdump_status ks = kdump_set_string_attr(dump->ctx, KDUMP_ATTR_ARCH_NAME, dump->arch);
 	if (ks != KDUMP_OK)
-		return kdump_failure(dump, ks, "setting architecture '%s'", dump->arch);
+		return hvo_dump_kdump_failure(dump, ks, "setting architecture '%s'", dump->arch);
 	return NULL;
 }
 
@@ -238,7 +159,7 @@ static struct hvo_error *settle_version(struct hvo_dump *dump)
 	kdump_status ks = kdump_set_number_attr(dump->ctx, "linux.version_code", code);
 	if (ks != KDUMP_OK) {
 		free(release);
-		return kdump_failure(dump, ks, "setting the kernel version");
+		return hvo_dump_kdump_failure(dump, ks, "setting the kernel version");
 	}
 	char note[160];
 	snprintf(note, sizeof(note), "kernel version %u.%u.0 taken from release '%.64s', "
@@ -269,7 +190,7 @@ static struct hvo_error *settle_phys_base(struct hvo_dump *dump)
 		return NULL;
 	ks = kdump_set_address_attr(dump->ctx, "linux.phys_base", (kdump_addr_t)vi_phys_base);
 	if (ks != KDUMP_OK)
-		return kdump_failure(dump, ks, "setting phys_base");
+		return hvo_dump_kdump_failure(dump, ks, "setting phys_base");
 	if (header_had_one) {
 		char note[128];
 		snprintf(note, sizeof(note), "phys_base 0x%" PRIx64 " from VMCOREINFO used "
@@ -461,234 +382,6 @@ static kdump_status limit_mapping(struct hvo_dump *dump)
 #endif
 }
 
-/*
- * A kdump-compressed file's page descriptors, one per page its bitmap
- * stores: counted run by run on libkdumpfile's own file page map (the
- * regions it built from the bitmap, so exactly the descriptors it will
- * look up), noting where each chunk of them starts, and their table
- * checked to end in the file.  check_pfn() checks the descriptors.
- */
-static struct hvo_error *index_descriptors(struct hvo_dump *dump)
-{
-	if (!dump->file_pagemap)
-		return hvo_error_create(HVO_ERROR_FORMAT, "libkdumpfile gives no page map of "
-					"this kdump-compressed file");
-	struct pd_chunks *pc = &dump->pds;
-	struct hvo_error *err;
-	kdump_status ks;
-	kdump_addr_t pfn = 0;
-	while ((ks = kdump_bmp_find_set(dump->file_pagemap, &pfn)) == KDUMP_OK) {
-		kdump_addr_t end = pfn;
-		ks = kdump_bmp_find_clear(dump->file_pagemap, &end);
-		if (ks != KDUMP_OK)
-			break;
-		/* A run libkdumpfile reports empty would loop for ever. */
-		if (end <= pfn)
-			return hvo_error_create(HVO_ERROR_INTERNAL, "libkdumpfile's page map "
-						"has an empty run at PFN %#" PRIx64, (uint64_t)pfn);
-		/* Chunks are bounded: hvo_kdump_check() found the bitmap inside the file. */
-		uint64_t run = end - pfn;
-		while ((uint64_t)pc->nr * HVO_KDUMP_PD_CHUNK < pc->nr_pds + run) {
-			uint64_t index = (uint64_t)pc->nr * HVO_KDUMP_PD_CHUNK;
-			if ((err = push_u64(&pc->first_pfn, &pc->nr, &pc->capacity,
-					    pfn + (index - pc->nr_pds))))
-				return err;
-		}
-		pc->nr_pds += run;
-		pfn = end;
-	}
-	if (ks != KDUMP_ERR_NODATA) {
-		const char *why = kdump_bmp_get_err(dump->file_pagemap);
-		return hvo_error_create(HVO_ERROR_FORMAT, "counting the pages of a "
-					"kdump-compressed file: %s", why ? why : "libkdumpfile error");
-	}
-	if ((err = hvo_kdump_check_pd_table(dump->data_size, dump->pd_offset, pc->nr_pds)))
-		return err;
-	pc->state = calloc(pc->nr ? pc->nr : 1, sizeof(*pc->state));
-	return pc->state ? NULL : &hvo_error_nomem;
-}
-
-/* Descriptors in chunk c: HVO_KDUMP_PD_CHUNK but in the last one. */
-static size_t chunk_size(const struct pd_chunks *pc, size_t c)
-{
-	uint64_t first = (uint64_t)c * HVO_KDUMP_PD_CHUNK;
-	return pc->nr_pds - first < HVO_KDUMP_PD_CHUNK ? (size_t)(pc->nr_pds - first) :
-		HVO_KDUMP_PD_CHUNK;
-}
-
-/*
- * Chunk c, found to hold a bad descriptor: the PFNs of its descriptors, from
- * the page map, so that each page's own descriptor can be told apart.
- */
-static struct hvo_error *list_bad_chunk(struct hvo_dump *dump, size_t c)
-{
-	struct pd_chunks *pc = &dump->pds;
-	if (!pc->bad && !(pc->bad = calloc(pc->nr, sizeof(struct pd_bad_chunk *))))
-		return &hvo_error_nomem;
-	struct pd_bad_chunk *bad = calloc(1, sizeof(*bad));
-	if (!bad)
-		return &hvo_error_nomem;
-	size_t count = chunk_size(pc, c);
-	kdump_addr_t pfn = pc->first_pfn[c];
-	while (bad->nr < count) {
-		bool found = kdump_bmp_find_set(dump->file_pagemap, &pfn) == KDUMP_OK;
-		kdump_addr_t end = pfn;
-		if (!found || kdump_bmp_find_clear(dump->file_pagemap, &end) != KDUMP_OK ||
-		    end <= pfn) {
-			free(bad);
-			return hvo_error_create(HVO_ERROR_INTERNAL, "libkdumpfile's page map "
-						"changed after it was counted");
-		}
-		for (; pfn < end && bad->nr < count; pfn++)
-			bad->pfns[bad->nr++] = pfn;
-	}
-	pc->bad[c] = bad;
-	return NULL;
-}
-
-/*
- * In a chunk with a bad descriptor, pfn's own, checked once: one bad
- * descriptor makes its page unreadable, as a page whose data is damaged,
- * not the 4095 others of its chunk.
- */
-static struct hvo_error *check_one(struct hvo_dump *dump, size_t c, uint64_t pfn)
-{
-	struct pd_chunks *pc = &dump->pds;
-	struct pd_bad_chunk *bad = pc->bad[c];
-	size_t lo = 0, hi = bad->nr;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (bad->pfns[mid] < pfn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == bad->nr || bad->pfns[lo] != pfn || bad->state[lo] == PD_GOOD)
-		return NULL;	/* not stored (libkdumpfile reads no descriptor), or good */
-	struct hvo_error *err = hvo_kdump_check_descriptors(dump->data_fd, dump->data_size,
-							    dump->pd_offset, pc->nr_pds,
-							    (uint64_t)c * HVO_KDUMP_PD_CHUNK + lo, 1);
-	if (!err || err->code == HVO_ERROR_FORMAT)
-		bad->state[lo] = err ? PD_BAD : PD_GOOD;
-	return err;
-}
-
-/* The descriptor libkdumpfile reads for pfn, if the file stores it: checked once. */
-static struct hvo_error *check_pfn(struct hvo_dump *dump, uint64_t pfn)
-{
-	struct pd_chunks *pc = &dump->pds;
-	if (!pc->nr || pfn < pc->first_pfn[0])
-		return NULL;	/* not kdump-compressed, or before every stored page */
-	size_t c = pc->last;
-	if (pfn < pc->first_pfn[c] || (c + 1 < pc->nr && pfn >= pc->first_pfn[c + 1])) {
-		size_t lo = 0, hi = pc->nr;	/* the last chunk starting at or below pfn */
-		while (hi - lo > 1) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (pc->first_pfn[mid] <= pfn)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		c = pc->last = lo;
-	}
-	if (pc->state[c] == PD_GOOD)
-		return NULL;
-	if (pc->state[c] == PD_BAD)
-		return check_one(dump, c, pfn);
-	struct hvo_error *err = hvo_kdump_check_descriptors(dump->data_fd, dump->data_size,
-							    dump->pd_offset, pc->nr_pds,
-							    (uint64_t)c * HVO_KDUMP_PD_CHUNK,
-							    chunk_size(pc, c));
-	if (!err) {
-		pc->state[c] = PD_GOOD;
-		return NULL;
-	}
-	/* Only a descriptor's own flaw stays with its chunk; running out of memory does not. */
-	if (err->code != HVO_ERROR_FORMAT)
-		return err;
-	hvo_error_destroy(err);
-	if ((err = list_bad_chunk(dump, c)))
-		return err;
-	pc->state[c] = PD_BAD;
-	return check_one(dump, c, pfn);
-}
-
-/*
- * Dumps with a read hook, found by the hook: libaddrxlat hands every
- * layer of callbacks the outermost one, whose priv must stay
- * libkdumpfile's context for the layers below.
- */
-static struct hvo_dump *hooked_dumps;
-static pthread_mutex_t hooked_dumps_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct hvo_dump *dump_of_hook(const addrxlat_cb_t *cb)
-{
-	pthread_mutex_lock(&hooked_dumps_lock);
-	struct hvo_dump *dump = hooked_dumps;
-	while (dump && dump->read_hook != cb)
-		dump = dump->next_hooked;
-	pthread_mutex_unlock(&hooked_dumps_lock);
-	return dump;
-}
-
-/*
- * libkdumpfile's own reads of page tables (translating, and setting up
- * translation) come through its addrxlat context: this hook on it checks
- * each page's descriptor before passing the read down.  On a
- * kdump-compressed file they read machine-physical pages only.
- */
-static addrxlat_status checked_get_page(const addrxlat_cb_t *cb, addrxlat_buffer_t *buf)
-{
-	struct hvo_dump *dump = dump_of_hook(cb);
-	if (!dump)
-		return ADDRXLAT_ERR_INVALID;	/* only an open dump installs the hook */
-	struct hvo_error *err;
-	if (buf->addr.as != ADDRXLAT_MACHPHYSADDR && buf->addr.as != ADDRXLAT_KPHYSADDR)
-		err = hvo_error_create(HVO_ERROR_INTERNAL, "libaddrxlat read a page in address "
-				       "space %d, not by physical address", (int)buf->addr.as);
-	else
-		err = check_pfn(dump, buf->addr.addr / HVO_KDUMP_PAGE_SIZE);
-	if (!err)
-		return cb->next->get_page(cb, buf);	/* as libaddrxlat's own forwarding does */
-	hvo_error_destroy(dump->hook_error);
-	dump->hook_error = err;
-	return addrxlat_ctx_err(dump->xctx, ADDRXLAT_ERR_INVALID, "%s", err->message);
-}
-
-/* The error read_hook refused a page with, once: it explains a failed translation. */
-static struct hvo_error *take_hook_error(struct hvo_dump *dump)
-{
-	struct hvo_error *err = dump->hook_error;
-	dump->hook_error = NULL;
-	return err;
-}
-
-/* After a translation failed: the descriptor the hook refused, if that was why, else NULL. */
-static struct hvo_error *refused_descriptor(struct hvo_dump *dump)
-{
-	return dump->hook_error ? hvo_error_prefix(take_hook_error(dump), "'%s'", dump->path) :
-		NULL;
-}
-
-static struct hvo_error *hook_translation_reads(struct hvo_dump *dump)
-{
-	addrxlat_sys_t *sys;
-	kdump_status ks = kdump_get_addrxlat(dump->ctx, &dump->xctx, &sys);
-	if (ks != KDUMP_OK)
-		return kdump_failure(dump, ks, "setting up address translation");
-	addrxlat_sys_decref(sys);	/* an empty one: the OS type's comes later */
-	dump->read_hook = addrxlat_ctx_add_cb(dump->xctx);
-	if (!dump->read_hook)
-		return &hvo_error_nomem;
-	dump->read_hook->priv = dump->read_hook->next->priv;
-	pthread_mutex_lock(&hooked_dumps_lock);
-	dump->next_hooked = hooked_dumps;
-	hooked_dumps = dump;
-	pthread_mutex_unlock(&hooked_dumps_lock);
-	dump->read_hook->get_page = checked_get_page;
-	return NULL;
-}
-
 static struct hvo_error *open_kdump(struct hvo_dump *dump)
 {
 	kdump_status ks;
@@ -711,7 +404,7 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	ks = kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_MMAP_POLICY,
 				   dump->mapped ? KDUMP_MMAP_TRY : KDUMP_MMAP_NEVER);
 	if (ks != KDUMP_OK)
-		return kdump_failure(dump, ks, "setting the read policy");
+		return hvo_dump_kdump_failure(dump, ks, "setting the read policy");
 	/*
 	 * libkdumpfile 0.5.1 searches its page cache linearly on every read; we
 	 * keep our own cache of the frames we reuse, so a small one is faster.
@@ -720,9 +413,9 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	ks = kdump_set_number_attr(dump->ctx, "cache.size",
 				   cache_env ? strtoul(cache_env, NULL, 0) : HVO_KDUMP_CACHE_PAGES);
 	if (ks != KDUMP_OK)
-		return kdump_failure(dump, ks, "setting the cache size");
+		return hvo_dump_kdump_failure(dump, ks, "setting the cache size");
 	/* Before the file: with no architecture yet, no translation is set up. */
-	if (dump->pd_offset && (err = hook_translation_reads(dump)))
+	if (dump->pd_offset && (err = hvo_dump_hook_translation_reads(dump)))
 		return err;
 	ks = kdump_set_number_attr(dump->ctx, KDUMP_ATTR_FILE_FD, dump->data_fd);
 	if (ks != KDUMP_OK) {
@@ -746,7 +439,7 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 		kdump_bmp_incref(dump->file_pagemap);
 	}
 	/* Opening read the headers and the bitmap, no page yet (ostype does). */
-	if (dump->pd_offset && (err = index_descriptors(dump)))
+	if (dump->pd_offset && (err = hvo_dump_index_descriptors(dump)))
 		return err;
 	err = get_string_attr(dump, KDUMP_ATTR_FILE_FORMAT, &dump->format);
 	if (err)
@@ -789,15 +482,15 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	if (err)
 		return err;
 	/* Both read page tables: a descriptor the hook refused is the reason. */
-	hvo_error_destroy(take_hook_error(dump));
+	hvo_error_destroy(hvo_dump_take_hook_error(dump));
 	ks = kdump_set_string_attr(dump->ctx, KDUMP_ATTR_OSTYPE, "linux");
 	if (ks != KDUMP_OK)
-		return dump->hook_error ? take_hook_error(dump) :
-			kdump_failure(dump, ks, "setting up Linux address translation");
+		return dump->hook_error ? hvo_dump_take_hook_error(dump) :
+			hvo_dump_kdump_failure(dump, ks, "setting up Linux address translation");
 	kdump_num_t page_size;
 	ks = kdump_get_number_attr(dump->ctx, KDUMP_ATTR_PAGE_SIZE, &page_size);
 	if (ks != KDUMP_OK)
-		return kdump_failure(dump, ks, "reading the page size");
+		return hvo_dump_kdump_failure(dump, ks, "reading the page size");
 	if (page_size != 4096)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"page size %" PRIu64 " (hvoinspect handles 4096)",
@@ -806,15 +499,15 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	addrxlat_ctx_t *xctx;
 	ks = kdump_get_addrxlat(dump->ctx, &xctx, &dump->xsys);
 	if (ks != KDUMP_OK)
-		return dump->hook_error ? take_hook_error(dump) :
-			kdump_failure(dump, ks, "setting up address translation");
+		return dump->hook_error ? hvo_dump_take_hook_error(dump) :
+			hvo_dump_kdump_failure(dump, ks, "setting up address translation");
 	if (dump->xctx)
 		addrxlat_ctx_decref(xctx);	/* the one hooked above */
 	else
 		dump->xctx = xctx;
 
 	if (dump->mapped && (ks = limit_mapping(dump)) != KDUMP_OK)
-		return kdump_failure(dump, ks, "setting the read policy");
+		return hvo_dump_kdump_failure(dump, ks, "setting the read policy");
 	return NULL;
 }
 
@@ -904,32 +597,18 @@ void hvo_dump_close(struct hvo_dump *dump)
 		kdump_bmp_decref(dump->file_pagemap);
 	if (dump->xsys)
 		addrxlat_sys_decref(dump->xsys);
-	if (dump->read_hook) {
-		pthread_mutex_lock(&hooked_dumps_lock);
-		struct hvo_dump **link = &hooked_dumps;
-		while (*link != dump)
-			link = &(*link)->next_hooked;
-		*link = dump->next_hooked;
-		pthread_mutex_unlock(&hooked_dumps_lock);
-		addrxlat_ctx_del_cb(dump->xctx, dump->read_hook);
-	}
+	hvo_dump_unhook_reads(dump);
 	if (dump->xctx)
 		addrxlat_ctx_decref(dump->xctx);
 	if (dump->ctx)
 		kdump_free(dump->ctx);
-	for (size_t c = 0; dump->pds.bad && c < dump->pds.nr; c++)
-		free(dump->pds.bad[c]);
-	free(dump->pds.bad);
-	free(dump->pds.first_pfn);
-	free(dump->pds.state);
-	hvo_error_destroy(dump->hook_error);
+	hvo_dump_free_descriptors(dump);
 	if (dump->data_fd >= 0 && dump->data_fd != dump->fd)
 		close(dump->data_fd);
 	if (dump->fd >= 0)
 		close(dump->fd);
 	hvo_vmcoreinfo_free(dump->vmcoreinfo);
-	free(dump->tracked.pfns);
-	free(dump->tracked_phys.pfns);
+	hvo_dump_free_tracking(dump);
 	free(dump->format);
 	free(dump->arch);
 	free(dump->fixup_note);
@@ -967,217 +646,7 @@ uint64_t hvo_dump_max_pfn(const struct hvo_dump *dump)
 	return max_pfn;
 }
 
-struct hvo_error *hvo_dump_check_unchanged(struct hvo_dump *dump)
-{
-	struct stat st;
-	if (fstat(dump->data_fd, &st))
-		return hvo_error_errno(errno, "'%s': stat", dump->path);
-	if ((uint64_t)st.st_size != dump->data_size)
-		return hvo_error_create(HVO_ERROR_FORMAT,
-					"'%s': the file changed size while open (%" PRIu64
-					" -> %" PRIu64 " bytes); what was read from it cannot be "
-					"trusted", dump->path, dump->data_size,
-					(uint64_t)st.st_size);
-	return NULL;
-}
-
-const struct hvo_dump_read_stats *hvo_dump_stats(const struct hvo_dump *dump)
-{
-	return &dump->stats;
-}
 const struct hvo_vmcoreinfo *hvo_dump_vmcoreinfo(const struct hvo_dump *dump)
 {
 	return dump->vmcoreinfo;
-}
-
-static struct hvo_error *track_pfn(struct pfn_set *set, uint64_t pfn)
-{
-	if (set->nr && set->pfns[set->nr - 1] == pfn)
-		return NULL;
-	set->sorted = false;
-	return push_u64(&set->pfns, &set->nr, &set->capacity, pfn);
-}
-
-/* by_phys: the caller asked for a physical address, not a translated one. */
-static struct hvo_error *read_phys(struct hvo_dump *dump, uint64_t paddr, void *buf,
-				   size_t len, bool by_phys, const char *what)
-{
-	size_t done = len;
-	dump->stats.nr_reads++;
-	if (dump->tracking && len) {
-		for (uint64_t pfn = paddr / dump->page_size;
-		     pfn <= (paddr + len - 1) / dump->page_size; pfn++) {
-			struct hvo_error *err = track_pfn(&dump->tracked, pfn);
-			if (!err && by_phys)
-				err = track_pfn(&dump->tracked_phys, pfn);
-			if (err)
-				return err;
-		}
-	}
-	for (uint64_t pfn = paddr / HVO_KDUMP_PAGE_SIZE; dump->pds.nr && len &&
-	     pfn <= (paddr + len - 1) / HVO_KDUMP_PAGE_SIZE; pfn++) {
-		struct hvo_error *err = check_pfn(dump, pfn);
-		if (err)
-			return hvo_error_prefix(err, "'%s'", dump->path);
-	}
-	kdump_status ks = kdump_read(dump->ctx, KDUMP_KPHYSADDR, paddr, buf, &done);
-	if (ks == KDUMP_OK) {
-		dump->stats.nr_bytes += len;
-		return NULL;
-	}
-	/* A page cut off by a shrinking file fails to decompress: say why. */
-	struct hvo_error *changed = hvo_dump_check_unchanged(dump);
-	if (changed)
-		return changed;
-	if (ks == KDUMP_ERR_NODATA) {
-		dump->stats.nr_nodata++;
-		return hvo_error_create(HVO_ERROR_NODATA,
-					"reading %s at physical 0x%" PRIx64 ": page not in the dump (filtered out)",
-					what, paddr + done);
-	}
-	return kdump_failure(dump, ks, "reading %s at physical 0x%" PRIx64, what, paddr + done);
-}
-
-struct hvo_error *hvo_dump_virt_to_phys(struct hvo_dump *dump, uint64_t vaddr,
-					uint64_t *paddr_ret)
-{
-	addrxlat_fulladdr_t faddr = { .addr = vaddr, .as = ADDRXLAT_KVADDR };
-	hvo_error_destroy(take_hook_error(dump));	/* one a translation got past */
-	addrxlat_status status = addrxlat_fulladdr_conv(&faddr, ADDRXLAT_KPHYSADDR,
-							dump->xctx, dump->xsys);
-	if (status != ADDRXLAT_OK) {
-		struct hvo_error *refused = refused_descriptor(dump);
-		if (refused)	/* a page table's descriptor: the file is corrupt */
-			return refused;
-		const char *why = addrxlat_ctx_get_err(dump->xctx);
-		enum hvo_error_code code = status == ADDRXLAT_ERR_NODATA ?
-			HVO_ERROR_NODATA : HVO_ERROR_TRANSLATE;
-		return hvo_error_create(code, "translating 0x%" PRIx64 ": %s", vaddr,
-					why && *why ? why : "no mapping");
-	}
-	*paddr_ret = faddr.addr;
-	return NULL;
-}
-
-struct hvo_error *hvo_dump_read(struct hvo_dump *dump, enum hvo_addr_space space,
-				uint64_t addr, void *buf, size_t len, const char *what)
-{
-	if (space == HVO_PHYS)
-		return read_phys(dump, addr, buf, len, true, what);
-	/* Page by page: consecutive virtual pages need not be contiguous. */
-	unsigned char *out = buf;
-	while (len) {
-		uint64_t in_page = dump->page_size - (addr & (dump->page_size - 1));
-		size_t chunk = len < in_page ? len : in_page;
-		uint64_t paddr;
-		struct hvo_error *err = hvo_dump_virt_to_phys(dump, addr, &paddr);
-		if (err)
-			return hvo_error_prefix(err, "reading %s", what);
-		err = read_phys(dump, paddr, out, chunk, false, what);
-		if (err)
-			return hvo_error_prefix(err, "at virtual 0x%" PRIx64, addr);
-		out += chunk;
-		addr += chunk;
-		len -= chunk;
-	}
-	return NULL;
-}
-
-struct hvo_error *hvo_dump_read_u64(struct hvo_dump *dump, enum hvo_addr_space space,
-				    uint64_t addr, uint64_t *ret, const char *what)
-{
-	/* Dumps we accept are x86_64, so little-endian like the only host we build on. */
-	return hvo_dump_read(dump, space, addr, ret, sizeof(*ret), what);
-}
-
-struct hvo_error *hvo_dump_vread(void *dump, uint64_t vaddr, void *buf, size_t len,
-				 const char *what)
-{
-	return hvo_dump_read(dump, HVO_VIRT, vaddr, buf, len, what);
-}
-
-struct hvo_error *hvo_dump_pgt_root(struct hvo_dump *dump, uint64_t *paddr_ret)
-{
-	const addrxlat_meth_t *meth = addrxlat_sys_get_meth(dump->xsys, ADDRXLAT_SYS_METH_PGT);
-	if (!meth || meth->kind != ADDRXLAT_PGT)
-		return hvo_error_create(HVO_ERROR_TRANSLATE,
-					"libaddrxlat has no kernel page table for this dump");
-	addrxlat_fulladdr_t root = meth->param.pgt.root;
-	if (root.as != ADDRXLAT_KPHYSADDR && root.as != ADDRXLAT_MACHPHYSADDR) {
-		hvo_error_destroy(take_hook_error(dump));
-		addrxlat_status status = addrxlat_fulladdr_conv(&root, ADDRXLAT_KPHYSADDR,
-								dump->xctx, dump->xsys);
-		struct hvo_error *refused = status != ADDRXLAT_OK ? refused_descriptor(dump) : NULL;
-		if (refused)
-			return refused;
-		if (status != ADDRXLAT_OK)
-			return hvo_error_create(HVO_ERROR_TRANSLATE,
-						"locating the kernel page table: %s",
-						addrxlat_ctx_get_err(dump->xctx));
-	}
-	*paddr_ret = root.addr;
-	return NULL;
-}
-
-bool hvo_dump_has_page(struct hvo_dump *dump, uint64_t paddr)
-{
-	if (!dump->file_pagemap)
-		return true;
-	unsigned char bit = 0;
-	kdump_addr_t pfn = paddr / dump->page_size;
-	if (kdump_bmp_get_bits(dump->file_pagemap, pfn, pfn, &bit) != KDUMP_OK)
-		return false;
-	return bit & 1;
-}
-
-uint64_t hvo_dump_next_page(struct hvo_dump *dump, uint64_t paddr)
-{
-	kdump_addr_t pfn = paddr / dump->page_size;
-	if (!dump->file_pagemap)
-		return pfn * dump->page_size;
-	if (kdump_bmp_find_set(dump->file_pagemap, &pfn) != KDUMP_OK ||
-	    pfn > UINT64_MAX / dump->page_size)
-		return UINT64_MAX;
-	return pfn * dump->page_size;
-}
-
-struct hvo_error *hvo_dump_track_reads(struct hvo_dump *dump, bool on)
-{
-	dump->tracking = on;
-	return NULL;
-}
-
-static int compare_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static void sort_pfn_set(struct pfn_set *set, const uint64_t **pfns_ret, size_t *nr_ret)
-{
-	if (!set->sorted && set->nr) {
-		qsort(set->pfns, set->nr, sizeof(uint64_t), compare_u64);
-		size_t out = 1;
-		for (size_t i = 1; i < set->nr; i++) {
-			if (set->pfns[i] != set->pfns[out - 1])
-				set->pfns[out++] = set->pfns[i];
-		}
-		set->nr = out;
-		set->sorted = true;
-	}
-	*pfns_ret = set->pfns;
-	*nr_ret = set->nr;
-}
-
-void hvo_dump_tracked_pfns(const struct hvo_dump *dump, const uint64_t **pfns_ret,
-			   size_t *nr_ret)
-{
-	/* Sorting in place is not a change anyone can see. */
-	sort_pfn_set(&((struct hvo_dump *)dump)->tracked, pfns_ret, nr_ret);
-}
-
-void hvo_dump_tracked_phys_pfns(const struct hvo_dump *dump, const uint64_t **pfns_ret,
-				size_t *nr_ret)
-{
-	sort_pfn_set(&((struct hvo_dump *)dump)->tracked_phys, pfns_ret, nr_ret);
 }

@@ -7,8 +7,9 @@
  * fuzzing: a heap overflow and multi-GB allocations from a 100 KB file).
  * Reading the format stays libkdumpfile's job; this only refuses files whose
  * header or page descriptors point outside the file or exceed the block size.
- * dump.c checks the descriptors a chunk at a time, before libkdumpfile reads
- * a page through one (its own page-table reads included).
+ * dump_descriptors.c checks the descriptors a chunk at a time, before
+ * libkdumpfile reads a page through one (its own page-table reads
+ * included: dump_hook.c).
  */
 #ifndef HVO_KDUMP_CHECK_H
 #define HVO_KDUMP_CHECK_H
