@@ -3,27 +3,53 @@
  * context, so that the page tables libkdumpfile reads of a
  * kdump-compressed file have their page descriptors checked too.
  */
-#include <pthread.h>
-
 #include "dump_internal.h"
 #include "kdump_check.h"
 
 /*
- * Dumps with a read hook, found by the hook: libaddrxlat hands every
- * layer of callbacks the outermost one, whose priv must stay
- * libkdumpfile's context for the layers below.
+ * The layer's priv is its dump: no registry to find it by.  libkdumpfile's
+ * callbacks take their context from the priv of the layer they are
+ * handed, so every callback of this layer hands the call down with
+ * cb->next, libkdumpfile's own layer.  The forwarding libaddrxlat fills a
+ * new layer with would hand the value callbacks (next_sym_value_cb and the
+ * others, in 0.5.1 to 0.5.4 at least) this layer instead.
  */
-static struct hvo_dump *hooked_dumps;
-static pthread_mutex_t hooked_dumps_lock = PTHREAD_MUTEX_INITIALIZER;
+_Static_assert(sizeof(addrxlat_cb_t) == 9 * sizeof(void *),
+	       "libaddrxlat has a callback this layer does not hand down");
 
-static struct hvo_dump *dump_of_hook(const addrxlat_cb_t *cb)
+static unsigned long next_read_caps(const addrxlat_cb_t *cb)
 {
-	pthread_mutex_lock(&hooked_dumps_lock);
-	struct hvo_dump *dump = hooked_dumps;
-	while (dump && dump->read_hook != cb)
-		dump = dump->next_hooked;
-	pthread_mutex_unlock(&hooked_dumps_lock);
-	return dump;
+	return cb->next->read_caps(cb->next);
+}
+
+static addrxlat_status next_reg_value(const addrxlat_cb_t *cb, const char *name,
+				      addrxlat_addr_t *val)
+{
+	return cb->next->reg_value(cb->next, name, val);
+}
+
+static addrxlat_status next_sym_value(const addrxlat_cb_t *cb, const char *name,
+				      addrxlat_addr_t *val)
+{
+	return cb->next->sym_value(cb->next, name, val);
+}
+
+static addrxlat_status next_sym_sizeof(const addrxlat_cb_t *cb, const char *name,
+				       addrxlat_addr_t *val)
+{
+	return cb->next->sym_sizeof(cb->next, name, val);
+}
+
+static addrxlat_status next_sym_offsetof(const addrxlat_cb_t *cb, const char *obj,
+					 const char *elem, addrxlat_addr_t *val)
+{
+	return cb->next->sym_offsetof(cb->next, obj, elem, val);
+}
+
+static addrxlat_status next_num_value(const addrxlat_cb_t *cb, const char *name,
+				      addrxlat_addr_t *val)
+{
+	return cb->next->num_value(cb->next, name, val);
 }
 
 /*
@@ -34,9 +60,7 @@ static struct hvo_dump *dump_of_hook(const addrxlat_cb_t *cb)
  */
 static addrxlat_status checked_get_page(const addrxlat_cb_t *cb, addrxlat_buffer_t *buf)
 {
-	struct hvo_dump *dump = dump_of_hook(cb);
-	if (!dump)
-		return ADDRXLAT_ERR_INVALID;	/* only an open dump installs the hook */
+	struct hvo_dump *dump = cb->priv;
 	struct hvo_error *err;
 	if (buf->addr.as != ADDRXLAT_MACHPHYSADDR && buf->addr.as != ADDRXLAT_KPHYSADDR)
 		err = hvo_error_create(HVO_ERROR_INTERNAL, "libaddrxlat read a page in address "
@@ -44,7 +68,7 @@ static addrxlat_status checked_get_page(const addrxlat_cb_t *cb, addrxlat_buffer
 	else
 		err = hvo_dump_check_pfn(dump, buf->addr.addr / HVO_KDUMP_PAGE_SIZE);
 	if (!err)
-		return cb->next->get_page(cb, buf);	/* as libaddrxlat's own forwarding does */
+		return cb->next->get_page(cb->next, buf);
 	hvo_error_destroy(dump->hook_error);
 	dump->hook_error = err;
 	return addrxlat_ctx_err(dump->xctx, ADDRXLAT_ERR_INVALID, "%s", err->message);
@@ -76,26 +100,21 @@ struct hvo_error *hvo_dump_hook_translation_reads(struct hvo_dump *dump)
 	dump->read_hook = addrxlat_ctx_add_cb(dump->xctx);
 	if (!dump->read_hook)
 		return &hvo_error_nomem;
-	dump->read_hook->priv = dump->read_hook->next->priv;
-	pthread_mutex_lock(&hooked_dumps_lock);
-	dump->next_hooked = hooked_dumps;
-	hooked_dumps = dump;
-	pthread_mutex_unlock(&hooked_dumps_lock);
+	dump->read_hook->priv = dump;
 	dump->read_hook->get_page = checked_get_page;
+	dump->read_hook->read_caps = next_read_caps;
+	dump->read_hook->reg_value = next_reg_value;
+	dump->read_hook->sym_value = next_sym_value;
+	dump->read_hook->sym_sizeof = next_sym_sizeof;
+	dump->read_hook->sym_offsetof = next_sym_offsetof;
+	dump->read_hook->num_value = next_num_value;
 	return NULL;
 }
 
 /* Take the hook off before the context goes, with what it last refused. */
 void hvo_dump_unhook_reads(struct hvo_dump *dump)
 {
-	if (dump->read_hook) {
-		pthread_mutex_lock(&hooked_dumps_lock);
-		struct hvo_dump **link = &hooked_dumps;
-		while (*link != dump)
-			link = &(*link)->next_hooked;
-		*link = dump->next_hooked;
-		pthread_mutex_unlock(&hooked_dumps_lock);
+	if (dump->read_hook)
 		addrxlat_ctx_del_cb(dump->xctx, dump->read_hook);
-	}
 	hvo_error_destroy(dump->hook_error);
 }

@@ -58,9 +58,11 @@ struct hvo_dump {
 	struct hvo_dump_read_stats stats;
 	kdump_bmp_t *file_pagemap;	/* pages stored in the file; NULL if unknown */
 	struct pd_chunks pds;		/* kdump-compressed only */
-	/* On libkdumpfile's translation context: the page tables it reads are checked too. */
+	/*
+	 * On libkdumpfile's translation context: the page tables it reads are
+	 * checked too.  Its priv is this dump (dump_hook.c).
+	 */
 	addrxlat_cb_t *read_hook;
-	struct hvo_dump *next_hooked;	/* in hooked_dumps */
 	struct hvo_error *hook_error;	/* why read_hook last refused a page */
 
 	bool tracking;
