@@ -169,18 +169,23 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 	enum hvo_severity fail_on = ctx->fail_on;
 	int nr_operands = 0;
 	char **operands = NULL;
+	void *result = NULL;
 	struct hvo_error *err = parse_options(cmd, ctx, argc, argv, &nr_operands, &operands);
 	if (!err && cmd->needs_dump && !ctx->prog)
 		err = hvo_error_create(HVO_ERROR_USAGE, "%s: no dump is open", cmd->name);
 	else if (!err)
-		err = cmd->exec(ctx, nr_operands, operands);
+		err = cmd->exec(ctx, nr_operands, operands, &result);
 	/*
 	 * kdump files are read(2), which gives zeros past a shrunken end: a
-	 * command that read the dump fails if it changed under it.  (rd,
-	 * decode, pte and slice also check before they print or keep a file.)
+	 * result read from a dump that changed under it is not shown.  (slice
+	 * also checks before it keeps its file.)
 	 */
 	if (!err && cmd->needs_dump)
 		err = hvo_dump_check_unchanged(ctx->prog->dump);
+	if (!err)
+		err = ctx->json ? cmd->render_json(ctx, result) : cmd->render_text(ctx, result);
+	if (cmd->free_result)
+		cmd->free_result(result);
 	free(operands);
 	ctx->json = json;
 	ctx->deep = deep;

@@ -2,8 +2,11 @@
  * cmd.h - the command table shared by the command line, the shell and
  * scripted runs.
  *
- * To add a command: write src/cmd_NAME.c defining a const struct hvo_cmd
- * (name, argument synopsis, one-line summary, help text, exec), declare it
+ * A command computes a result and prints nothing; its renderers draw that
+ * result as text or JSON (or, for map, SVG); hvo_cmd_run() runs one, checks
+ * the dump once after it, and then renders.  To add a command: write
+ * src/cmd_NAME.c defining a const struct hvo_cmd (name, argument synopsis,
+ * one-line summary, help text, exec, render_text, render_json), declare it
  * below, list it in hvo_cmds[] in cmd.c, add it to src/local.am and give it
  * a section in man/hvoinspect.1.  Its options go in its options[] (the
  * HVO_CMD_OPTION_* entries, or a new enum hvo_cmd_opt): hvo_cmd_run parses
@@ -73,7 +76,17 @@ struct hvo_cmd {
 	const char *help;	/* paragraph for `help CMD` */
 	const struct hvo_cmd_option *options;	/* ends with HVO_CMD_OPTION_END; NULL: none */
 	bool needs_dump;
-	struct hvo_error *(*exec)(struct hvo_cmd_ctx *ctx, int argc, char **argv);
+	/*
+	 * Compute the result, printing nothing: *result_ret is the command's own
+	 * struct, or NULL when it has none.
+	 */
+	struct hvo_error *(*exec)(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				  void **result_ret);
+	/* Draw the result on ctx->out, for people and as one JSON object a line. */
+	struct hvo_error *(*render_text)(struct hvo_cmd_ctx *ctx, const void *result);
+	struct hvo_error *(*render_json)(struct hvo_cmd_ctx *ctx, const void *result);
+	/* Free what exec allocated; NULL when the result is not the command's to free. */
+	void (*free_result)(void *result);
 };
 
 extern const struct hvo_cmd hvo_cmd_info;

@@ -57,8 +57,6 @@ static struct hvo_error *read_page(struct hvo_cmd_ctx *ctx, uint64_t vaddr,
 	const struct hvo_page_layout *layout = &ctx->prog->page;
 	struct hvo_error *err = hvo_dump_read(ctx->prog->dump, HVO_VIRT, vaddr, image,
 					      layout->size, what);
-	if (!err)
-		err = hvo_dump_check_unchanged(ctx->prog->dump);
 	if (err)
 		return err;
 	hvo_page_parse(layout, image, ret);
@@ -119,7 +117,8 @@ static const char *tail_kind_name(enum hvo_tail_kind kind)
 	return "?";
 }
 
-static struct hvo_error *decode_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+static struct hvo_error *decode_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				     void **result_ret)
 {
 	if (argc != 2)
 		return hvo_error_create(HVO_ERROR_USAGE, "%s: expects one ADDR or PFN", argv[0]);
@@ -127,61 +126,76 @@ static struct hvo_error *decode_exec(struct hvo_cmd_ctx *ctx, int argc, char **a
 	struct hvo_error *err = parse_target(ctx, argv[1], &pfn);
 	if (err)
 		return err;
-	struct decoded d = { 0 };
-	if ((err = decode(ctx, pfn, &d)))
+	struct decoded *d = calloc(1, sizeof(*d));
+	if (!d)
+		return &hvo_error_nomem;
+	if ((err = decode(ctx, pfn, d))) {
+		free(d);
 		return err;
-	const struct hvo_page_layout *layout = &ctx->prog->page;
-	bool is_head = hvo_page_is_head(layout, &d.page);
-	bool hugetlb = hvo_page_is_hugetlb(layout, &d.page);
-
-	if (ctx->json) {
-		json_object *result = hvo_json_result_new("decode");
-		if (!result)
-			return &hvo_error_nomem;
-		json_object_object_add(result, "pfn", hvo_json_u64(d.pfn));
-		json_object_object_add(result, "vaddr", hvo_json_hex(d.vaddr));
-		json_object_object_add(result, "flags", hvo_json_hex(d.page.flags));
-		json_object_object_add(result, "compound_info", hvo_json_hex(d.page.compound));
-		json_object_object_add(result, "mapping", hvo_json_hex(d.page.mapping));
-		json_object_object_add(result, "private", hvo_json_hex(d.page.private));
-		json_object_object_add(result, "node", json_object_new_int(hvo_page_node(layout, &d.page)));
-		json_object_object_add(result, "zone_index",
-				       json_object_new_int(hvo_page_zone(layout, &d.page)));
-		json_object_object_add(result, "pg_head", json_object_new_boolean(is_head));
-		json_object_object_add(result, "hugetlb", json_object_new_boolean(is_head && hugetlb));
-		json_object_object_add(result, "tail", json_object_new_string(tail_kind_name(d.tail.kind)));
-		if (d.tail.kind == HVO_TAIL_MASK)
-			json_object_object_add(result, "mask_order", json_object_new_int(d.tail.order));
-		if (d.tail.kind == HVO_TAIL_MASK || d.tail.kind == HVO_TAIL_POINTER) {
-			json_object_object_add(result, "head_vaddr", hvo_json_hex(d.tail.head_vaddr));
-			if (d.head_read) {
-				json_object_object_add(result, "head_pfn", hvo_json_u64(d.head_pfn));
-				json_object_object_add(result, "head_has_pg_head",
-						       json_object_new_boolean(d.head_has_pg_head));
-				json_object_object_add(result, "head_folio_order",
-						       json_object_new_int(hvo_page_folio_order(&d.head_second)));
-				json_object_object_add(result, "head_agrees",
-						       json_object_new_boolean(d.head_has_pg_head &&
-									       d.order_matches));
-			}
-		}
-		json_object_object_add(result, "fake_head", json_object_new_boolean(d.fake_head));
-		if (d.fake_head)
-			json_object_object_add(result, "real_head_vaddr", hvo_json_hex(d.fake_head_real_head));
-		return hvo_cmd_json_emit(ctx, result);
 	}
+	*result_ret = d;
+	return NULL;
+}
 
+static struct hvo_error *decode_render_json(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct decoded *d = arg;
+	const struct hvo_page_layout *layout = &ctx->prog->page;
+	bool is_head = hvo_page_is_head(layout, &d->page);
+	bool hugetlb = hvo_page_is_hugetlb(layout, &d->page);
+	json_object *result = hvo_json_result_new("decode");
+	if (!result)
+		return &hvo_error_nomem;
+	json_object_object_add(result, "pfn", hvo_json_u64(d->pfn));
+	json_object_object_add(result, "vaddr", hvo_json_hex(d->vaddr));
+	json_object_object_add(result, "flags", hvo_json_hex(d->page.flags));
+	json_object_object_add(result, "compound_info", hvo_json_hex(d->page.compound));
+	json_object_object_add(result, "mapping", hvo_json_hex(d->page.mapping));
+	json_object_object_add(result, "private", hvo_json_hex(d->page.private));
+	json_object_object_add(result, "node", json_object_new_int(hvo_page_node(layout, &d->page)));
+	json_object_object_add(result, "zone_index",
+			       json_object_new_int(hvo_page_zone(layout, &d->page)));
+	json_object_object_add(result, "pg_head", json_object_new_boolean(is_head));
+	json_object_object_add(result, "hugetlb", json_object_new_boolean(is_head && hugetlb));
+	json_object_object_add(result, "tail", json_object_new_string(tail_kind_name(d->tail.kind)));
+	if (d->tail.kind == HVO_TAIL_MASK)
+		json_object_object_add(result, "mask_order", json_object_new_int(d->tail.order));
+	if (d->tail.kind == HVO_TAIL_MASK || d->tail.kind == HVO_TAIL_POINTER) {
+		json_object_object_add(result, "head_vaddr", hvo_json_hex(d->tail.head_vaddr));
+		if (d->head_read) {
+			json_object_object_add(result, "head_pfn", hvo_json_u64(d->head_pfn));
+			json_object_object_add(result, "head_has_pg_head",
+					       json_object_new_boolean(d->head_has_pg_head));
+			json_object_object_add(result, "head_folio_order",
+					       json_object_new_int(hvo_page_folio_order(&d->head_second)));
+			json_object_object_add(result, "head_agrees",
+					       json_object_new_boolean(d->head_has_pg_head &&
+								       d->order_matches));
+		}
+	}
+	json_object_object_add(result, "fake_head", json_object_new_boolean(d->fake_head));
+	if (d->fake_head)
+		json_object_object_add(result, "real_head_vaddr", hvo_json_hex(d->fake_head_real_head));
+	return hvo_cmd_json_emit(ctx, result);
+}
+
+static struct hvo_error *decode_render_text(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct decoded *d = arg;
+	const struct hvo_page_layout *layout = &ctx->prog->page;
+	bool is_head = hvo_page_is_head(layout, &d->page);
+	bool hugetlb = hvo_page_is_hugetlb(layout, &d->page);
 	FILE *out = ctx->out;
-	fprintf(out, "struct page 0x%016" PRIx64 "  pfn 0x%" PRIx64 "\n", d.vaddr, d.pfn);
-	fprintf(out, "  flags      0x%016" PRIx64 "  node %u zone %u%s%s\n", d.page.flags,
-		hvo_page_node(layout, &d.page), hvo_page_zone(layout, &d.page),
+	fprintf(out, "struct page 0x%016" PRIx64 "  pfn 0x%" PRIx64 "\n", d->vaddr, d->pfn);
+	fprintf(out, "  flags      0x%016" PRIx64 "  node %u zone %u%s%s\n", d->page.flags,
+		hvo_page_node(layout, &d->page), hvo_page_zone(layout, &d->page),
 		is_head ? " PG_head" : "", is_head && hugetlb ? " hugetlb" : "");
 	fprintf(out, "  %-10s 0x%016" PRIx64 "\n",
-		ctx->prog->generation == HVO_GEN_LEGACY ? "comp_head" : "comp_info", d.page.compound);
-	fprintf(out, "  mapping    0x%016" PRIx64 "%s\n", d.page.mapping,
-		d.page.mapping == HVO_TAIL_MAPPING ? " (TAIL_MAPPING)" : "");
-	fprintf(out, "  private    0x%016" PRIx64 "\n", d.page.private);
-	switch (d.tail.kind) {
+		ctx->prog->generation == HVO_GEN_LEGACY ? "comp_head" : "comp_info", d->page.compound);
+	fprintf(out, "  mapping    0x%016" PRIx64 "%s\n", d->page.mapping,
+		d->page.mapping == HVO_TAIL_MAPPING ? " (TAIL_MAPPING)" : "");
+	fprintf(out, "  private    0x%016" PRIx64 "\n", d->page.private);
+	switch (d->tail.kind) {
 	case HVO_TAIL_NONE:
 		fprintf(out, "  not a tail%s\n", is_head ? " (a head)" : "");
 		break;
@@ -190,22 +204,22 @@ static struct hvo_error *decode_exec(struct hvo_cmd_ctx *ctx, int argc, char **a
 		break;
 	case HVO_TAIL_MASK:
 		fprintf(out, "  tail, mask 0x%016" PRIx64 " encodes order %u\n",
-			d.tail.raw & ~UINT64_C(1), d.tail.order);
+			d->tail.raw & ~UINT64_C(1), d->tail.order);
 		/* fall through */
 	case HVO_TAIL_POINTER:
-		fprintf(out, "  head at 0x%016" PRIx64, d.tail.head_vaddr);
-		if (d.head_read)
-			fprintf(out, " (pfn 0x%" PRIx64 "): %s, folio order %u%s\n", d.head_pfn,
-				d.head_has_pg_head ? "PG_head set" : "PG_head NOT set",
-				hvo_page_folio_order(&d.head_second),
-				d.order_matches ? "" : " -- does NOT match the mask");
+		fprintf(out, "  head at 0x%016" PRIx64, d->tail.head_vaddr);
+		if (d->head_read)
+			fprintf(out, " (pfn 0x%" PRIx64 "): %s, folio order %u%s\n", d->head_pfn,
+				d->head_has_pg_head ? "PG_head set" : "PG_head NOT set",
+				hvo_page_folio_order(&d->head_second),
+				d->order_matches ? "" : " -- does NOT match the mask");
 		else
 			fputs(" (outside the memmap)\n", out);
 		break;
 	}
-	if (d.fake_head)
+	if (d->fake_head)
 		fprintf(out, "  fake head: a copy of the head at 0x%016" PRIx64
-			" seen through a remapped tail vmemmap page\n", d.fake_head_real_head);
+			" seen through a remapped tail vmemmap page\n", d->fake_head_real_head);
 	return NULL;
 }
 
@@ -221,6 +235,9 @@ const struct hvo_cmd hvo_cmd_decode = {
 	.needs_dump = true,
 	.options = json_option,
 	.exec = decode_exec,
+	.render_text = decode_render_text,
+	.render_json = decode_render_json,
+	.free_result = free,
 };
 
 /* crash users type `page`; it is the same view. */
@@ -232,4 +249,7 @@ const struct hvo_cmd hvo_cmd_page = {
 	.needs_dump = true,
 	.options = json_option,
 	.exec = decode_exec,
+	.render_text = decode_render_text,
+	.render_json = decode_render_json,
+	.free_result = free,
 };

@@ -178,67 +178,96 @@ static struct hvo_error *collect_type_facts(struct hvo_cmd_ctx *ctx, struct fact
 	return NULL;
 }
 
-static struct hvo_error *info_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+/* info's result: the facts, and the warnings VMCOREINFO's parser left. */
+struct info_result {
+	struct facts facts;
+	const struct hvo_vmcoreinfo *vmcoreinfo;
+	const char *const *type_notes;		/* NULL-terminated, or NULL */
+};
+
+static void info_free(void *arg)
+{
+	struct info_result *info = arg;
+	if (!info)
+		return;
+	free_facts(&info->facts);
+	free(info);
+}
+
+static struct hvo_error *info_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				   void **result_ret)
 {
 	if (argc > 1)
 		return hvo_error_create(HVO_ERROR_USAGE, "info: takes no arguments");
-	struct facts facts = { .nr = 0 };
-	struct hvo_error *err = NULL;
-	collect_facts(ctx->prog, &facts);
-	if ((err = collect_type_facts(ctx, &facts)))
-		goto out;
-	if (facts.nomem) {
+	struct info_result *info = calloc(1, sizeof(*info));
+	if (!info)
+		return &hvo_error_nomem;
+	collect_facts(ctx->prog, &info->facts);
+	struct hvo_error *err = collect_type_facts(ctx, &info->facts);
+	if (!err && info->facts.nomem)
 		err = &hvo_error_nomem;
-		goto out;
+	if (err) {
+		info_free(info);
+		return err;
 	}
-	const struct hvo_vmcoreinfo *vi = ctx->prog->vmcoreinfo;
-	if (ctx->json) {
-		json_object *result = hvo_json_result_new("info");
-		json_object *obj = json_object_new_object();
-		json_object *warnings = json_object_new_array();
-		if (!result || !obj || !warnings) {
-			json_object_put(result);
-			json_object_put(obj);
-			json_object_put(warnings);
-			err = &hvo_error_nomem;
-			goto out;
-		}
-		for (size_t i = 0; i < facts.nr; i++) {
-			if (!strcmp(facts.items[i].key, "type_provider"))
-				continue;	/* listed whole in "type_notes" below */
-			json_object *fact = json_object_new_object();
-			json_object_object_add(fact, "value", json_object_get(facts.items[i].value));
-			json_object_object_add(fact, "source",
-					       json_object_new_string(facts.items[i].source));
-			json_object_object_add(obj, facts.items[i].key, fact);
-		}
-		for (size_t i = 0; i < vi->nr_problems; i++) {
-			char *line;
-			if (asprintf(&line, "VMCOREINFO line %u: %s", vi->problems[i].line,
-				     vi->problems[i].what) >= 0) {
-				json_object_array_add(warnings, json_object_new_string(line));
-				free(line);
-			}
-		}
-		json_object *type_notes = json_object_new_array();
-		const char *const *notes = ctx->types ? hvo_types_notes(ctx->types) : NULL;
-		for (size_t i = 0; notes && notes[i]; i++)
-			json_object_array_add(type_notes, json_object_new_string(notes[i]));
-		json_object_object_add(result, "type_notes", type_notes);
-		json_object_object_add(result, "facts", obj);
-		json_object_object_add(result, "warnings", warnings);
-		err = hvo_cmd_json_emit(ctx, result);
-		goto out;
+	info->vmcoreinfo = ctx->prog->vmcoreinfo;
+	info->type_notes = ctx->types ? hvo_types_notes(ctx->types) : NULL;
+	*result_ret = info;
+	return NULL;
+}
+
+static struct hvo_error *info_render_json(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct info_result *info = arg;
+	const struct facts *facts = &info->facts;
+	const struct hvo_vmcoreinfo *vi = info->vmcoreinfo;
+	json_object *result = hvo_json_result_new("info");
+	json_object *obj = json_object_new_object();
+	json_object *warnings = json_object_new_array();
+	if (!result || !obj || !warnings) {
+		json_object_put(result);
+		json_object_put(obj);
+		json_object_put(warnings);
+		return &hvo_error_nomem;
 	}
-	for (size_t i = 0; i < facts.nr; i++)
-		fprintf(ctx->out, "%-26s %s  [%s]\n", facts.items[i].label, facts.items[i].text,
-			facts.items[i].source);
+	for (size_t i = 0; i < facts->nr; i++) {
+		if (!strcmp(facts->items[i].key, "type_provider"))
+			continue;	/* listed whole in "type_notes" below */
+		json_object *fact = json_object_new_object();
+		json_object_object_add(fact, "value", json_object_get(facts->items[i].value));
+		json_object_object_add(fact, "source",
+				       json_object_new_string(facts->items[i].source));
+		json_object_object_add(obj, facts->items[i].key, fact);
+	}
+	for (size_t i = 0; i < vi->nr_problems; i++) {
+		char *line;
+		if (asprintf(&line, "VMCOREINFO line %u: %s", vi->problems[i].line,
+			     vi->problems[i].what) >= 0) {
+			json_object_array_add(warnings, json_object_new_string(line));
+			free(line);
+		}
+	}
+	json_object *type_notes = json_object_new_array();
+	for (size_t i = 0; info->type_notes && info->type_notes[i]; i++)
+		json_object_array_add(type_notes, json_object_new_string(info->type_notes[i]));
+	json_object_object_add(result, "type_notes", type_notes);
+	json_object_object_add(result, "facts", obj);
+	json_object_object_add(result, "warnings", warnings);
+	return hvo_cmd_json_emit(ctx, result);
+}
+
+static struct hvo_error *info_render_text(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct info_result *info = arg;
+	const struct facts *facts = &info->facts;
+	const struct hvo_vmcoreinfo *vi = info->vmcoreinfo;
+	for (size_t i = 0; i < facts->nr; i++)
+		fprintf(ctx->out, "%-26s %s  [%s]\n", facts->items[i].label, facts->items[i].text,
+			facts->items[i].source);
 	for (size_t i = 0; i < vi->nr_problems; i++)
 		fprintf(ctx->out, "warning: VMCOREINFO line %u: %s\n", vi->problems[i].line,
 			vi->problems[i].what);
-out:
-	free_facts(&facts);
-	return err;
+	return NULL;
 }
 
 const struct hvo_cmd hvo_cmd_info = {
@@ -251,32 +280,45 @@ const struct hvo_cmd hvo_cmd_info = {
 	.needs_dump = true,
 	.options = json_option,
 	.exec = info_exec,
+	.render_text = info_render_text,
+	.render_json = info_render_json,
+	.free_result = info_free,
 };
 
-static struct hvo_error *vmcoreinfo_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+/* The result is the program's own parsed note. */
+static struct hvo_error *vmcoreinfo_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+					 void **result_ret)
 {
 	if (argc > 1)
 		return hvo_error_create(HVO_ERROR_USAGE, "vmcoreinfo: takes no arguments");
-	const struct hvo_vmcoreinfo *vi = ctx->prog->vmcoreinfo;
-	if (ctx->json) {
-		json_object *result = hvo_json_result_new("vmcoreinfo");
-		json_object *entries = json_object_new_array();
-		if (!result || !entries) {
-			json_object_put(result);
-			json_object_put(entries);
-			return &hvo_error_nomem;
-		}
-		for (size_t i = 0; i < vi->nr_entries; i++) {
-			json_object *entry = json_object_new_object();
-			json_object_object_add(entry, "key", json_object_new_string(vi->entries[i].key));
-			json_object_object_add(entry, "value",
-					       json_object_new_string(vi->entries[i].value));
-			json_object_array_add(entries, entry);
-		}
-		json_object_object_add(result, "raw", json_object_new_string(vi->raw));
-		json_object_object_add(result, "entries", entries);
-		return hvo_cmd_json_emit(ctx, result);
+	*result_ret = (void *)ctx->prog->vmcoreinfo;
+	return NULL;
+}
+
+static struct hvo_error *vmcoreinfo_render_json(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct hvo_vmcoreinfo *vi = arg;
+	json_object *result = hvo_json_result_new("vmcoreinfo");
+	json_object *entries = json_object_new_array();
+	if (!result || !entries) {
+		json_object_put(result);
+		json_object_put(entries);
+		return &hvo_error_nomem;
 	}
+	for (size_t i = 0; i < vi->nr_entries; i++) {
+		json_object *entry = json_object_new_object();
+		json_object_object_add(entry, "key", json_object_new_string(vi->entries[i].key));
+		json_object_object_add(entry, "value", json_object_new_string(vi->entries[i].value));
+		json_object_array_add(entries, entry);
+	}
+	json_object_object_add(result, "raw", json_object_new_string(vi->raw));
+	json_object_object_add(result, "entries", entries);
+	return hvo_cmd_json_emit(ctx, result);
+}
+
+static struct hvo_error *vmcoreinfo_render_text(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct hvo_vmcoreinfo *vi = arg;
 	fputs(vi->raw, ctx->out);
 	if (vi->raw_size && vi->raw[vi->raw_size - 1] != '\n')
 		fputc('\n', ctx->out);
@@ -292,4 +334,6 @@ const struct hvo_cmd hvo_cmd_vmcoreinfo = {
 	.needs_dump = true,
 	.options = json_option,
 	.exec = vmcoreinfo_exec,
+	.render_text = vmcoreinfo_render_text,
+	.render_json = vmcoreinfo_render_json,
 };

@@ -60,7 +60,15 @@ static const struct hvo_cmd_option rd_options[] = {
 	HVO_CMD_OPTION_END,
 };
 
-static struct hvo_error *rd_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+/* What rd read. */
+struct rd_result {
+	uint64_t address, count;
+	bool physical;
+	unsigned char bytes[];
+};
+
+static struct hvo_error *rd_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				 void **result_ret)
 {
 	bool physical = hvo_cmd_given(ctx, HVO_CMD_OPT_PHYSICAL);
 	int arg = 1;
@@ -80,35 +88,46 @@ static struct hvo_error *rd_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 		if (errno || *end || count == 0 || count > RD_MAX_BYTES)
 			return hvo_error_create(HVO_ERROR_USAGE, "rd: BYTES must be 1..%d", RD_MAX_BYTES);
 	}
-	unsigned char *buf = malloc(count);
-	if (!buf)
+	struct rd_result *rd = malloc(sizeof(*rd) + count);
+	if (!rd)
 		return &hvo_error_nomem;
-	err = hvo_dump_read(ctx->prog->dump, physical ? HVO_PHYS : HVO_VIRT, address, buf, count,
-			    "memory");
-	if (!err)
-		err = hvo_dump_check_unchanged(ctx->prog->dump);
+	err = hvo_dump_read(ctx->prog->dump, physical ? HVO_PHYS : HVO_VIRT, address, rd->bytes,
+			    count, "memory");
 	if (err) {
-		free(buf);
+		free(rd);
 		return err;
 	}
-	if (ctx->json) {
-		json_object *result = hvo_json_result_new("rd");
-		char *hex = malloc(count * 2 + 1);
-		if (!result || !hex) {
-			json_object_put(result);
-			free(hex);
-			free(buf);
-			return &hvo_error_nomem;
-		}
-		for (uint64_t i = 0; i < count; i++)
-			sprintf(hex + 2 * i, "%02x", buf[i]);
-		json_object_object_add(result, "address", hvo_json_hex(address));
-		json_object_object_add(result, "physical", json_object_new_boolean(physical));
-		json_object_object_add(result, "hex", json_object_new_string(hex));
+	rd->address = address;
+	rd->count = count;
+	rd->physical = physical;
+	*result_ret = rd;
+	return NULL;
+}
+
+static struct hvo_error *rd_render_json(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct rd_result *rd = arg;
+	json_object *result = hvo_json_result_new("rd");
+	char *hex = malloc(rd->count * 2 + 1);
+	if (!result || !hex) {
+		json_object_put(result);
 		free(hex);
-		free(buf);
-		return hvo_cmd_json_emit(ctx, result);
+		return &hvo_error_nomem;
 	}
+	for (uint64_t i = 0; i < rd->count; i++)
+		sprintf(hex + 2 * i, "%02x", rd->bytes[i]);
+	json_object_object_add(result, "address", hvo_json_hex(rd->address));
+	json_object_object_add(result, "physical", json_object_new_boolean(rd->physical));
+	json_object_object_add(result, "hex", json_object_new_string(hex));
+	free(hex);
+	return hvo_cmd_json_emit(ctx, result);
+}
+
+static struct hvo_error *rd_render_text(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct rd_result *rd = arg;
+	const unsigned char *buf = rd->bytes;
+	uint64_t address = rd->address, count = rd->count;
 	for (uint64_t off = 0; off < count; off += 16) {
 		fprintf(ctx->out, "%016" PRIx64 ": ", address + off);
 		for (uint64_t i = off; i < off + 16; i += 8) {
@@ -126,7 +145,6 @@ static struct hvo_error *rd_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 			fputc(isprint(buf[i]) ? buf[i] : '.', ctx->out);
 		fputc('\n', ctx->out);
 	}
-	free(buf);
 	return NULL;
 }
 
@@ -140,6 +158,9 @@ const struct hvo_cmd hvo_cmd_rd = {
 	.needs_dump = true,
 	.options = rd_options,
 	.exec = rd_exec,
+	.render_text = rd_render_text,
+	.render_json = rd_render_json,
+	.free_result = free,
 };
 
 static const struct hvo_cmd_option json_option[] = {
@@ -208,8 +229,9 @@ static void pte_flags_text(const struct hvo_pte *pte, unsigned int level, char *
 		 pte->flags & HVO_PTE_NOEXEC ? " NX" : "");
 }
 
-static struct hvo_error *pte_render_json(struct hvo_cmd_ctx *ctx, const struct pte_walk *walk)
+static struct hvo_error *pte_render_json(struct hvo_cmd_ctx *ctx, const void *arg)
 {
+	const struct pte_walk *walk = arg;
 	const struct hvo_arch *arch = ctx->prog->arch;
 	unsigned int levels = ctx->prog->pgtable_levels;
 	json_object *result = hvo_json_result_new("pte");
@@ -238,8 +260,9 @@ static struct hvo_error *pte_render_json(struct hvo_cmd_ctx *ctx, const struct p
 	return hvo_cmd_json_emit(ctx, result);
 }
 
-static void pte_render_text(struct hvo_cmd_ctx *ctx, const struct pte_walk *walk)
+static struct hvo_error *pte_render_text(struct hvo_cmd_ctx *ctx, const void *arg)
 {
+	const struct pte_walk *walk = arg;
 	const struct hvo_arch *arch = ctx->prog->arch;
 	unsigned int levels = ctx->prog->pgtable_levels;
 	fprintf(ctx->out, "%-4s %-18s %-18s %s\n", "", "entry at", "value", "flags");
@@ -255,23 +278,24 @@ static void pte_render_text(struct hvo_cmd_ctx *ctx, const struct pte_walk *walk
 			walk->paddr);
 	else
 		fprintf(ctx->out, "0x%016" PRIx64 " is not mapped\n", walk->vaddr);
+	return NULL;
 }
 
-static struct hvo_error *pte_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+static struct hvo_error *pte_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				  void **result_ret)
 {
 	if (argc != 2)
 		return hvo_error_create(HVO_ERROR_USAGE, "pte: usage: pte ADDR");
-	struct pte_walk walk = { 0 };
-	struct hvo_error *err = hvo_cmd_parse_address(ctx, argv[1], &walk.vaddr);
-	if (err ||
-	    (err = hvo_pgtable_walk(ctx->prog, walk.vaddr, walk.vaddr + 1, &pte_ops, &walk, NULL)))
+	struct pte_walk *walk = calloc(1, sizeof(*walk));
+	if (!walk)
+		return &hvo_error_nomem;
+	struct hvo_error *err = hvo_cmd_parse_address(ctx, argv[1], &walk->vaddr);
+	if (err || (err = hvo_pgtable_walk(ctx->prog, walk->vaddr, walk->vaddr + 1, &pte_ops,
+					   walk, NULL))) {
+		free(walk);
 		return err;
-	/* kdump files are read(2), which gives zeros past a shrunken end. */
-	if ((err = hvo_dump_check_unchanged(ctx->prog->dump)))
-		return err;
-	if (ctx->json)
-		return pte_render_json(ctx, &walk);
-	pte_render_text(ctx, &walk);
+	}
+	*result_ret = walk;
 	return NULL;
 }
 
@@ -285,4 +309,7 @@ const struct hvo_cmd hvo_cmd_pte = {
 	.needs_dump = true,
 	.options = json_option,
 	.exec = pte_exec,
+	.render_text = pte_render_text,
+	.render_json = pte_render_json,
+	.free_result = free,
 };

@@ -1,5 +1,6 @@
 /* cmd_report.c - report, check, savings, tails and folios: views of one analysis. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmd.h"
 #include "report.h"
@@ -27,47 +28,86 @@ static const struct hvo_cmd_option findings_options[] = {
 	HVO_CMD_OPTION_END,
 };
 
-static struct hvo_error *render(struct hvo_cmd_ctx *ctx, const char *name, int argc,
-				unsigned int sections, bool findings_count)
+/* Which sections of the analysis a view shows, and whether its findings set the exit. */
+struct view {
+	const char *name;
+	unsigned int sections;
+	bool findings_count;
+};
+
+static const struct view report_view = {
+	"report", SECTION_SUMMARY | SECTION_SAVINGS | SECTION_FINDINGS, true,
+};
+static const struct view check_view = { "check", SECTION_FINDINGS, true };
+static const struct view savings_view = { "savings", SECTION_SAVINGS, false };
+static const struct view tails_view = { "tails", SECTION_TAILS, false };
+static const struct view folios_view = { "folios", SECTION_FOLIOS, false };
+
+/* The result: the analysis (ctx's, shared by later commands) seen through a view. */
+struct view_result {
+	const struct view *view;
+	const struct hvo_analysis *an;
+};
+
+static struct hvo_error *analyse(struct hvo_cmd_ctx *ctx, const struct view *view, int argc,
+				 void **result_ret)
 {
 	if (argc > 1)
-		return hvo_error_create(HVO_ERROR_USAGE, "%s: takes no arguments", name);
+		return hvo_error_create(HVO_ERROR_USAGE, "%s: takes no arguments", view->name);
 	const struct hvo_analysis *an;
 	struct hvo_error *err = hvo_cmd_analysis(ctx, &an);
 	if (err)
 		return err;
-	hvo_cmd_note_outcome(ctx, an, findings_count);
-	const struct hvo_program *prog = ctx->prog;
+	hvo_cmd_note_outcome(ctx, an, view->findings_count);
+	struct view_result *result = malloc(sizeof(*result));
+	if (!result)
+		return &hvo_error_nomem;
+	result->view = view;
+	result->an = an;
+	*result_ret = result;
+	return NULL;
+}
 
-	if (ctx->json) {
-		json_object *result = hvo_json_result_new(name);
-		if (!result)
-			return &hvo_error_nomem;
-		json_object_object_add(result, "generation",
-				       json_object_new_string(hvo_generation_name(an->generation)));
-		json_object_object_add(result, "generation_evidence",
-				       json_object_new_string(prog->generation_evidence));
-		json_object_object_add(result, "release", json_object_new_string(prog->release));
-		if (sections & SECTION_SAVINGS)
-			json_object_object_add(result, "savings", hvo_report_json_savings(an));
-		if (sections & SECTION_FINDINGS)
-			json_object_object_add(result, "findings", hvo_report_json_findings(an));
-		if (sections & SECTION_TAILS)
-			json_object_object_add(result, "shared_tails", hvo_report_json_tails(an));
-		if (sections & SECTION_FOLIOS) {
-			json_object *hstates = hvo_report_json_hstates(an);
-			if (hstates)
-				json_object_object_add(result, "hstates", hstates);
-		}
-		json_object_object_add(result, "incomplete", json_object_new_boolean(an->incomplete));
-		json_object_object_add(result, "notes", hvo_report_json_notes(an));
-		if (sections & SECTION_FOLIOS)
-			return hvo_cmd_json_emit_array(ctx, result, "folios", an->nr_folios,
-						       hvo_report_json_folio_write, an);
-		return hvo_cmd_json_emit(ctx, result);
+static struct hvo_error *view_render_json(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct view_result *vr = arg;
+	const struct hvo_analysis *an = vr->an;
+	const struct hvo_program *prog = ctx->prog;
+	unsigned int sections = vr->view->sections;
+	json_object *result = hvo_json_result_new(vr->view->name);
+	if (!result)
+		return &hvo_error_nomem;
+	json_object_object_add(result, "generation",
+			       json_object_new_string(hvo_generation_name(an->generation)));
+	json_object_object_add(result, "generation_evidence",
+			       json_object_new_string(prog->generation_evidence));
+	json_object_object_add(result, "release", json_object_new_string(prog->release));
+	if (sections & SECTION_SAVINGS)
+		json_object_object_add(result, "savings", hvo_report_json_savings(an));
+	if (sections & SECTION_FINDINGS)
+		json_object_object_add(result, "findings", hvo_report_json_findings(an));
+	if (sections & SECTION_TAILS)
+		json_object_object_add(result, "shared_tails", hvo_report_json_tails(an));
+	if (sections & SECTION_FOLIOS) {
+		json_object *hstates = hvo_report_json_hstates(an);
+		if (hstates)
+			json_object_object_add(result, "hstates", hstates);
 	}
+	json_object_object_add(result, "incomplete", json_object_new_boolean(an->incomplete));
+	json_object_object_add(result, "notes", hvo_report_json_notes(an));
+	if (sections & SECTION_FOLIOS)
+		return hvo_cmd_json_emit_array(ctx, result, "folios", an->nr_folios,
+					       hvo_report_json_folio_write, an);
+	return hvo_cmd_json_emit(ctx, result);
+}
+
+static struct hvo_error *view_render_text(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct view_result *vr = arg;
+	const struct hvo_analysis *an = vr->an;
+	unsigned int sections = vr->view->sections;
 	if (sections & SECTION_SUMMARY) {
-		hvo_report_text_summary(ctx->out, prog, an);
+		hvo_report_text_summary(ctx->out, ctx->prog, an);
 		fputc('\n', ctx->out);
 	}
 	if (sections & SECTION_SAVINGS) {
@@ -85,10 +125,10 @@ static struct hvo_error *render(struct hvo_cmd_ctx *ctx, const char *name, int a
 	return NULL;
 }
 
-static struct hvo_error *report_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+static struct hvo_error *report_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				     void **result_ret)
 {
-	return render(ctx, "report", argc,
-		      SECTION_SUMMARY | SECTION_SAVINGS | SECTION_FINDINGS, true);
+	return analyse(ctx, &report_view, argc, result_ret);
 }
 
 const struct hvo_cmd hvo_cmd_report = {
@@ -101,11 +141,15 @@ const struct hvo_cmd hvo_cmd_report = {
 	.needs_dump = true,
 	.options = findings_options,
 	.exec = report_exec,
+	.render_text = view_render_text,
+	.render_json = view_render_json,
+	.free_result = free,
 };
 
-static struct hvo_error *check_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+static struct hvo_error *check_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				    void **result_ret)
 {
-	return render(ctx, "check", argc, SECTION_FINDINGS, true);
+	return analyse(ctx, &check_view, argc, result_ret);
 }
 
 const struct hvo_cmd hvo_cmd_check = {
@@ -117,11 +161,15 @@ const struct hvo_cmd hvo_cmd_check = {
 	.needs_dump = true,
 	.options = findings_options,
 	.exec = check_exec,
+	.render_text = view_render_text,
+	.render_json = view_render_json,
+	.free_result = free,
 };
 
-static struct hvo_error *savings_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+static struct hvo_error *savings_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				      void **result_ret)
 {
-	return render(ctx, "savings", argc, SECTION_SAVINGS, false);
+	return analyse(ctx, &savings_view, argc, result_ret);
 }
 
 const struct hvo_cmd hvo_cmd_savings = {
@@ -134,11 +182,15 @@ const struct hvo_cmd hvo_cmd_savings = {
 	.needs_dump = true,
 	.options = view_options,
 	.exec = savings_exec,
+	.render_text = view_render_text,
+	.render_json = view_render_json,
+	.free_result = free,
 };
 
-static struct hvo_error *tails_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+static struct hvo_error *tails_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				    void **result_ret)
 {
-	return render(ctx, "tails", argc, SECTION_TAILS, false);
+	return analyse(ctx, &tails_view, argc, result_ret);
 }
 
 const struct hvo_cmd hvo_cmd_tails = {
@@ -152,11 +204,15 @@ const struct hvo_cmd hvo_cmd_tails = {
 	.needs_dump = true,
 	.options = view_options,
 	.exec = tails_exec,
+	.render_text = view_render_text,
+	.render_json = view_render_json,
+	.free_result = free,
 };
 
-static struct hvo_error *folios_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+static struct hvo_error *folios_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				     void **result_ret)
 {
-	return render(ctx, "folios", argc, SECTION_FOLIOS, false);
+	return analyse(ctx, &folios_view, argc, result_ret);
 }
 
 const struct hvo_cmd hvo_cmd_folios = {
@@ -169,4 +225,7 @@ const struct hvo_cmd hvo_cmd_folios = {
 	.needs_dump = true,
 	.options = view_options,
 	.exec = folios_exec,
+	.render_text = view_render_text,
+	.render_json = view_render_json,
+	.free_result = free,
 };

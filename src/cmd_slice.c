@@ -113,7 +113,14 @@ static unsigned char *vmcoreinfo_note(const char *text, size_t len, size_t *size
 	return note;
 }
 
-static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+/* What slice wrote. */
+struct slice_result {
+	const char *path;
+	struct hvo_diskdump_stats stats;
+};
+
+static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				    void **result_ret)
 {
 	if (argc != 2)
 		return hvo_error_create(HVO_ERROR_USAGE, "slice: expects one OUTPUT file");
@@ -191,24 +198,39 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 		unlink(path);
 		goto out;
 	}
-	if (ctx->json) {
-		json_object *result = hvo_json_result_new("slice");
-		if (!result) {
-			err = &hvo_error_nomem;
-			goto out;
-		}
-		json_object_object_add(result, "output", json_object_new_string(path));
-		json_object_object_add(result, "pages", hvo_json_u64(stats.pages));
-		json_object_object_add(result, "distinct_pages", hvo_json_u64(stats.distinct_pages));
-		json_object_object_add(result, "file_bytes", hvo_json_u64(stats.file_bytes));
-		err = hvo_cmd_json_emit(ctx, result);
-	} else {
-		fprintf(ctx->out, "wrote '%s': %" PRIu64 " pages (%" PRIu64 " distinct), %" PRIu64
-			" bytes\n", path, stats.pages, stats.distinct_pages, stats.file_bytes);
+	struct slice_result *slice = malloc(sizeof(*slice));
+	if (!slice) {
+		err = &hvo_error_nomem;
+		goto out;
 	}
+	slice->path = path;
+	slice->stats = stats;
+	*result_ret = slice;
 out:
 	free(pfns);
 	return err;
+}
+
+static struct hvo_error *slice_render_json(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct slice_result *slice = arg;
+	json_object *result = hvo_json_result_new("slice");
+	if (!result)
+		return &hvo_error_nomem;
+	json_object_object_add(result, "output", json_object_new_string(slice->path));
+	json_object_object_add(result, "pages", hvo_json_u64(slice->stats.pages));
+	json_object_object_add(result, "distinct_pages", hvo_json_u64(slice->stats.distinct_pages));
+	json_object_object_add(result, "file_bytes", hvo_json_u64(slice->stats.file_bytes));
+	return hvo_cmd_json_emit(ctx, result);
+}
+
+static struct hvo_error *slice_render_text(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct slice_result *slice = arg;
+	fprintf(ctx->out, "wrote '%s': %" PRIu64 " pages (%" PRIu64 " distinct), %" PRIu64
+		" bytes\n", slice->path, slice->stats.pages, slice->stats.distinct_pages,
+		slice->stats.file_bytes);
+	return NULL;
 }
 
 const struct hvo_cmd hvo_cmd_slice = {
@@ -224,4 +246,7 @@ const struct hvo_cmd hvo_cmd_slice = {
 	.needs_dump = true,
 	.options = json_option,
 	.exec = slice_exec,
+	.render_text = slice_render_text,
+	.render_json = slice_render_json,
+	.free_result = free,
 };

@@ -1,5 +1,5 @@
 /*
- * report.h - text and JSON renderings of one struct hvo_analysis.
+ * report.h - text, JSON and SVG renderings of one struct hvo_analysis.
  *
  * The JSON layout is the documented schema (man/hvoinspect.1, JSON OUTPUT);
  * the text is for people.  Both read the same result model.
@@ -31,5 +31,9 @@ void hvo_report_text_findings(FILE *out, const struct hvo_analysis *an);
 void hvo_report_text_tails(FILE *out, const struct hvo_analysis *an);
 void hvo_report_text_folios(FILE *out, const struct hvo_analysis *an);
 void hvo_report_text_notes(FILE *out, const struct hvo_analysis *an);
+
+/* The folios by physical address, one row a node, coloured by state, as SVG. */
+struct hvo_error *hvo_report_svg_map(FILE *out, const struct hvo_program *prog,
+				     const struct hvo_analysis *an);
 
 #endif /* HVO_REPORT_H */
