@@ -182,7 +182,7 @@ struct pte_walk {
 };
 
 static struct hvo_error *pte_entry(void *arg, unsigned int level, uint64_t entry_paddr,
-				   uint64_t value, const struct hvo_pte *pte)
+				   uint64_t value, struct hvo_pte pte)
 {
 	struct pte_walk *walk = arg;
 	if (walk->nr_steps == HVO_PGTABLE_MAX_LEVELS)
@@ -191,7 +191,7 @@ static struct hvo_error *pte_entry(void *arg, unsigned int level, uint64_t entry
 	walk->steps[walk->nr_steps].level = level;
 	walk->steps[walk->nr_steps].entry_paddr = entry_paddr;
 	walk->steps[walk->nr_steps].value = value;
-	walk->steps[walk->nr_steps].pte = *pte;
+	walk->steps[walk->nr_steps].pte = pte;
 	walk->nr_steps++;
 	return NULL;
 }

@@ -118,7 +118,7 @@ static struct hvo_error *trace_entries(struct walk *walk, unsigned int level,
 		walk->arch->decode_pte(entries[i], level, &pte);
 		struct hvo_error *err = walk->ops->entry(walk->arg, level,
 							 table_paddr + i * walk->arch->pte_size,
-							 entries[i], &pte);
+							 entries[i], pte);
 		if (err)
 			return err;
 	}

@@ -25,7 +25,7 @@ struct hvo_pgtable_ops {
 	 * it is followed; NULL when not wanted (the vmemmap walk).
 	 */
 	struct hvo_error *(*entry)(void *arg, unsigned int level, uint64_t entry_paddr,
-				   uint64_t value, const struct hvo_pte *pte);
+				   uint64_t value, struct hvo_pte pte);
 	/*
 	 * nr consecutive leaves of one table from vaddr, each mapping the
 	 * level's span: the first maps paddr, the others paddr + i * step
