@@ -1,4 +1,6 @@
 /* arch.c - the table of architecture descriptions and what they share. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arch.h"
@@ -18,17 +20,78 @@ const struct hvo_arch *hvo_arch_find(const char *name)
 	return NULL;
 }
 
+const struct hvo_arch *hvo_arch_from_vmcoreinfo(const struct hvo_vmcoreinfo *vi)
+{
+	for (size_t i = 0; i < NR_ARCHES; i++) {
+		if (hvo_vmcoreinfo_find(vi, hvo_arches[i]->vmcoreinfo_mark))
+			return hvo_arches[i];
+	}
+	return NULL;
+}
+
+bool hvo_arch_page_size_known(uint64_t page_size)
+{
+	for (size_t i = 0; i < NR_ARCHES; i++) {
+		if (hvo_arch_page_size(hvo_arches[i]) == page_size)
+			return true;
+	}
+	return false;
+}
+
+/* What the message lists of the i-th description (tmp: room to print it); NULL: nothing. */
+typedef const char *item_fn(size_t i, char *tmp, size_t tmp_size);
+
+/* Every description's item, joined by sep into buf (size bytes) on the first call. */
+static const char *join(char *buf, size_t size, const char *sep, item_fn *item)
+{
+	if (buf[0])
+		return buf;
+	for (size_t i = 0; i < NR_ARCHES; i++) {
+		char tmp[24];
+		const char *text = item(i, tmp, sizeof(tmp));
+		size_t len = strlen(buf);
+		if (text)
+			snprintf(buf + len, size - len, "%s%s", len ? sep : "", text);
+	}
+	return buf;
+}
+
+static const char *name_of(size_t i, char *tmp, size_t tmp_size)
+{
+	return hvo_arches[i]->name;
+}
+
+static const char *mark_of(size_t i, char *tmp, size_t tmp_size)
+{
+	return hvo_arches[i]->vmcoreinfo_mark;
+}
+
+static const char *page_size_of(size_t i, char *tmp, size_t tmp_size)
+{
+	for (size_t k = 0; k < i; k++) {
+		if (hvo_arches[k]->page_shift == hvo_arches[i]->page_shift)
+			return NULL;	/* listed already */
+	}
+	snprintf(tmp, tmp_size, "%" PRIu64, hvo_arch_page_size(hvo_arches[i]));
+	return tmp;
+}
+
 const char *hvo_arch_names(void)
 {
 	static char names[64];
-	if (!names[0]) {
-		for (size_t i = 0; i < NR_ARCHES; i++) {
-			if (i)
-				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
-			strncat(names, hvo_arches[i]->name, sizeof(names) - strlen(names) - 1);
-		}
-	}
-	return names;
+	return join(names, sizeof(names), ", ", name_of);
+}
+
+const char *hvo_arch_vmcoreinfo_marks(void)
+{
+	static char marks[128];
+	return join(marks, sizeof(marks), " or ", mark_of);
+}
+
+const char *hvo_arch_page_sizes(void)
+{
+	static char sizes[64];
+	return join(sizes, sizeof(sizes), " or ", page_size_of);
 }
 
 const char *hvo_arch_level_name(const struct hvo_arch *arch, unsigned int level,

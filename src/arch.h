@@ -31,6 +31,11 @@ struct hvo_pte {
 
 struct hvo_arch {
 	const char *name;		/* libkdumpfile's KDUMP_ATTR_ARCH_NAME */
+	/*
+	 * A VMCOREINFO key only this architecture's kernels export: it names
+	 * the architecture when the dump header does not (QEMU's diskdumps).
+	 */
+	const char *vmcoreinfo_mark;
 	unsigned int page_shift;	/* base page: 12 is 4 KiB */
 	unsigned int table_shift;	/* log2 of the entries in one table page */
 	unsigned int pte_size;		/* bytes of one entry */
@@ -62,8 +67,17 @@ extern const struct hvo_arch hvo_arch_x86_64;
 
 /* The description of libkdumpfile's architecture name; NULL if unsupported. */
 const struct hvo_arch *hvo_arch_find(const char *name);
-/* "x86_64": the architectures hvoinspect reads, for messages. */
+/* The description whose vmcoreinfo_mark vi has; NULL if none. */
+const struct hvo_arch *hvo_arch_from_vmcoreinfo(const struct hvo_vmcoreinfo *vi);
+/* Whether some description has pages of page_size bytes. */
+bool hvo_arch_page_size_known(uint64_t page_size);
+/*
+ * For messages, every description's: names ("x86_64"), VMCOREINFO marks
+ * ("SYMBOL(init_top_pgt)"), page sizes once each ("4096").
+ */
 const char *hvo_arch_names(void);
+const char *hvo_arch_vmcoreinfo_marks(void);
+const char *hvo_arch_page_sizes(void);
 
 static inline uint64_t hvo_arch_page_size(const struct hvo_arch *arch)
 {

@@ -66,6 +66,7 @@ static const char *const x86_64_zone_names[] = { "DMA", "DMA32", "Normal", "Mova
 
 const struct hvo_arch hvo_arch_x86_64 = {
 	.name = "x86_64",
+	.vmcoreinfo_mark = "SYMBOL(init_top_pgt)",
 	.page_shift = 12,
 	.table_shift = 9,
 	.pte_size = 8,
