@@ -21,6 +21,7 @@
 #include <elfutils/version.h>
 #endif
 
+#include "arch.h"
 #include "dump_internal.h"
 #include "flat.h"
 #include "kdump_check.h"
@@ -85,7 +86,7 @@ static struct hvo_error *get_string_attr(struct hvo_dump *dump, const char *key,
 /*
  * QEMU's diskdump header leaves sysname and release empty, so libkdumpfile
  * may not learn the architecture.  Fall back to the header's machine field,
- * then to VMCOREINFO (only x86_64 exports SYMBOL(init_top_pgt)).
+ * then to VMCOREINFO (a key only one architecture exports, arch.h).
  */
 static struct hvo_error *settle_arch(struct hvo_dump *dump)
 {
@@ -105,16 +106,18 @@ static struct hvo_error *settle_arch(struct hvo_dump *dump)
 		dump->arch_source = "dump header (utsname.machine)";
 	} else {
 		free(machine);
-		if (hvo_vmcoreinfo_find(dump->vmcoreinfo, "SYMBOL(init_top_pgt)")) {
-			dump->arch = strdup(KDUMP_ARCH_X86_64);
-			if (!dump->arch)
-				return &hvo_error_nomem;
-			dump->arch_source = "VMCOREINFO (SYMBOL(init_top_pgt))";
-		} else {
+		const struct hvo_arch *arch = hvo_arch_from_vmcoreinfo(dump->vmcoreinfo);
+		if (!arch)
 			return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 						"cannot tell the architecture: the dump header names none "
-						"and VMCOREINFO has no SYMBOL(init_top_pgt)");
-		}
+						"and VMCOREINFO has no %s",
+						hvo_arch_vmcoreinfo_marks());
+		dump->arch = strdup(arch->name);
+		if (!dump->arch)
+			return &hvo_error_nomem;
+		snprintf(dump->arch_mark_source, sizeof(dump->arch_mark_source), "VMCOREINFO (%s)",
+			 arch->vmcoreinfo_mark);
+		dump->arch_source = dump->arch_mark_source;
 	}
 	kdump_status ks = kdump_set_string_attr(dump->ctx, KDUMP_ATTR_ARCH_NAME, dump->arch);
 	if (ks != KDUMP_OK)
@@ -245,10 +248,10 @@ static struct hvo_error *check_elf_extent(int fd, uint64_t file_size)
 		err = hvo_error_create(HVO_ERROR_FORMAT, "corrupt ELF dump (%s)", elf_errmsg(-1));
 		goto out;
 	}
-	/* The checks below are ELF64's, and so is every x86_64 vmcore. */
+	/* The checks below are ELF64's, and every architecture in arch.c is 64-bit. */
 	if (gelf_getclass(elf) != ELFCLASS64) {
 		err = hvo_error_create(HVO_ERROR_UNSUPPORTED,
-				       "32-bit ELF dump (hvoinspect handles x86_64)");
+				       "32-bit ELF dump (hvoinspect handles %s)", hvo_arch_names());
 		goto out;
 	}
 	/*
@@ -472,10 +475,11 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	err = settle_arch(dump);
 	if (err)
 		return err;
-	if (strcmp(dump->arch, KDUMP_ARCH_X86_64) != 0)
+	const struct hvo_arch *arch = hvo_arch_find(dump->arch);
+	if (!arch)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
-					"unsupported architecture '%s' (hvoinspect handles x86_64)",
-					dump->arch);
+					"unsupported architecture '%s' (hvoinspect handles %s)",
+					dump->arch, hvo_arch_names());
 	err = settle_phys_base(dump);
 	if (!err)
 		err = settle_version(dump);
@@ -491,10 +495,10 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	ks = kdump_get_number_attr(dump->ctx, KDUMP_ATTR_PAGE_SIZE, &page_size);
 	if (ks != KDUMP_OK)
 		return hvo_dump_kdump_failure(dump, ks, "reading the page size");
-	if (page_size != 4096)
+	if (page_size != hvo_arch_page_size(arch))
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
-					"page size %" PRIu64 " (hvoinspect handles 4096)",
-					(uint64_t)page_size);
+					"page size %" PRIu64 " (hvoinspect handles %" PRIu64 ")",
+					(uint64_t)page_size, hvo_arch_page_size(arch));
 	dump->page_size = page_size;
 	addrxlat_ctx_t *xctx;
 	ks = kdump_get_addrxlat(dump->ctx, &xctx, &dump->xsys);

@@ -48,6 +48,7 @@ struct hvo_dump {
 	char *format;
 	char *arch;
 	const char *arch_source;
+	char arch_mark_source[64];	/* "VMCOREINFO (SYMBOL(init_top_pgt))" */
 	char *fixup_note;
 	uint64_t page_size;
 	char *rebuilt_in;		/* flattened: where it was rebuilt; else NULL */
