@@ -385,6 +385,13 @@ static kdump_status limit_mapping(struct hvo_dump *dump)
 #endif
 }
 
+/* page_size: a power of two, the architecture's or a block size hvo_kdump_check() took. */
+static void set_page_size(struct hvo_dump *dump, uint64_t page_size)
+{
+	dump->page_size = page_size;
+	dump->page_shift = (unsigned int)__builtin_ctzll(page_size);
+}
+
 static struct hvo_error *open_kdump(struct hvo_dump *dump)
 {
 	kdump_status ks;
@@ -491,6 +498,10 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 	if (ks != KDUMP_OK)
 		return dump->hook_error ? hvo_dump_take_hook_error(dump) :
 			hvo_dump_kdump_failure(dump, ks, "setting up Linux address translation");
+	/*
+	 * A kdump-compressed file's is its block size (libkdumpfile's
+	 * try_header()), which set_page_size() had for the reads above.
+	 */
 	kdump_num_t page_size;
 	ks = kdump_get_number_attr(dump->ctx, KDUMP_ATTR_PAGE_SIZE, &page_size);
 	if (ks != KDUMP_OK)
@@ -499,7 +510,7 @@ static struct hvo_error *open_kdump(struct hvo_dump *dump)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"page size %" PRIu64 " (hvoinspect handles %" PRIu64 ")",
 					(uint64_t)page_size, hvo_arch_page_size(arch));
-	dump->page_size = page_size;
+	set_page_size(dump, page_size);
 	addrxlat_ctx_t *xctx;
 	ks = kdump_get_addrxlat(dump->ctx, &xctx, &dump->xsys);
 	if (ks != KDUMP_OK)
@@ -576,9 +587,15 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 		if ((err = check_elf_extent(dump->data_fd, dump->data_size)))
 			goto err;
 		dump->mapped = true;
-	} else if ((err = hvo_kdump_check(dump->data_fd, dump->data_size, &dump->pd_offset))) {
+	} else {
 		/* libkdumpfile 0.5.1 trusts the tables of a kdump-compressed file. */
-		goto err;
+		uint32_t block_size;
+		if ((err = hvo_kdump_check(dump->data_fd, dump->data_size, &dump->pd_offset,
+					   &block_size)))
+			goto err;
+		/* Its pages are blocks: libkdumpfile reads page tables through them at open. */
+		if (dump->pd_offset)
+			set_page_size(dump, block_size);
 	}
 	err = open_kdump(dump);
 	if (err)

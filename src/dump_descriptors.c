@@ -127,7 +127,8 @@ static struct hvo_error *check_one(struct hvo_dump *dump, size_t c, uint64_t pfn
 	if (lo == bad->nr || bad->pfns[lo] != pfn || bad->state[lo] == PD_GOOD)
 		return NULL;	/* not stored (libkdumpfile reads no descriptor), or good */
 	struct hvo_error *err = hvo_kdump_check_descriptors(dump->data_fd, dump->data_size,
-							    dump->pd_offset, pc->nr_pds,
+							    dump->page_size, dump->pd_offset,
+							    pc->nr_pds,
 							    (uint64_t)c * HVO_KDUMP_PD_CHUNK + lo, 1);
 	if (!err || err->code == HVO_ERROR_FORMAT)
 		bad->state[lo] = err ? PD_BAD : PD_GOOD;
@@ -157,8 +158,8 @@ struct hvo_error *hvo_dump_check_pfn(struct hvo_dump *dump, uint64_t pfn)
 	if (pc->state[c] == PD_BAD)
 		return check_one(dump, c, pfn);
 	struct hvo_error *err = hvo_kdump_check_descriptors(dump->data_fd, dump->data_size,
-							    dump->pd_offset, pc->nr_pds,
-							    (uint64_t)c * HVO_KDUMP_PD_CHUNK,
+							    dump->page_size, dump->pd_offset,
+							    pc->nr_pds, (uint64_t)c * HVO_KDUMP_PD_CHUNK,
 							    chunk_size(pc, c));
 	if (!err) {
 		pc->state[c] = PD_GOOD;

@@ -4,7 +4,6 @@
  * kdump-compressed file have their page descriptors checked too.
  */
 #include "dump_internal.h"
-#include "kdump_check.h"
 
 /*
  * The layer's priv is its dump: no registry to find it by.  libkdumpfile's
@@ -66,7 +65,7 @@ static addrxlat_status checked_get_page(const addrxlat_cb_t *cb, addrxlat_buffer
 		err = hvo_error_create(HVO_ERROR_INTERNAL, "libaddrxlat read a page in address "
 				       "space %d, not by physical address", (int)buf->addr.as);
 	else
-		err = hvo_dump_check_pfn(dump, buf->addr.addr / HVO_KDUMP_PAGE_SIZE);
+		err = hvo_dump_check_pfn(dump, buf->addr.addr >> dump->page_shift);
 	if (!err)
 		return cb->next->get_page(cb->next, buf);
 	hvo_error_destroy(dump->hook_error);

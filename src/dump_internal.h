@@ -50,7 +50,13 @@ struct hvo_dump {
 	const char *arch_source;
 	char arch_mark_source[64];	/* "VMCOREINFO (SYMBOL(init_top_pgt))" */
 	char *fixup_note;
+	/*
+	 * Checked against the architecture at open; a kdump-compressed file's
+	 * block size from its header before that, for the page tables
+	 * libkdumpfile reads while it opens the file.
+	 */
 	uint64_t page_size;
+	unsigned int page_shift;	/* log2(page_size): a PFN is paddr >> page_shift */
 	char *rebuilt_in;		/* flattened: where it was rebuilt; else NULL */
 	bool mapped;		/* ELF: libkdumpfile maps the file */
 	uint64_t pd_offset;	/* kdump-compressed: its page descriptors; else 0 */

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include "dump_internal.h"
-#include "kdump_check.h"
 
 struct hvo_error *hvo_dump_check_unchanged(struct hvo_dump *dump)
 {
@@ -38,8 +37,8 @@ static struct hvo_error *read_phys(struct hvo_dump *dump, uint64_t paddr, void *
 	struct hvo_error *tracked = hvo_dump_track_read(dump, paddr, len, by_phys);
 	if (tracked)
 		return tracked;
-	for (uint64_t pfn = paddr / HVO_KDUMP_PAGE_SIZE; dump->pds.nr && len &&
-	     pfn <= (paddr + len - 1) / HVO_KDUMP_PAGE_SIZE; pfn++) {
+	for (uint64_t pfn = paddr >> dump->page_shift; dump->pds.nr && len &&
+	     pfn <= (paddr + len - 1) >> dump->page_shift; pfn++) {
 		struct hvo_error *err = hvo_dump_check_pfn(dump, pfn);
 		if (err)
 			return hvo_error_prefix(err, "'%s'", dump->path);
@@ -111,7 +110,7 @@ struct hvo_error *hvo_dump_read(struct hvo_dump *dump, enum hvo_addr_space space
 struct hvo_error *hvo_dump_read_u64(struct hvo_dump *dump, enum hvo_addr_space space,
 				    uint64_t addr, uint64_t *ret, const char *what)
 {
-	/* Dumps we accept are x86_64, so little-endian like the only host we build on. */
+	/* Every architecture in arch.c is little-endian, like the only host we build on. */
 	return hvo_dump_read(dump, space, addr, ret, sizeof(*ret), what);
 }
 
@@ -150,7 +149,7 @@ bool hvo_dump_has_page(struct hvo_dump *dump, uint64_t paddr)
 	if (!dump->file_pagemap)
 		return true;
 	unsigned char bit = 0;
-	kdump_addr_t pfn = paddr / dump->page_size;
+	kdump_addr_t pfn = paddr >> dump->page_shift;
 	if (kdump_bmp_get_bits(dump->file_pagemap, pfn, pfn, &bit) != KDUMP_OK)
 		return false;
 	return bit & 1;
@@ -158,11 +157,11 @@ bool hvo_dump_has_page(struct hvo_dump *dump, uint64_t paddr)
 
 uint64_t hvo_dump_next_page(struct hvo_dump *dump, uint64_t paddr)
 {
-	kdump_addr_t pfn = paddr / dump->page_size;
+	kdump_addr_t pfn = paddr >> dump->page_shift;
 	if (!dump->file_pagemap)
-		return pfn * dump->page_size;
+		return pfn << dump->page_shift;
 	if (kdump_bmp_find_set(dump->file_pagemap, &pfn) != KDUMP_OK ||
-	    pfn > UINT64_MAX / dump->page_size)
+	    pfn > UINT64_MAX >> dump->page_shift)
 		return UINT64_MAX;
-	return pfn * dump->page_size;
+	return pfn << dump->page_shift;
 }

@@ -36,8 +36,8 @@ struct hvo_error *hvo_dump_track_read(struct hvo_dump *dump, uint64_t paddr, siz
 				      bool by_phys)
 {
 	if (dump->tracking && len) {
-		for (uint64_t pfn = paddr / dump->page_size;
-		     pfn <= (paddr + len - 1) / dump->page_size; pfn++) {
+		for (uint64_t pfn = paddr >> dump->page_shift;
+		     pfn <= (paddr + len - 1) >> dump->page_shift; pfn++) {
 			struct hvo_error *err = track_pfn(&dump->tracked, pfn);
 			if (!err && by_phys)
 				err = track_pfn(&dump->tracked_phys, pfn);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "kdump_check.h"
 
 /*
@@ -27,11 +28,9 @@
 #define SH_SIZE 104
 #define PD_SIZE 24		/* offset u64, size u32, flags u32, page_flags u64 */
 #define PD_CHUNK HVO_KDUMP_PD_CHUNK	/* descriptors read at a time */
-/* libkdumpfile 0.5.1's bounds on a block (kdumpfile-priv.h). */
+/* libkdumpfile 0.5.1's bounds on any block (kdumpfile-priv.h), not a page size of ours. */
 #define LKF_MIN_PAGE_SIZE 4096u
 #define LKF_MAX_PAGE_SIZE (1u << 18)
-/* The only page size hvoinspect analyses (x86_64). */
-#define PAGE_SIZE_X86_64 HVO_KDUMP_PAGE_SIZE
 
 static uint32_t get32(const unsigned char *p)
 {
@@ -144,9 +143,11 @@ static bool header_fits(uint32_t block_size, uint32_t bitmap_blocks, uint32_t ma
 	       UINT64_C(8) * bitmap_blocks * block_size >= max_mapnr;
 }
 
-struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offset_ret)
+struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offset_ret,
+				  uint32_t *block_size_ret)
 {
 	*pd_offset_ret = 0;
+	*block_size_ret = 0;
 	unsigned char header[DH_SIZE];
 	ssize_t got = pread(fd, header, 8, 0);
 	/* libkdumpfile reads both signatures the same way. */
@@ -171,7 +172,7 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offse
 	if (other)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"kdump-compressed dump whose header reads as the %s "
-					"layout (hvoinspect handles x86_64)", other);
+					"layout (hvoinspect handles %s)", other, hvo_arch_names());
 	uint32_t block_size = get32(header + DH64_BLOCK_SIZE);
 	int32_t sub_hdr_size = (int32_t)get32(header + DH_SUB_HDR_SIZE);
 	uint32_t bitmap_blocks = get32(header + DH_BITMAP_BLOCKS);
@@ -183,12 +184,15 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offse
 					PRIu64 " pages", block_size, sub_hdr_size, bitmap_blocks, max_pfn);
 	/*
 	 * libkdumpfile sizes its buffer for compressed page data by the page
-	 * size, and reads a descriptor's bytes into it unchecked: one page size.
+	 * size, which is the block size, and reads a descriptor's bytes into
+	 * it unchecked: descriptors are checked against the block size, which
+	 * must be the page size of an architecture hvoinspect reads.
 	 */
-	if (block_size != PAGE_SIZE_X86_64)
+	if (!hvo_arch_page_size_known(block_size))
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
 					"kdump-compressed dump with %" PRIu32 "-byte blocks "
-					"(hvoinspect handles 4096-byte pages)", block_size);
+					"(hvoinspect handles %s-byte pages)", block_size,
+					hvo_arch_page_sizes());
 	/* The header, sub-header and bitmaps must all lie in the file. */
 	uint64_t bitmap_offset = (UINT64_C(1) + (uint32_t)sub_hdr_size) * block_size;
 	uint64_t pd_offset = bitmap_offset + (uint64_t)bitmap_blocks * block_size;
@@ -227,6 +231,7 @@ struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offse
 			return err;
 	}
 	*pd_offset_ret = pd_offset;
+	*block_size_ret = block_size;
 	return NULL;
 }
 
@@ -241,10 +246,10 @@ struct hvo_error *hvo_kdump_check_pd_table(uint64_t file_size, uint64_t pd_offse
 	return NULL;
 }
 
-struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64_t pd_offset,
-					      uint64_t nr_pds, uint64_t first, uint64_t count)
+struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64_t block_size,
+					      uint64_t pd_offset, uint64_t nr_pds,
+					      uint64_t first, uint64_t count)
 {
-	const uint32_t block_size = PAGE_SIZE_X86_64;	/* hvo_kdump_check() refused others */
 	struct hvo_error *err = hvo_kdump_check_pd_table(file_size, pd_offset, nr_pds);
 	if (err)
 		return err;
@@ -272,7 +277,7 @@ struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64
 				err = hvo_error_create(HVO_ERROR_FORMAT,
 						       "corrupt kdump-compressed dump: page descriptor %"
 						       PRIu64 " has %" PRIu32 " bytes at offset %" PRIu64
-						       " (block size %" PRIu32 ", file %" PRIu64 " bytes)",
+						       " (block size %" PRIu64 ", file %" PRIu64 " bytes)",
 						       i + k, size, offset, block_size, file_size);
 				break;
 			}

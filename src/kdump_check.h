@@ -22,14 +22,14 @@
  * fd holds a "KDUMP   " or "DISKDUMP" file of file_size bytes: check what
  * libkdumpfile reads of it while opening it (the header layout it picks,
  * the sub-header's notes, the bitmaps, which must lie in the file) and set
- * *pd_offset_ret to where its page descriptors start; any other file: NULL
- * and 0.
+ * *pd_offset_ret to where its page descriptors start and *block_size_ret
+ * to its block size, the page size of an architecture in arch.c; any other
+ * file: NULL, 0 and 0.
  */
-struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offset_ret);
+struct hvo_error *hvo_kdump_check(int fd, uint64_t file_size, uint64_t *pd_offset_ret,
+				  uint32_t *block_size_ret);
 
-/* The one block size hvo_kdump_check() lets through: x86_64's page. */
-#define HVO_KDUMP_PAGE_SIZE 4096
-/* Page descriptors are checked this many at a time (96 KiB of them). */
+/* Page descriptors are checked this many at a time (96 KiB of them): a count, not a page size. */
 #define HVO_KDUMP_PD_CHUNK 4096
 
 /*
@@ -44,10 +44,11 @@ struct hvo_error *hvo_kdump_check_pd_table(uint64_t file_size, uint64_t pd_offse
 /*
  * Descriptors first .. first + count - 1 of that table, before libkdumpfile
  * reads a page through them: each must point into the file's data, at most
- * one block long.
+ * one block (block_size, from hvo_kdump_check()) long.
  */
-struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64_t pd_offset,
-					      uint64_t nr_pds, uint64_t first, uint64_t count);
+struct hvo_error *hvo_kdump_check_descriptors(int fd, uint64_t file_size, uint64_t block_size,
+					      uint64_t pd_offset, uint64_t nr_pds,
+					      uint64_t first, uint64_t count);
 
 /*
  * What libkdumpfile 0.5.1 cannot parse safely in VMCOREINFO (text), in the
