@@ -24,7 +24,8 @@ static const struct hvo_cmd_option json_option[] = {
 
 struct slice_source {
 	struct hvo_dump *dump;
-	unsigned char page[HVO_DISKDUMP_PAGE_SIZE];
+	unsigned char *page;	/* the dump's page size */
+	size_t page_size;
 };
 
 static struct hvo_error *slice_get_page(void *arg, uint64_t pfn, const void **data_ret,
@@ -35,12 +36,13 @@ static struct hvo_error *slice_get_page(void *arg, uint64_t pfn, const void **da
 	struct hvo_error *err = hvo_interrupt_check();
 	if (err)
 		return err;
-	err = hvo_dump_read(src->dump, HVO_PHYS, pfn * HVO_DISKDUMP_PAGE_SIZE,
-			    src->page, sizeof(src->page), "page to slice");
+	err = hvo_dump_read(src->dump, HVO_PHYS, pfn * src->page_size, src->page, src->page_size,
+			    "page to slice");
 	if (err)
 		return err;
-	static const unsigned char zero[HVO_DISKDUMP_PAGE_SIZE];
-	*content_id_ret = memcmp(src->page, zero, sizeof(zero)) ? HVO_DISKDUMP_UNIQUE : 0;
+	/* All zeros: the first byte is 0 and every byte equals the next. */
+	bool zero = !src->page[0] && !memcmp(src->page, src->page + 1, src->page_size - 1);
+	*content_id_ret = zero ? 0 : HVO_DISKDUMP_UNIQUE;
 	*data_ret = src->page;
 	return NULL;
 }
@@ -145,7 +147,7 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 	size_t nr_pfns = 0;
 	uint64_t max_pfn = hvo_dump_max_pfn(prog->dump);
 	for (size_t i = 0; i < nr_tracked; i++) {
-		if (hvo_dump_has_page(prog->dump, tracked[i] * HVO_DISKDUMP_PAGE_SIZE) &&
+		if (hvo_dump_has_page(prog->dump, tracked[i] * hvo_dump_page_size(prog->dump)) &&
 		    (!max_pfn || tracked[i] < max_pfn))
 			pfns[nr_pfns++] = tracked[i];
 	}
@@ -170,6 +172,7 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 		goto out;
 	}
 	struct hvo_diskdump_options options = {
+		.page_size = (uint32_t)hvo_dump_page_size(prog->dump),
 		.utsname_release = prog->release,
 		.utsname_machine = hvo_dump_arch(prog->dump),
 		.vmcoreinfo = vi->raw,
@@ -182,12 +185,18 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 		.nr_cpus = 1,
 		.dump_level = 31,
 	};
-	struct slice_source source_state = { .dump = prog->dump };
+	struct slice_source source_state = {
+		.dump = prog->dump,
+		.page = malloc(options.page_size),
+		.page_size = options.page_size,
+	};
 	struct hvo_page_source source = {
 		.pfns = pfns, .nr_pfns = nr_pfns, .get_page = slice_get_page, .arg = &source_state,
 	};
 	struct hvo_diskdump_stats stats;
-	err = hvo_diskdump_write(out, path, &source, &options, &stats);
+	err = source_state.page ? hvo_diskdump_write(out, path, &source, &options, &stats) :
+		&hvo_error_nomem;
+	free(source_state.page);
 	free(note);
 	/* Pages copied from a kdump file that shrank may be zeros: not a slice. */
 	if (!err)

@@ -10,7 +10,6 @@
 #include "diskdump_write.h"
 #include "u64map.h"
 
-#define BLOCK_SIZE HVO_DISKDUMP_PAGE_SIZE
 #define HEADER_VERSION 6
 #define DUMP_DH_COMPRESSED_ZLIB 0x1
 #define UTS_LEN 65
@@ -30,6 +29,7 @@
 #define DH_WRITTEN_BLOCKS 452
 #define DH_CURRENT_CPU 456
 #define DH_NR_CPUS 460
+#define DH_SIZE 464			/* the header's end: the least block holds it */
 
 /* struct kdump_sub_header (64-bit) */
 #define SH_PHYS_BASE 0
@@ -73,17 +73,17 @@ static int write_at(FILE *out, uint64_t off, const void *buf, size_t len)
 	return len && fwrite(buf, len, 1, out) != 1 ? -1 : 0;
 }
 
-/* One bitmap, only its non-zero blocks written. */
-static int write_bitmap(FILE *out, uint64_t off, uint64_t nr_blocks, const uint64_t *pfns,
-			size_t nr_pfns, const struct hvo_pfn_range *ram, size_t nr_ram)
+/* One bitmap, only its non-zero blocks written; block: block_size bytes to build each in. */
+static int write_bitmap(FILE *out, uint64_t off, unsigned char *block, uint32_t block_size,
+			uint64_t nr_blocks, const uint64_t *pfns, size_t nr_pfns,
+			const struct hvo_pfn_range *ram, size_t nr_ram)
 {
-	unsigned char block[BLOCK_SIZE];
-	const uint64_t pfns_per_block = BLOCK_SIZE * 8;
+	const uint64_t pfns_per_block = (uint64_t)block_size * 8;
 	size_t pi = 0, ri = 0;
 	for (uint64_t b = 0; b < nr_blocks; b++) {
 		uint64_t lo = b * pfns_per_block, hi = lo + pfns_per_block;
 		int any = 0;
-		memset(block, 0, sizeof(block));
+		memset(block, 0, block_size);
 		if (ram) {
 			while (ri < nr_ram && ram[ri].end_pfn <= lo)
 				ri++;
@@ -101,7 +101,7 @@ static int write_bitmap(FILE *out, uint64_t off, uint64_t nr_blocks, const uint6
 				any = 1;
 			}
 		}
-		if (any && write_at(out, off + b * BLOCK_SIZE, block, sizeof(block)))
+		if (any && write_at(out, off + b * block_size, block, block_size))
 			return -1;
 	}
 	return 0;
@@ -119,7 +119,8 @@ struct hvo_error *hvo_diskdump_write(FILE *out, const char *path,
 {
 	const uint64_t *pfns = source->pfns;
 	size_t nr_pfns = source->nr_pfns;
-	unsigned char *pds = NULL, *sub = NULL, *cbuf = NULL;
+	const uint32_t block_size = opts->page_size;
+	unsigned char *hdr = NULL, *sub = NULL, *block = NULL, *pds = NULL, *cbuf = NULL;
 	struct stored *stored = NULL;
 	size_t nr_stored = 0;
 	struct hvo_u64map by_id;
@@ -127,6 +128,11 @@ struct hvo_error *hvo_diskdump_write(FILE *out, const char *path,
 	struct hvo_diskdump_stats st = { 0 };
 	hvo_u64map_init(&by_id);
 
+	if (block_size < DH_SIZE || (block_size & (block_size - 1))) {
+		err = hvo_error_create(HVO_ERROR_INVALID, "page size %" PRIu32 ": not a power of "
+				       "two that holds the %u-byte header", block_size, DH_SIZE);
+		goto out;
+	}
 	if (nr_pfns && pfns[nr_pfns - 1] >= opts->max_pfn) {
 		err = hvo_error_create(HVO_ERROR_INVALID, "page 0x%" PRIx64 " is above max_pfn",
 				       pfns[nr_pfns - 1]);
@@ -134,21 +140,23 @@ struct hvo_error *hvo_diskdump_write(FILE *out, const char *path,
 	}
 
 	/* sub-header: the struct, then VMCOREINFO text, then the notes */
-	uint64_t vmci_off = BLOCK_SIZE + SH_SIZE;
+	uint64_t vmci_off = block_size + SH_SIZE;
 	uint64_t note_off = vmci_off + (opts->vmcoreinfo ? opts->vmcoreinfo_len : 0);
 	uint64_t sub_end = note_off + (opts->notes ? opts->notes_len : 0);
-	uint64_t sub_blocks = (sub_end - BLOCK_SIZE + BLOCK_SIZE - 1) / BLOCK_SIZE;
-	uint64_t bitmap_half = (opts->max_pfn + BLOCK_SIZE * 8 - 1) / (BLOCK_SIZE * 8);
-	uint64_t bitmap_off = (1 + sub_blocks) * BLOCK_SIZE;
-	uint64_t pd_off = bitmap_off + 2 * bitmap_half * BLOCK_SIZE;
+	uint64_t sub_blocks = (sub_end - block_size + block_size - 1) / block_size;
+	const uint64_t pfns_per_block = (uint64_t)block_size * 8;
+	uint64_t bitmap_half = (opts->max_pfn + pfns_per_block - 1) / pfns_per_block;
+	uint64_t bitmap_off = (1 + sub_blocks) * block_size;
+	uint64_t pd_off = bitmap_off + 2 * bitmap_half * block_size;
 	uint64_t data_off = pd_off + (uint64_t)nr_pfns * PD_SIZE;
 	if (2 * bitmap_half > UINT32_MAX || sub_blocks > INT32_MAX) {
 		err = hvo_error_create(HVO_ERROR_INVALID, "max_pfn too large for the format");
 		goto out;
 	}
 
-	unsigned char hdr[BLOCK_SIZE];
-	memset(hdr, 0, sizeof(hdr));
+	hdr = calloc(1, block_size);
+	if (!hdr)
+		goto nomem;
 	memcpy(hdr + DH_SIGNATURE, "KDUMP   ", 8);
 	put32(hdr + DH_VERSION, HEADER_VERSION);
 	put_str(hdr + DH_UTSNAME + 0 * UTS_LEN, opts->utsname_sysname ? opts->utsname_sysname : "Linux");
@@ -157,13 +165,13 @@ struct hvo_error *hvo_diskdump_write(FILE *out, const char *path,
 	put_str(hdr + DH_UTSNAME + 4 * UTS_LEN, opts->utsname_machine);
 	put64(hdr + DH_TIMESTAMP, (uint64_t)opts->timestamp);
 	put32(hdr + DH_STATUS, DUMP_DH_COMPRESSED_ZLIB);
-	put32(hdr + DH_BLOCK_SIZE, BLOCK_SIZE);
+	put32(hdr + DH_BLOCK_SIZE, block_size);
 	put32(hdr + DH_SUB_HDR_SIZE, (uint32_t)sub_blocks);
 	put32(hdr + DH_BITMAP_BLOCKS, (uint32_t)(2 * bitmap_half));
 	put32(hdr + DH_MAX_MAPNR, opts->max_pfn > UINT32_MAX ? UINT32_MAX : (uint32_t)opts->max_pfn);
 	put32(hdr + DH_NR_CPUS, (uint32_t)(opts->nr_cpus ? opts->nr_cpus : 1));
 
-	sub = calloc(1, sub_blocks * BLOCK_SIZE);
+	sub = calloc(1, sub_blocks * block_size);
 	if (!sub)
 		goto nomem;
 	put64(sub + SH_PHYS_BASE, opts->phys_base);
@@ -171,27 +179,31 @@ struct hvo_error *hvo_diskdump_write(FILE *out, const char *path,
 	if (opts->vmcoreinfo) {
 		put64(sub + SH_OFFSET_VMCOREINFO, vmci_off);
 		put64(sub + SH_SIZE_VMCOREINFO, opts->vmcoreinfo_len);
-		memcpy(sub + (vmci_off - BLOCK_SIZE), opts->vmcoreinfo, opts->vmcoreinfo_len);
+		memcpy(sub + (vmci_off - block_size), opts->vmcoreinfo, opts->vmcoreinfo_len);
 	}
 	if (opts->notes) {
 		put64(sub + SH_OFFSET_NOTE, note_off);
 		put64(sub + SH_SIZE_NOTE, opts->notes_len);
-		memcpy(sub + (note_off - BLOCK_SIZE), opts->notes, opts->notes_len);
+		memcpy(sub + (note_off - block_size), opts->notes, opts->notes_len);
 	}
 	put64(sub + SH_END_PFN_64, opts->max_pfn);
 	put64(sub + SH_MAX_MAPNR_64, opts->max_pfn);
 
-	if (write_at(out, 0, hdr, sizeof(hdr)) ||
-	    write_at(out, BLOCK_SIZE, sub, sub_blocks * BLOCK_SIZE) ||
-	    write_bitmap(out, bitmap_off, bitmap_half, pfns, nr_pfns, opts->ram, opts->nr_ram) ||
-	    write_bitmap(out, bitmap_off + bitmap_half * BLOCK_SIZE, bitmap_half, pfns, nr_pfns,
-			 NULL, 0))
+	block = malloc(block_size);
+	if (!block)
+		goto nomem;
+	if (write_at(out, 0, hdr, block_size) ||
+	    write_at(out, block_size, sub, sub_blocks * block_size) ||
+	    write_bitmap(out, bitmap_off, block, block_size, bitmap_half, pfns, nr_pfns,
+			 opts->ram, opts->nr_ram) ||
+	    write_bitmap(out, bitmap_off + bitmap_half * block_size, block, block_size,
+			 bitmap_half, pfns, nr_pfns, NULL, 0))
 		goto ioerr;
 
 	/* Page data: each distinct content compressed and written once. */
 	pds = malloc(nr_pfns ? nr_pfns * PD_SIZE : 1);
 	stored = malloc((nr_pfns ? nr_pfns : 1) * sizeof(*stored));
-	uLongf cbound = compressBound(BLOCK_SIZE);
+	uLongf cbound = compressBound(block_size);
 	cbuf = malloc(cbound);
 	if (!pds || !stored || !cbuf)
 		goto nomem;
@@ -206,16 +218,16 @@ struct hvo_error *hvo_diskdump_write(FILE *out, const char *path,
 		size_t index;
 		if (id == HVO_DISKDUMP_UNIQUE || !hvo_u64map_get(&by_id, id, &index)) {
 			uLongf clen = cbound;
-			int zr = compress2(cbuf, &clen, page, BLOCK_SIZE, opts->zlib_level);
+			int zr = compress2(cbuf, &clen, page, block_size, opts->zlib_level);
 			if (zr != Z_OK) {
 				err = hvo_error_create(HVO_ERROR_INTERNAL, "zlib compress2 failed (%d)", zr);
 				goto out;
 			}
 			const void *data = cbuf;
 			uint32_t flags = DUMP_DH_COMPRESSED_ZLIB;
-			if (clen >= BLOCK_SIZE) {
+			if (clen >= block_size) {
 				data = page;
-				clen = BLOCK_SIZE;
+				clen = block_size;
 				flags = 0;
 			}
 			if (fwrite(data, clen, 1, out) != 1)
@@ -252,6 +264,8 @@ out:
 	free(cbuf);
 	free(stored);
 	free(pds);
+	free(block);
 	free(sub);
+	free(hdr);
 	return err;
 }

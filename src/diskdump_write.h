@@ -19,7 +19,6 @@
 
 #include "error.h"
 
-#define HVO_DISKDUMP_PAGE_SIZE 4096
 /* Content id meaning "unique, do not share". */
 #define HVO_DISKDUMP_UNIQUE UINT64_MAX
 
@@ -31,9 +30,9 @@ struct hvo_page_source {
 	const uint64_t *pfns;	/* sorted, unique */
 	size_t nr_pfns;
 	/*
-	 * Give the page's 4096 bytes (valid until the next call) and a content
-	 * id: pages with equal ids (other than HVO_DISKDUMP_UNIQUE) must have
-	 * equal content.
+	 * Give the page's bytes, the options' page_size of them (valid until
+	 * the next call), and a content id: pages with equal ids (other than
+	 * HVO_DISKDUMP_UNIQUE) must have equal content.
 	 */
 	struct hvo_error *(*get_page)(void *arg, uint64_t pfn, const void **data_ret,
 				      uint64_t *content_id_ret);
@@ -41,6 +40,8 @@ struct hvo_page_source {
 };
 
 struct hvo_diskdump_options {
+	/* The dumped kernel's page size, the file's block size: a power of two from 512. */
+	uint32_t page_size;
 	const char *utsname_sysname, *utsname_release, *utsname_version, *utsname_machine;
 	const char *vmcoreinfo;		/* NULL: none */
 	size_t vmcoreinfo_len;

@@ -130,6 +130,7 @@ int mkv_output_write(const struct mkv_model *m, FILE *out, struct hvo_diskdump_s
 		.pfns = pfns, .nr_pfns = nr_pfns, .get_page = get_page, .arg = (void *)m,
 	};
 	struct hvo_diskdump_options dd = {
+		.page_size = MKV_PAGE_SIZE,
 		/* QEMU fills only utsname.machine */
 		.utsname_sysname = p->qemu ? "" : "Linux",
 		.utsname_release = p->qemu ? NULL : m->lay->osrelease,
