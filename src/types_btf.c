@@ -56,6 +56,7 @@ struct hvo_btf {
 	hvo_vread_fn *read;
 	void *read_arg;
 	uint64_t address;
+	unsigned int page_shift;	/* the dump's pages, which reads go by */
 	uint8_t *page_read;		/* [blob page]: read yet? */
 	uint32_t types_start, types_len;	/* the type section, in the blob */
 	uint32_t strings_start, strings_len;	/* the string section, NUL-terminated */
@@ -194,22 +195,20 @@ static struct hvo_error *check_header(struct hvo_btf *hb, struct btf_header *hdr
 	return NULL;
 }
 
-#define BTF_PAGE 4096U
-
 /* The page of the blob holding offset (counted from the blob's first page). */
 static inline uint64_t blob_page(const struct hvo_btf *hb, uint64_t offset)
 {
-	return (hb->address + offset) / BTF_PAGE - hb->address / BTF_PAGE;
+	return ((hb->address + offset) >> hb->page_shift) - (hb->address >> hb->page_shift);
 }
 
 /* Where blob page page starts and ends, as offsets in the blob. */
 static inline void blob_page_bounds(const struct hvo_btf *hb, uint64_t page, size_t *start_ret,
 				    size_t *end_ret)
 {
-	uint64_t first = hb->address & ~(uint64_t)(BTF_PAGE - 1);
-	uint64_t start = first + page * BTF_PAGE;
+	uint64_t first = (hb->address >> hb->page_shift) << hb->page_shift;
+	uint64_t start = first + (page << hb->page_shift);
 	*start_ret = start > hb->address ? (size_t)(start - hb->address) : 0;
-	uint64_t end = start + BTF_PAGE - hb->address;
+	uint64_t end = start + (UINT64_C(1) << hb->page_shift) - hb->address;
 	*end_ret = end < hb->size ? (size_t)end : hb->size;
 }
 
@@ -567,10 +566,13 @@ struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **
 	return btf_finish(hb, err, ret);
 }
 
-struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read, void *arg,
-			       struct hvo_btf **ret)
+struct hvo_error *hvo_btf_open(uint64_t address, size_t size, uint64_t page_size,
+			       hvo_vread_fn *read, void *arg, struct hvo_btf **ret)
 {
-	if (address > UINT64_MAX - BTF_PAGE || size > UINT64_MAX - BTF_PAGE - address)
+	if (!page_size || (page_size & (page_size - 1)))
+		return hvo_error_create(HVO_ERROR_INTERNAL, "BTF read by pages of %" PRIu64
+					" bytes, not a power of two", page_size);
+	if (address > UINT64_MAX - page_size || size > UINT64_MAX - page_size - address)
 		return hvo_error_create(HVO_ERROR_FORMAT, "BTF blob of %zu bytes at 0x%" PRIx64
 					" runs off the address space", size, address);
 	struct hvo_btf *hb;
@@ -580,6 +582,7 @@ struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read
 	hb->read = read;
 	hb->read_arg = arg;
 	hb->address = address;
+	hb->page_shift = (unsigned int)__builtin_ctzll(page_size);
 	hb->page_read = calloc(blob_page(hb, size - 1) + 1, 1);
 	if (!hb->page_read)
 		return btf_finish(hb, &hvo_error_nomem, ret);
@@ -608,7 +611,8 @@ struct hvo_error *hvo_btf_read(struct hvo_dump *dump, const struct hvo_kallsyms 
 					"__start_BTF=0x%" PRIx64 " and __stop_BTF=0x%" PRIx64
 					" do not bound a BTF blob of at most %u bytes",
 					start, stop, HVO_BTF_MAX_SIZE);
-	return hvo_btf_open(start, (size_t)(stop - start), hvo_dump_vread, dump, ret);
+	return hvo_btf_open(start, (size_t)(stop - start), hvo_dump_page_size(dump),
+			    hvo_dump_vread, dump, ret);
 }
 
 struct hvo_error *hvo_btf_read_all(const struct hvo_btf *btf)

@@ -29,13 +29,14 @@ struct hvo_btf;
 struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **ret);
 /*
  * Open the blob of size bytes at kernel virtual address, read through
- * read(arg, ...): its header now, and its types streamed once to index
- * them; the records and names lookups need are read when they need them
- * (errors in those reads come back from the lookups).  read and arg must
- * stay usable until hvo_btf_free().
+ * read(arg, ...) in the dump's pages of page_size bytes, each once: its
+ * header now, and its types streamed once to index them; the records and
+ * names lookups need are read when they need them (errors in those reads
+ * come back from the lookups).  read and arg must stay usable until
+ * hvo_btf_free().
  */
-struct hvo_error *hvo_btf_open(uint64_t address, size_t size, hvo_vread_fn *read, void *arg,
-			       struct hvo_btf **ret);
+struct hvo_error *hvo_btf_open(uint64_t address, size_t size, uint64_t page_size,
+			       hvo_vread_fn *read, void *arg, struct hvo_btf **ret);
 /*
  * Open __start_BTF..__stop_BTF in the dump, located through kallsyms.
  * &hvo_error_not_found when the kernel has no BTF symbols.

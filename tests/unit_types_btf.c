@@ -21,6 +21,9 @@
 #include "kallsyms.h"
 #include "types_btf.h"
 
+/* The pages the provider reads images by: the sample dumps' (x86_64's). */
+#define IMAGE_PAGE 4096u
+
 /* Type ids of interest in the built BTF, for patching. */
 static int id_typedef_a, id_typedef_b;
 
@@ -508,8 +511,8 @@ static struct hvo_error *read_image(void *arg, uint64_t vaddr, void *buf, size_t
 	struct image *im = arg;
 	assert_true(vaddr >= im->address && len <= im->size &&
 		    vaddr - im->address <= im->size - len);
-	uint64_t page = im->missing_page & ~UINT64_C(4095);
-	if (im->missing_page && vaddr < page + 4096 && vaddr + len > page)
+	uint64_t page = im->missing_page & ~(uint64_t)(IMAGE_PAGE - 1);
+	if (im->missing_page && vaddr < page + IMAGE_PAGE && vaddr + len > page)
 		return hvo_error_create(HVO_ERROR_NODATA, "%s at 0x%" PRIx64 ": not in the image",
 					what, vaddr);
 	memcpy(buf, im->data + (vaddr - im->address), len);
@@ -596,12 +599,12 @@ static void check_lazy(const uint8_t *raw, size_t size, uint64_t address, const 
 	struct image im = { .data = raw, .address = address, .size = size };
 	set_sections(&im, hdr);
 	struct hvo_btf *hb;
-	struct hvo_error *err = hvo_btf_open(address, size, read_image, &im, &hb);
+	struct hvo_error *err = hvo_btf_open(address, size, IMAGE_PAGE, read_image, &im, &hb);
 	if (err)
 		fail_msg("%s: %s", what, err->message);
-	assert_true(im.strings_read <= 2 * 4096);	/* the first and last pages */
+	assert_true(im.strings_read <= 2 * IMAGE_PAGE);	/* the first and last pages */
 	/* The types streamed, each byte once, plus the page where the strings start. */
-	assert_true(im.types_read >= hdr->type_len && im.types_read <= hdr->type_len + 4096);
+	assert_true(im.types_read >= hdr->type_len && im.types_read <= hdr->type_len + IMAGE_PAGE);
 	size_t types_at_open = im.types_read;
 	index_picks(ref);
 	const struct btf_type *zone = btf__type_by_id(ref, first_by_name(ref, "zone"));
@@ -638,20 +641,20 @@ static void check_lazy(const uint8_t *raw, size_t size, uint64_t address, const 
 	 */
 	compare_with_libbpf(raw, size, hb, what);
 	assert_int_equal(im.strings_read, hdr->str_len);
-	assert_true(im.types_read <= 2 * (size_t)hdr->type_len + 4096);
+	assert_true(im.types_read <= 2 * (size_t)hdr->type_len + IMAGE_PAGE);
 	hvo_btf_free(hb);
 
 	/* The page holding struct zone's record missing once the index is built: */
 	const uint8_t *blob = (const uint8_t *)hdr;
 	uint64_t zone_record = address + (uint64_t)((const uint8_t *)zone - blob);
 	uint64_t hstate_record = address + (uint64_t)((const uint8_t *)hstate - blob);
-	assert_true(zone_record / 4096 != hstate_record / 4096);
-	assert_null(hvo_btf_open(address, size, read_image, &im, &hb));
+	assert_true(zone_record / IMAGE_PAGE != hstate_record / IMAGE_PAGE);
+	assert_null(hvo_btf_open(address, size, IMAGE_PAGE, read_image, &im, &hb));
 	im.missing_page = zone_record;
 	check_missing_page(&im, hb, zone, hstate, "kernel BTF types at 0x", true);
 	/* ... and missing from the start: the index cannot be built. */
 	im.missing_page = zone_record;
-	err = hvo_btf_open(address, size, read_image, &im, &hb);
+	err = hvo_btf_open(address, size, IMAGE_PAGE, read_image, &im, &hb);
 	assert_non_null(err);
 	assert_non_null(strstr(err->message, "kernel BTF types at 0x"));
 	hvo_error_destroy(err);
@@ -660,15 +663,15 @@ static void check_lazy(const uint8_t *raw, size_t size, uint64_t address, const 
 	/* The page holding "zone", the name, missing: the open does not need it. */
 	uint64_t strings = address + hdr->hdr_len + hdr->str_off;
 	im.missing_page = strings + zone->name_off;
-	assert_true(im.missing_page / 4096 != (strings + hstate->name_off) / 4096);
-	assert_null(hvo_btf_open(address, size, read_image, &im, &hb));
+	assert_true(im.missing_page / IMAGE_PAGE != (strings + hstate->name_off) / IMAGE_PAGE);
+	assert_null(hvo_btf_open(address, size, IMAGE_PAGE, read_image, &im, &hb));
 	/* An unsorted BTF's scan needs every page, so hstate fails too there. */
 	check_missing_page(&im, hb, zone, hstate, "kernel BTF strings at 0x", sorted);
 
 	/* hvo_btf_read_all() after an open: every byte of both sections read (a slice keeps them). */
 	im.covered = calloc(size, 1);
 	assert_non_null(im.covered);
-	assert_null(hvo_btf_open(address, size, read_image, &im, &hb));
+	assert_null(hvo_btf_open(address, size, IMAGE_PAGE, read_image, &im, &hb));
 	assert_null(hvo_btf_read_all(hb));
 	for (uint64_t at = im.types_start; at < im.types_end; at++)
 		assert_int_equal(im.covered[at - address], 1);
@@ -684,8 +687,9 @@ static void check_lazy(const uint8_t *raw, size_t size, uint64_t address, const 
 	const char *mname = btf__name_by_offset(ref, member->name_off);
 	assert_true(strlen(mname) > 3);
 	uint64_t boundary = hdr->hdr_len + hdr->str_off + member->name_off + 3;
-	im.address = (address & ~UINT64_C(4095)) + 16 * 4096 - boundary % 4096;
-	assert_null(hvo_btf_open(im.address, size, read_image, &im, &hb));
+	im.address = (address & ~(uint64_t)(IMAGE_PAGE - 1)) + 16 * IMAGE_PAGE -
+		boundary % IMAGE_PAGE;
+	assert_null(hvo_btf_open(im.address, size, IMAGE_PAGE, read_image, &im, &hb));
 	struct hvo_member m;
 	err = hvo_btf_member(hb, "zone", mname, &m);
 	if (err)
@@ -713,6 +717,7 @@ static void test_real_kernels(void **state)
 			err = hvo_kallsyms_read(dump, hvo_dump_vmcoreinfo(dump), &ks);
 		if (err)
 			fail_msg("%s: %s", path, err->message);
+		assert_int_equal(hvo_dump_page_size(dump), IMAGE_PAGE);
 		assert_null(hvo_kallsyms_lookup(ks, "__start_BTF", &start));
 		assert_null(hvo_kallsyms_lookup(ks, "__stop_BTF", &stop));
 		assert_true(stop > start && stop - start < HVO_BTF_MAX_SIZE);
@@ -805,7 +810,7 @@ static void test_read_back_changed(void **state)
 	struct image im = { .data = copy, .size = size,
 			    .address = UINT64_C(0xffffffff82000000) - strings };
 	struct hvo_btf *hb;
-	assert_null(hvo_btf_open(im.address, size, read_image, &im, &hb));
+	assert_null(hvo_btf_open(im.address, size, IMAGE_PAGE, read_image, &im, &hb));
 	/* zone's record follows long's (a header and 4 bytes): its vlen 2 becomes 3. */
 	size_t info = hdr->hdr_len + hdr->type_off + sizeof(struct btf_type) + 4 +
 		offsetof(struct btf_type, info);
@@ -823,7 +828,7 @@ static void test_read_back_changed(void **state)
 	/* Unchanged, the same layout answers. */
 	word -= 1;
 	memcpy(copy + info, &word, sizeof(word));
-	assert_null(hvo_btf_open(im.address, size, read_image, &im, &hb));
+	assert_null(hvo_btf_open(im.address, size, IMAGE_PAGE, read_image, &im, &hb));
 	assert_null(hvo_btf_struct_size(hb, "zone", &got));
 	assert_int_equal(got, 16);
 	hvo_btf_free(hb);
@@ -863,9 +868,9 @@ static void test_records_past_the_window(void **state)
 	im.covered = calloc(size, 1);
 	assert_non_null(im.covered);
 	struct hvo_btf *hb;
-	assert_null(hvo_btf_open(im.address, size, read_image, &im, &hb));
+	assert_null(hvo_btf_open(im.address, size, IMAGE_PAGE, read_image, &im, &hb));
 	/* Each byte once, plus the part of the strings' first page that is types. */
-	assert_true(im.types_read >= hdr->type_len && im.types_read < hdr->type_len + 4096);
+	assert_true(im.types_read >= hdr->type_len && im.types_read < hdr->type_len + IMAGE_PAGE);
 	for (uint64_t at = im.types_start; at < im.types_end; at++)
 		assert_int_equal(im.covered[at - im.address], 1);
 	uint64_t got;

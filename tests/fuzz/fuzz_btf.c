@@ -11,6 +11,9 @@
 
 #include "types_btf.h"
 
+/* The pages a dump gives it by: x86_64's. */
+#define IMAGE_PAGE 4096u
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const structs[] = {
@@ -83,8 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	query(btf);
 	hvo_btf_free(btf);
-	struct image im = { data, size, UINT64_C(0xffffffff82000000) + size % 4096 };
-	if ((err = hvo_btf_open(im.address, size, read_image, &im, &btf))) {
+	struct image im = { data, size, UINT64_C(0xffffffff82000000) + size % IMAGE_PAGE };
+	if ((err = hvo_btf_open(im.address, size, IMAGE_PAGE, read_image, &im, &btf))) {
 		hvo_error_destroy(err);
 		return 0;
 	}
