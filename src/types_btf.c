@@ -24,6 +24,7 @@
 
 #include <linux/btf.h>
 
+#include "arch.h"
 #include "dump.h"
 #include "kallsyms.h"
 #include "types_btf.h"
@@ -31,7 +32,7 @@
 /* Lookups remembered by name. */
 #define BTF_MEMO_SLOTS 32
 #define BTF_MEMO_NAME_MAX 64
-/* Pointers are 8 bytes: hvoinspect reads x86_64 kernels only. */
+/* Pointers are 8 bytes: every architecture in arch.c is 64-bit. */
 #define BTF_POINTER_SIZE 8
 
 /* What a named type in the index is: found[]'s slots in the lookups. */
@@ -167,9 +168,9 @@ static struct hvo_error *check_header(struct hvo_btf *hb, struct btf_header *hdr
 	memcpy(&hdr, hb->blob, sizeof(hdr));
 	*hdr_ret = hdr;		/* defined on errors too */
 	if (hdr.magic != BTF_MAGIC)
-		return bad_blob(hdr.magic == __builtin_bswap16(BTF_MAGIC) ?
-				"big-endian BTF (hvoinspect reads x86_64 kernels)" :
-				"no BTF magic (0x%04x)", hdr.magic);
+		return hdr.magic == __builtin_bswap16(BTF_MAGIC) ?
+			bad_blob("big-endian BTF (hvoinspect reads %s kernels)", hvo_arch_names()) :
+			bad_blob("no BTF magic (0x%04x)", hdr.magic);
 	if (hdr.version != BTF_VERSION)
 		return bad_blob("version %u (hvoinspect reads version %u)", hdr.version,
 				BTF_VERSION);

@@ -25,7 +25,7 @@ struct hvo_kallsyms;
 
 struct hvo_btf;
 
-/* Parse a raw BTF blob (copied; little-endian, as x86_64 kernels write it). */
+/* Parse a raw BTF blob (copied; little-endian, as every architecture in arch.c writes it). */
 struct hvo_error *hvo_btf_parse(const void *data, size_t size, struct hvo_btf **ret);
 /*
  * Open the blob of size bytes at kernel virtual address, read through
