@@ -15,7 +15,7 @@
 #include "flat.h"
 
 #define FLAT_SIGNATURE "makedumpfile"
-#define FLAT_HEADER_SIZE 4096
+#define FLAT_HEADER_SIZE 4096	/* the format's, whatever the dump's page size */
 #define FLAT_TYPE 1
 #define FLAT_VERSION 1
 #define FLAT_END (-1)

@@ -143,7 +143,7 @@ struct hvo_error *hvo_az_read_struct_page(struct analyzer *az, uint64_t pfn, uns
 		return hvo_error_create(HVO_ERROR_TRANSLATE,
 					"struct page of pfn 0x%" PRIx64 " at 0x%" PRIx64
 					" is not mapped", pfn, vaddr);
-	/* A struct page never straddles a page when its size divides 4096. */
+	/* A struct page never straddles a page when its size divides the page size. */
 	size_t offset = paddr & (az->page_size - 1), room = az->page_size - offset;
 	if (az->layout->size > room)
 		return hvo_error_create(HVO_ERROR_UNSUPPORTED,
