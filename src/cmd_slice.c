@@ -15,7 +15,7 @@
 #include "cmd.h"
 #include "diskdump_write.h"
 #include "interrupt.h"
-#include "vmemmap.h"
+#include "pgtable.h"
 
 static const struct hvo_cmd_option json_option[] = {
 	HVO_CMD_OPTION_JSON,
@@ -46,6 +46,26 @@ static struct hvo_error *slice_get_page(void *arg, uint64_t pfn, const void **da
 	*data_ret = src->page;
 	return NULL;
 }
+
+/* The walk only reads the tables (and so records them); what they map is not wanted. */
+static struct hvo_error *ignore_leaves(void *arg, unsigned int level, uint64_t vaddr,
+				       uint64_t paddr, uint64_t nr, uint64_t step, bool writable)
+{
+	return NULL;
+}
+
+/* A table the dump lacks cannot go into the slice either. */
+static struct hvo_error *skip_bad_table(void *arg, uint64_t vaddr, uint64_t table_paddr,
+					struct hvo_error *err)
+{
+	hvo_error_destroy(err);
+	return NULL;
+}
+
+static const struct hvo_pgtable_ops read_tables_ops = {
+	.leaves = ignore_leaves,
+	.bad_table = skip_bad_table,
+};
 
 /* Read everything any command needs, with the dump layer recording frames. */
 static struct hvo_error *collect_pages(struct hvo_cmd_ctx *ctx)
@@ -78,11 +98,8 @@ static struct hvo_error *collect_pages(struct hvo_cmd_ctx *ctx)
 		goto out;
 	}
 	/* Every kernel page table, so any kernel virtual address still translates. */
-	uint64_t kernel_half = prog->pgtable_levels == 5 ? UINT64_C(0xff00000000000000) :
-		UINT64_C(0xffff800000000000);
-	struct hvo_vmemmap *tables = NULL;
-	err = hvo_vmemmap_walk(prog, kernel_half, UINT64_MAX, &tables);
-	hvo_vmemmap_free(tables);
+	err = hvo_pgtable_walk(prog, hvo_pgtable_kernel_start(prog), 0, &read_tables_ops, NULL,
+			       NULL);
 	if (err)
 		err = hvo_error_prefix(err, "walking the kernel page tables");
 out:

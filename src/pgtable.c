@@ -191,6 +191,13 @@ static struct hvo_error *walk_table(struct walk *walk, unsigned int level,
 	return NULL;
 }
 
+uint64_t hvo_pgtable_kernel_start(const struct hvo_program *prog)
+{
+	const struct hvo_arch *arch = prog->arch;
+	unsigned int va_bits = arch->page_shift + arch->table_shift * prog->pgtable_levels;
+	return ~UINT64_C(0) << (va_bits - 1);
+}
+
 struct hvo_error *hvo_pgtable_walk(const struct hvo_program *prog, uint64_t start,
 				   uint64_t end, const struct hvo_pgtable_ops *ops, void *arg,
 				   struct hvo_pgtable_stats *stats)

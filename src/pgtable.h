@@ -51,6 +51,9 @@ struct hvo_pgtable_stats {
 	uint64_t nr_tables_below[HVO_PGTABLE_MAX_LEVELS + 1];
 };
 
+/* The first address of the kernel half: the top bit of the table's reach set, sign-extended. */
+uint64_t hvo_pgtable_kernel_start(const struct hvo_program *prog);
+
 /*
  * Walk the kernel page tables (from the kernel's top-level table) over
  * [start, end) - or up to the end of the address space when end is 0 -
