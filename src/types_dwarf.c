@@ -533,7 +533,14 @@ static struct hvo_error *type_size(struct hvo_dwarf *d, Dwarf_Die die, int depth
 	if ((err = die_int(d, t, DW_AT_byte_size, &has, &size, false)))
 		goto out;
 	if (!has && tag == DW_TAG_pointer_type) {
-		size = 8;	/* x86_64 */
+		/* A pointer without a size is as wide as its unit's addresses. */
+		Dwarf_Error e = NULL;
+		Dwarf_Half address_size = 0;
+		if (dwarf_get_die_address_size(t, &address_size, &e) != DW_DLV_OK) {
+			err = dw_error(d, e, "address size");
+			goto out;
+		}
+		size = address_size;
 		has = true;
 	}
 	if (!has || size < 0 || (uint64_t)size > MAX_TYPE_SIZE) {
