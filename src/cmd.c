@@ -237,6 +237,10 @@ struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_ana
 	if (!ctx->analysis || (ctx->deep && !ctx->analysis->deep)) {
 		struct hvo_types *types;
 		struct hvo_error *err = hvo_cmd_types(ctx, &types);
+		/* Once, before the scan: later commands (decode) decode with it too. */
+		if (!err && !ctx->layout_settled &&
+		    !(err = hvo_program_settle_layout(ctx->prog, types)))
+			ctx->layout_settled = true;
 		if (err)
 			return err;
 		struct progress progress = { .drawn = false };
@@ -275,6 +279,7 @@ void hvo_cmd_ctx_deinit(struct hvo_cmd_ctx *ctx)
 	ctx->analysis = NULL;
 	hvo_types_close(ctx->types);
 	ctx->types = NULL;
+	ctx->layout_settled = false;
 }
 
 struct hvo_error *hvo_cmd_json_emit(struct hvo_cmd_ctx *ctx, json_object *result)

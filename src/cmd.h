@@ -34,6 +34,7 @@ struct hvo_cmd_ctx {
 	bool deep;			/* --deep: read every struct page */
 	struct hvo_types_options types_options;	/* --vmlinux, --force, --no-dwarf, --no-btf */
 	struct hvo_types *types;	/* opened on first use */
+	bool layout_settled;		/* prog's page layout, by the first analysis */
 	bool progress;			/* draw a progress bar on stderr (a terminal) */
 	struct hvo_analysis *analysis;	/* computed on first use, then shared */
 	/* Worst outcome so far that is not an error: findings, incomplete. */
@@ -122,7 +123,10 @@ static inline bool hvo_cmd_given(const struct hvo_cmd_ctx *ctx, enum hvo_cmd_opt
  */
 void hvo_cmd_synopsis(const struct hvo_cmd *cmd, bool long_options, char *buf, size_t size);
 
-/* The analysis of ctx->prog, run once and kept for later commands. */
+/*
+ * The analysis of ctx->prog, run once and kept for later commands; the
+ * first settles prog's page layout (hvo_program_settle_layout()).
+ */
 struct hvo_error *hvo_cmd_analysis(struct hvo_cmd_ctx *ctx, const struct hvo_analysis **ret);
 /* A number (0x hex or decimal), a symbol, or symbol+offset. */
 struct hvo_error *hvo_cmd_parse_address(struct hvo_cmd_ctx *ctx, const char *text,

@@ -84,7 +84,10 @@ static struct hvo_error *collect_pages(struct hvo_cmd_ctx *ctx)
 	/* Deep, so the slice holds what every check of every command reads. */
 	struct hvo_analysis *an = NULL;
 	struct hvo_analyze_options options = { .deep = true, .types = types };
-	err = hvo_analyze(prog, &options, &an);
+	/* Settled afresh too, so the slice holds what settling reads. */
+	err = hvo_program_settle_layout(prog, types);
+	if (!err)
+		err = hvo_analyze(prog, &options, &an);
 	hvo_analysis_free(an);
 	/*
 	 * All of kallsyms and of BTF's strings too, so the shell completes symbol

@@ -365,7 +365,7 @@ struct hvo_error *hvo_analyze(struct hvo_program *prog,
 	if ((err = hvo_az_read_kernel_state(&az, options ? options->types : NULL)))
 		goto err;
 	if ((err = hvo_az_find_folios(&az)) ||
-	    (err = hvo_az_check_flags_layout(&az, options ? options->types : NULL)))
+	    (err = hvo_az_check_folio_zones(&az)))
 		goto err;
 	if (options && options->progress)
 		options->progress(options->progress_arg, "scanning the memmap", 1.0);

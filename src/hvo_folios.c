@@ -573,3 +573,45 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 	return NULL;
 }
 
+/* Node and zone of a pfn from the zone spans; false when no zone holds it. */
+static bool span_of(const struct hvo_zone_span *spans, size_t nr, uint64_t pfn,
+		    unsigned int *node_ret, unsigned int *zone_ret)
+{
+	for (size_t i = 0; i < nr; i++) {
+		if (pfn >= spans[i].start_pfn &&
+		    pfn - spans[i].start_pfn < spans[i].spanned_pages) {
+			*node_ret = spans[i].node;
+			*zone_ret = spans[i].zone;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Say how the node and zone bits of page->flags were settled, and check
+ * them on the folios found: a head that names another node or zone than
+ * the zone span it lies in is misread.
+ */
+struct hvo_error *hvo_az_check_folio_zones(struct analyzer *az)
+{
+	const struct hvo_program *prog = az->prog;
+	struct hvo_analysis *an = az->an;
+	struct hvo_error *err;
+	if (prog->page_flags_layout_note &&
+	    (err = hvo_az_note(an, "%s", prog->page_flags_layout_note)))
+		return err;
+	size_t checked = 0, misread = 0;
+	for (size_t f = 0; f < an->nr_folios; f++) {
+		unsigned int node, zone;
+		if (!span_of(prog->zone_spans, prog->nr_zone_spans, an->folios[f].head_pfn, &node,
+			     &zone))
+			continue;
+		checked++;
+		misread += an->folios[f].node != node || an->folios[f].zone != zone;
+	}
+	if (!misread)
+		return NULL;
+	return hvo_az_note(an, "the node and zone bits of page->flags fit no known layout for %zu "
+			   "of %zu folios: node and zone figures may be wrong", misread, checked);
+}

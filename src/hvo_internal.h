@@ -86,8 +86,8 @@ struct hvo_error *hvo_az_record_shared_tail(struct analyzer *az, uint64_t frame,
 /* The stages of hvo_analyze(), in order. */
 struct hvo_error *hvo_az_read_kernel_state(struct analyzer *az, struct hvo_types *types);
 struct hvo_error *hvo_az_find_folios(struct analyzer *az);
-/* Check (and if need be derive) the node/zone bits of page->flags from the zone spans. */
-struct hvo_error *hvo_az_check_flags_layout(struct analyzer *az, struct hvo_types *types);
+/* The settled node/zone bits of page->flags against the zone spans of the folios. */
+struct hvo_error *hvo_az_check_folio_zones(struct analyzer *az);
 struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index);
 struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az);
 struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az);

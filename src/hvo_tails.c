@@ -207,37 +207,8 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 }
 
 /*
- * HPG_vmemmap_optimized's bit, from the kernel's own enum where a provider
- * has it: a kernel that adds a hugetlb flag before it moves it, and the
- * bit decides every folio's hvo-flag-mismatch check.
- */
-static struct hvo_error *read_hpg_bit(struct analyzer *az, struct hvo_types *types)
-{
-	struct hvo_program *prog = az->prog;
-	unsigned int bit;
-	enum hvo_types_provider provider;
-	struct hvo_error *err = types ? hvo_kstate_hpg_vmemmap_optimized(types, &bit, &provider) :
-		&hvo_error_not_found;
-	if (!err) {
-		prog->page.hpg_vmemmap_optimized_bit = bit;
-		return NULL;
-	}
-	prog->page.hpg_vmemmap_optimized_bit = HVO_HPG_VMEMMAP_OPTIMIZED_DEFAULT;
-	if (err != &hvo_error_not_found && err->code != HVO_ERROR_NODATA &&
-	    err->code != HVO_ERROR_INVALID && err->code != HVO_ERROR_TRANSLATE)
-		return err;
-	const char *why = err == &hvo_error_not_found ? "no type information names it" :
-		err->message;
-	struct hvo_error *nerr = hvo_az_note(az->an, "HPG_vmemmap_optimized taken as bit %d of "
-					     "the hugetlb heads' private, as in 6.12 and 7.2 (%s)",
-					     HVO_HPG_VMEMMAP_OPTIMIZED_DEFAULT, why);
-	hvo_error_destroy(err);
-	return nerr;
-}
-
-/*
- * Read HPG_vmemmap_optimized's bit, vmemmap_tails[] and the hstates (they
- * need type information) and the memmap counters.
+ * Read vmemmap_tails[] and the hstates (they need type information) and
+ * the memmap counters; say how HPG_vmemmap_optimized's bit was settled.
  */
 struct hvo_error *hvo_az_read_kernel_state(struct analyzer *az, struct hvo_types *types)
 {
@@ -249,7 +220,8 @@ struct hvo_error *hvo_az_read_kernel_state(struct analyzer *az, struct hvo_types
 				       "(%s)", hvo_types_damaged(types))))
 			return err;
 	}
-	if ((err = read_hpg_bit(az, types)))
+	if (az->prog->hpg_vmemmap_optimized_note &&
+	    (err = hvo_az_note(an, "%s", az->prog->hpg_vmemmap_optimized_note)))
 		return err;
 	if (!types) {
 		if (an->mask_mode)
@@ -413,88 +385,3 @@ struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az)
 	return NULL;
 }
 
-
-/* Node and zone of a pfn from the zone spans; false when no zone holds it. */
-static bool span_of(const struct hvo_zone_span *spans, size_t nr, uint64_t pfn,
-		    unsigned int *node_ret, unsigned int *zone_ret)
-{
-	for (size_t i = 0; i < nr; i++) {
-		if (pfn >= spans[i].start_pfn && pfn - spans[i].start_pfn < spans[i].spanned_pages) {
-			*node_ret = spans[i].node;
-			*zone_ret = spans[i].zone;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* How many folios' heads decode to the node and zone their pfn lies in. */
-static size_t layout_fits(const struct hvo_analysis *an, const struct hvo_zone_span *spans,
-			  size_t nr_spans, unsigned int node_bits, unsigned int zone_bits,
-			  size_t *checked_ret)
-{
-	unsigned int node_shift = 64 - node_bits, zone_shift = node_shift - zone_bits;
-	size_t fits = 0, checked = 0;
-	for (size_t f = 0; f < an->nr_folios; f++) {
-		unsigned int node, zone;
-		if (!span_of(spans, nr_spans, an->folios[f].head_pfn, &node, &zone))
-			continue;
-		checked++;
-		uint64_t flags = an->folios[f].head_flags;
-		unsigned int got_node = node_bits ? (flags >> node_shift) & ((1u << node_bits) - 1) : 0;
-		unsigned int got_zone = (flags >> zone_shift) & ((1u << zone_bits) - 1);
-		fits += got_node == node && got_zone == zone;
-	}
-	*checked_ret = checked;
-	return fits;
-}
-
-struct hvo_error *hvo_az_check_flags_layout(struct analyzer *az, struct hvo_types *types)
-{
-	struct hvo_analysis *an = az->an;
-	if (!types || !an->nr_folios)
-		return NULL;
-	struct hvo_zone_span *spans = NULL;
-	size_t nr_spans = 0;
-	struct hvo_error *err = hvo_kstate_zone_spans(az->prog, types, &spans, &nr_spans);
-	if (err) {
-		if (err == &hvo_error_not_found || err->code == HVO_ERROR_NODATA ||
-		    err->code == HVO_ERROR_TRANSLATE || err->code == HVO_ERROR_INVALID) {
-			hvo_error_destroy(err);
-			return NULL;	/* nothing to check against: keep the default */
-		}
-		return err;
-	}
-	struct hvo_page_layout *layout = &az->prog->page;
-	size_t checked;
-	size_t fits = layout_fits(an, spans, nr_spans, layout->node_bits, layout->zone_bits, &checked);
-	if (fits == checked)
-		goto out;
-	/* The default does not fit: CONFIG_NODES_SHIFT and the zone count vary. */
-	for (int node_bits = 10; node_bits >= 0; node_bits--) {
-		for (int zone_bits = 3; zone_bits >= 1; zone_bits--) {
-			if (layout_fits(an, spans, nr_spans, node_bits, zone_bits, &checked) != checked)
-				continue;
-			layout->node_bits = node_bits;
-			layout->node_shift = 64 - node_bits;
-			layout->zone_bits = zone_bits;
-			layout->zone_shift = layout->node_shift - zone_bits;
-			az->prog->page_flags_layout_source = "derived from the zone spans";
-			for (size_t f = 0; f < an->nr_folios; f++) {
-				struct hvo_page head = { .flags = an->folios[f].head_flags };
-				an->folios[f].node = hvo_page_node(layout, &head);
-				an->folios[f].zone = hvo_page_zone(layout, &head);
-			}
-			err = hvo_az_note(an, "page->flags holds the node in bits %u-63 and the zone in "
-					  "bits %u-%u (found from the zone spans; the x86_64 default did "
-					  "not fit)", layout->node_shift, layout->zone_shift,
-					  layout->node_shift - 1);
-			goto out;
-		}
-	}
-	err = hvo_az_note(an, "the node and zone bits of page->flags fit no known layout for %zu of "
-			  "%zu folios: node and zone figures may be wrong", checked - fits, checked);
-out:
-	free(spans);
-	return err;
-}

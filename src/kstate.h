@@ -43,12 +43,6 @@ struct hvo_error *hvo_kstate_vmemmap_tails(struct hvo_program *prog, struct hvo_
 					   struct hvo_tail_entry **entries_ret, size_t *nr_ret,
 					   enum hvo_types_provider *provider_ret);
 
-/* A zone's page frame range, from its struct zone. */
-struct hvo_zone_span {
-	unsigned int node, zone;
-	uint64_t start_pfn, spanned_pages;
-};
-
 /* Every zone with pages; the caller frees *spans_ret. */
 struct hvo_error *hvo_kstate_zone_spans(struct hvo_program *prog, struct hvo_types *types,
 					struct hvo_zone_span **spans_ret, size_t *nr_ret);

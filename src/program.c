@@ -85,16 +85,9 @@ static struct hvo_error *read_page_layout(struct hvo_program *prog)
 	page->refcount_offset = refcount_offset;
 	page->pg_head_mask = head_mask;
 	page->hugetlb_type = (uint32_t)hugetlb_value;
-	/* The analysis asks the types (hvo_kstate_hpg_vmemmap_optimized()). */
-	page->hpg_vmemmap_optimized_bit = HVO_HPG_VMEMMAP_OPTIMIZED_DEFAULT;
 	page->size_shift = (size & (size - 1)) == 0 ? (unsigned int)__builtin_ctzll(size) : 0;
 	prog->vmemmap_tail_min_order =
 		63 - (unsigned int)__builtin_clzll(2 * hvo_arch_page_size(prog->arch) / size);
-	page->node_bits = prog->arch->default_nodes_shift;
-	page->node_shift = 64 - page->node_bits;
-	page->zone_bits = prog->arch->default_zones_shift;
-	page->zone_shift = page->node_shift - page->zone_bits;
-	prog->page_flags_layout_source = prog->arch->default_page_flags_source;
 	return NULL;
 }
 
@@ -162,6 +155,10 @@ struct hvo_error *hvo_program_open(const char *path, struct hvo_program **ret)
 	err = read_layout(prog);
 	if (err)
 		goto err;
+	/* The defaults, until type information settles them. */
+	err = hvo_program_settle_layout(prog, NULL);
+	if (err)
+		goto err;
 	*ret = prog;
 	return NULL;
 
@@ -178,5 +175,8 @@ void hvo_program_close(struct hvo_program *prog)
 		return;
 	hvo_dump_close(prog->dump);
 	free(prog->generation_evidence);
+	free(prog->page_flags_layout_note);
+	free(prog->hpg_vmemmap_optimized_note);
+	free(prog->zone_spans);
 	free(prog);
 }

@@ -7,6 +7,7 @@
 #ifndef HVO_PROGRAM_H
 #define HVO_PROGRAM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch.h"
@@ -14,6 +15,14 @@
 #include "error.h"
 #include "page.h"
 #include "vmcoreinfo.h"
+
+struct hvo_types;
+
+/* A zone's page frame range, from its struct zone. */
+struct hvo_zone_span {
+	unsigned int node, zone;
+	uint64_t start_pfn, spanned_pages;
+};
 
 struct hvo_program {
 	struct hvo_dump *dump;
@@ -23,9 +32,19 @@ struct hvo_program {
 	enum hvo_generation generation;
 	char *generation_evidence;
 	struct hvo_page_layout page;
+	/*
+	 * The node and zone bits of page->flags and HPG_vmemmap_optimized's
+	 * bit in page, settled by hvo_program_settle_layout(): the defaults
+	 * until type information is open.  The notes are for the analysis
+	 * to pass on (NULL: none); the source is for `info`.
+	 */
+	const char *page_flags_layout_source;
+	char *page_flags_layout_note;
+	char *hpg_vmemmap_optimized_note;
+	struct hvo_zone_span *zone_spans;	/* zones with pages, if read */
+	size_t nr_zone_spans;
 	/* VMEMMAP_TAIL_MIN_ORDER: ilog2(2 * PAGE_SIZE / sizeof(struct page)). */
 	unsigned int vmemmap_tail_min_order;
-	const char *page_flags_layout_source;
 	uint64_t vmemmap_base;
 	const char *vmemmap_base_source;
 	unsigned int pgtable_levels;
@@ -37,5 +56,14 @@ struct hvo_program {
 /* Open the dump and derive the kernel facts everything else needs. */
 struct hvo_error *hvo_program_open(const char *path, struct hvo_program **ret);
 void hvo_program_close(struct hvo_program *prog);
+
+/*
+ * Settle the node and zone bits of page->flags and HPG_vmemmap_optimized's
+ * bit with type information (NULL: the defaults), before struct pages are
+ * decoded with them; again with other types starts afresh.  Type
+ * information or zones that are missing or unusable leave the defaults;
+ * other errors (a malformed provider, a corrupt dump) leave prog as it was.
+ */
+struct hvo_error *hvo_program_settle_layout(struct hvo_program *prog, struct hvo_types *types);
 
 #endif /* HVO_PROGRAM_H */
