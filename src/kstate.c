@@ -27,7 +27,7 @@ struct hvo_error *hvo_kstate_hpg_vmemmap_optimized(struct hvo_types *types, unsi
 	return NULL;
 }
 
-struct hvo_error *hvo_kstate_memmap_counters(struct hvo_program *prog,
+struct hvo_error *hvo_kstate_memmap_counters(const struct hvo_program *prog,
 					     struct hvo_types *types,
 					     struct hvo_memmap_counters *ret)
 {
@@ -53,8 +53,9 @@ struct hvo_error *hvo_kstate_memmap_counters(struct hvo_program *prog,
  * node_data[] (struct pglist_data *[MAX_NUMNODES]), read whole: one read
  * instead of 1024 (a third of a report's reads went to its slots).
  */
-static struct hvo_error *read_node_data(struct hvo_program *prog, struct hvo_types *types,
-					uint64_t **pgdats_ret, uint64_t *nr_ret)
+static struct hvo_error *read_node_data(const struct hvo_program *prog,
+					struct hvo_types *types, uint64_t **pgdats_ret,
+					uint64_t *nr_ret)
 {
 	uint64_t address, nr;
 	struct hvo_error *err = hvo_vmcoreinfo_u64(prog->vmcoreinfo, "SYMBOL(node_data)",
@@ -96,7 +97,8 @@ static struct hvo_error *add_entry(struct hvo_tail_entry **entries, size_t *nr,
 	return NULL;
 }
 
-struct hvo_error *hvo_kstate_vmemmap_tails(struct hvo_program *prog, struct hvo_types *types,
+struct hvo_error *hvo_kstate_vmemmap_tails(const struct hvo_program *prog,
+					   struct hvo_types *types,
 					   struct hvo_tail_entry **entries_ret, size_t *nr_ret,
 					   enum hvo_types_provider *provider_ret)
 {
@@ -189,7 +191,8 @@ err:
 /* HUGE_MAX_HSTATE is 2 on x86_64; bound what a corrupted dump can claim. */
 #define MAX_HSTATES 16
 
-struct hvo_error *hvo_kstate_hstates(struct hvo_program *prog, struct hvo_types *types,
+struct hvo_error *hvo_kstate_hstates(const struct hvo_program *prog,
+				     struct hvo_types *types,
 				     struct hvo_hstate_count **counts_ret, size_t *nr_ret)
 {
 	uint64_t hstates, max_hstate_addr, hstate_size;
@@ -254,7 +257,8 @@ err:
 	return err;
 }
 
-struct hvo_error *hvo_kstate_zone_spans(struct hvo_program *prog, struct hvo_types *types,
+struct hvo_error *hvo_kstate_zone_spans(const struct hvo_program *prog,
+					struct hvo_types *types,
 					struct hvo_zone_span **spans_ret, size_t *nr_ret)
 {
 	struct hvo_member zones, start, spanned;

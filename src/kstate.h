@@ -21,7 +21,7 @@ struct hvo_memmap_counters {
 	enum hvo_types_provider provider;	/* where the symbols came from */
 };
 
-struct hvo_error *hvo_kstate_memmap_counters(struct hvo_program *prog,
+struct hvo_error *hvo_kstate_memmap_counters(const struct hvo_program *prog,
 					     struct hvo_types *types,
 					     struct hvo_memmap_counters *ret);
 
@@ -39,12 +39,14 @@ struct hvo_tail_entry {
  * merged kernels, pglist_data.vmemmap_tails[] (PFNs) on the v3 posting.
  * The caller frees *entries_ret.
  */
-struct hvo_error *hvo_kstate_vmemmap_tails(struct hvo_program *prog, struct hvo_types *types,
+struct hvo_error *hvo_kstate_vmemmap_tails(const struct hvo_program *prog,
+					   struct hvo_types *types,
 					   struct hvo_tail_entry **entries_ret, size_t *nr_ret,
 					   enum hvo_types_provider *provider_ret);
 
 /* Every zone with pages; the caller frees *spans_ret. */
-struct hvo_error *hvo_kstate_zone_spans(struct hvo_program *prog, struct hvo_types *types,
+struct hvo_error *hvo_kstate_zone_spans(const struct hvo_program *prog,
+					struct hvo_types *types,
 					struct hvo_zone_span **spans_ret, size_t *nr_ret);
 
 /*
@@ -62,7 +64,8 @@ struct hvo_hstate_count {
 };
 
 /* Nonzero per-node counts of every hstate; the caller frees *counts_ret. */
-struct hvo_error *hvo_kstate_hstates(struct hvo_program *prog, struct hvo_types *types,
+struct hvo_error *hvo_kstate_hstates(const struct hvo_program *prog,
+				     struct hvo_types *types,
 				     struct hvo_hstate_count **counts_ret, size_t *nr_ret);
 
 #endif /* HVO_KSTATE_H */
