@@ -295,7 +295,7 @@ static void analyzer_deinit(struct analyzer *az)
 	free(az->deviations);
 }
 
-struct hvo_error *hvo_analyze(struct hvo_program *prog,
+struct hvo_error *hvo_analyze(const struct hvo_program *prog,
 			      const struct hvo_analyze_options *options,
 			      struct hvo_analysis **ret)
 {

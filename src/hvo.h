@@ -141,7 +141,11 @@ struct hvo_analyze_options {
 	void *progress_arg;
 };
 
-struct hvo_error *hvo_analyze(struct hvo_program *prog,
+/*
+ * Analyse prog, whose page layout is settled (hvo_program_settle_layout());
+ * prog is not changed.
+ */
+struct hvo_error *hvo_analyze(const struct hvo_program *prog,
 			      const struct hvo_analyze_options *options,
 			      struct hvo_analysis **ret);
 void hvo_analysis_free(struct hvo_analysis *analysis);

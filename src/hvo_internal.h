@@ -36,7 +36,7 @@ struct deviation {
 };
 
 struct analyzer {
-	struct hvo_program *prog;
+	const struct hvo_program *prog;
 	const struct hvo_arch *arch;		/* prog's */
 	uint64_t page_size;			/* the arch's base page, vmemmap pages' too */
 	unsigned int page_shift;
