@@ -14,23 +14,11 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "findings.h"
 #include "program.h"
 #include "kstate.h"
 #include "types.h"
 #include "vmemmap.h"
-
-enum hvo_severity {
-	HVO_SEV_INFO,
-	HVO_SEV_WARNING,
-	HVO_SEV_ERROR,
-	HVO_SEV_CRITICAL,
-};
-
-/* "info", "warning", "error", "critical", by enum hvo_severity; NULL-terminated. */
-extern const char *const hvo_severity_names[];
-const char *hvo_severity_name(enum hvo_severity severity);
-/* Parse "info", "warning", "error", "critical"; false if unknown. */
-bool hvo_severity_parse(const char *name, enum hvo_severity *ret);
 
 #define HVO_FINDING_MAX_ADDRESSES 6
 
