@@ -32,6 +32,17 @@ test_expect_success 'every finding id the analysis can emit is documented' '
 	done <ids
 '
 
+# The table of findings (src/findings.c) prints the man page entries it
+# wants; the man page must hold exactly those: every finding with its
+# severity and meaning, and nothing the table lacks.
+test_expect_success 'the man page lists the findings as their table has them' '
+	"$top_builddir/tests/findings_table" >table &&
+	test $(grep -c "^\.B " table) -ge 10 &&
+	awk "/^\.SH /{ on = \$0 == \".SH FINDINGS\"; next } on && /^\.TP\$/ { tp = 1 } on && tp" \
+		"$top_srcdir/man/hvoinspect.1" >man &&
+	test_cmp table man
+'
+
 test_expect_success 'the exit codes in --help match the man page' '
 	hvoinspect --help | grep -E "^  [0-3]  " | awk "{ print \$1 }" >help-codes &&
 	printf "0\n1\n2\n3\n" >expect &&
