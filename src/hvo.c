@@ -35,27 +35,29 @@ struct hvo_error *hvo_az_note(struct hvo_analysis *an, const char *fmt, ...)
 	return NULL;
 }
 
-struct hvo_error *hvo_az_finding(struct analyzer *az, const char *id,
+static struct hvo_error *add_finding(struct analyzer *az, enum hvo_finding_id id,
 				     enum hvo_severity severity, size_t nr_addresses,
 				     const char *const names[], const uint64_t values[],
-				     const char *fmt, ...)
+				     const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
+
+static struct hvo_error *add_finding(struct analyzer *az, enum hvo_finding_id id,
+				     enum hvo_severity severity, size_t nr_addresses,
+				     const char *const names[], const uint64_t values[],
+				     const char *fmt, va_list ap)
 {
 	struct hvo_analysis *an = az->an;
-	size_t count = 0;
-	hvo_u64map_get(&az->findings_per_id, (uintptr_t)id, &count);
-	if (count >= MAX_FINDINGS_PER_ID) {
+	if (az->nr_findings_of[id] >= MAX_FINDINGS_PER_ID) {
 		az->nr_dropped_findings++;
 		return NULL;
 	}
-	if (!hvo_u64map_put(&az->findings_per_id, (uintptr_t)id, count + 1))
-		return &hvo_error_nomem;
 	struct hvo_finding *grown = realloc(an->findings, (an->nr_findings + 1) * sizeof(*grown));
 	if (!grown)
 		return &hvo_error_nomem;
 	an->findings = grown;
 	struct hvo_finding *finding = &grown[an->nr_findings];
 	memset(finding, 0, sizeof(*finding));
-	finding->id = id;
+	finding->id = hvo_finding_kinds[id].id;
 	finding->severity = severity;
 	if (nr_addresses > HVO_FINDING_MAX_ADDRESSES)
 		nr_addresses = HVO_FINDING_MAX_ADDRESSES;
@@ -64,14 +66,36 @@ struct hvo_error *hvo_az_finding(struct analyzer *az, const char *id,
 		finding->addresses[i].name = names[i];
 		finding->addresses[i].value = values[i];
 	}
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vasprintf(&finding->message, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vasprintf(&finding->message, fmt, ap) < 0)
 		return &hvo_error_nomem;
 	an->nr_findings++;
+	az->nr_findings_of[id]++;
 	return NULL;
+}
+
+struct hvo_error *hvo_az_finding(struct analyzer *az, enum hvo_finding_id id,
+				 size_t nr_addresses, const char *const names[],
+				 const uint64_t values[], const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct hvo_error *err = add_finding(az, id, hvo_finding_kinds[id].severity, nr_addresses,
+					    names, values, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+struct hvo_error *hvo_az_finding_at(struct analyzer *az, enum hvo_finding_id id,
+				    enum hvo_severity severity, size_t nr_addresses,
+				    const char *const names[], const uint64_t values[],
+				    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct hvo_error *err = add_finding(az, id, severity, nr_addresses, names, values, fmt,
+					    ap);
+	va_end(ap);
+	return err;
 }
 
 /*
@@ -249,8 +273,11 @@ static struct hvo_error *check_memmap_alignment(struct analyzer *az)
 	}
 	const char *const names[] = { "vmemmap_base", "first_bad_head_pfn" };
 	uint64_t values[] = { base, first_bad };
-	return hvo_az_finding(az, "memmap-misaligned", nr_bad ? HVO_SEV_CRITICAL : HVO_SEV_WARNING,
-			   nr_bad ? 2 : 1, names, values,
+	/* Only a warning while no folio's head is out of the mask's reach. */
+	enum hvo_severity severity = nr_bad ?
+		hvo_finding_kinds[HVO_FINDING_MEMMAP_MISALIGNED].severity : HVO_SEV_WARNING;
+	return hvo_az_finding_at(az, HVO_FINDING_MEMMAP_MISALIGNED, severity, nr_bad ? 2 : 1,
+			   names, values,
 			   "the memmap at 0x%" PRIx64 " is not aligned to 0x%" PRIx64
 			   " (MAX_FOLIO_ORDER struct pages): %" PRIu64 " hugetlb folios have heads the "
 			   "tail mask cannot reach, so compound_head() of their tails is wrong",
@@ -262,7 +289,6 @@ static void analyzer_deinit(struct analyzer *az)
 {
 	hvo_u64map_deinit(&az->tail_index);
 	hvo_u64map_deinit(&az->head_frames);
-	hvo_u64map_deinit(&az->findings_per_id);
 	hvo_u64map_deinit(&az->entry_index);
 	free(az->cache);
 	free(az->frame_data);
@@ -300,7 +326,6 @@ struct hvo_error *hvo_analyze(const struct hvo_program *prog,
 	an->deep = options && options->deep;
 	hvo_u64map_init(&az.tail_index);
 	hvo_u64map_init(&az.head_frames);
-	hvo_u64map_init(&az.findings_per_id);
 	hvo_u64map_init(&az.entry_index);
 	az.cache = calloc(FRAME_CACHE_SLOTS, sizeof(*az.cache));
 	/* Aligned, a slot is one page to fault in, not two. */

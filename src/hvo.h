@@ -23,7 +23,7 @@
 #define HVO_FINDING_MAX_ADDRESSES 6
 
 struct hvo_finding {
-	const char *id;			/* stable identifier, e.g. "tail-writable" */
+	const char *id;			/* its kind's stable id, e.g. "tail-writable" */
 	enum hvo_severity severity;
 	size_t nr_addresses;
 	struct {

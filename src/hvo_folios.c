@@ -217,7 +217,7 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 
 	if (folio->state == HVO_FOLIO_BROKEN) {
 		uint64_t values[] = { folio->head_pfn, head_vaddr };
-		err = hvo_az_finding(az, "vmemmap-mixed", HVO_SEV_ERROR, 2, head_names, values,
+		err = hvo_az_finding(az, HVO_FINDING_VMEMMAP_MIXED, 2, head_names, values,
 				  "hugetlb folio at pfn 0x%" PRIx64 " (order %u) has a vmemmap that is "
 				  "neither intact nor remapped (%" PRIu64 " unmapped, %" PRIu64
 				  " writable of %" PRIu64 " tail pages): its struct pages are inconsistent",
@@ -235,7 +235,7 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 	if (optimized && ts.nr_writable) {
 		uint64_t values[] = { folio->head_pfn, head_vaddr, folio->tail_frame,
 				      ts.first_writable_vaddr };
-		err = hvo_az_finding(az, "tail-writable", HVO_SEV_ERROR, 4, head_names, values,
+		err = hvo_az_finding(az, HVO_FINDING_TAIL_WRITABLE, 4, head_names, values,
 				  "%" PRIu64 " of %" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%"
 				  PRIx64 " are mapped writable: a stray write through them corrupts the %s "
 				  "page shared with other struct pages",
@@ -246,7 +246,7 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 	}
 	if (optimized && !(ts.head_flags & HVO_MAP_WRITABLE)) {
 		uint64_t values[] = { folio->head_pfn, head_vaddr, ts.head_frame };
-		err = hvo_az_finding(az, "head-readonly", HVO_SEV_ERROR, 3, head_names, values,
+		err = hvo_az_finding(az, HVO_FINDING_HEAD_READONLY, 3, head_names, values,
 				  "the head vmemmap page of the hugetlb folio at pfn 0x%" PRIx64
 				  " is mapped read-only: the kernel faults on its next write to the head "
 				  "struct page", folio->head_pfn);
@@ -261,7 +261,7 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 					      hvo_az_pfn_vaddr(az, other_pfn) };
 			const char *const names[] = { "head_pfn", "head_vaddr", "frame", "other_head_pfn",
 						      "other_head_vaddr" };
-			err = hvo_az_finding(az, "head-shared", HVO_SEV_CRITICAL, 5, names, values,
+			err = hvo_az_finding(az, HVO_FINDING_HEAD_SHARED, 5, names, values,
 					  "the head vmemmap page of the hugetlb folio at pfn 0x%" PRIx64
 					  " is also the head page of the folio at pfn 0x%" PRIx64
 					  ": updates to one folio's head change the other's",
@@ -275,8 +275,7 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 	if (folio->state == HVO_FOLIO_FAKE_HEADS && az->an->mask_mode) {
 		uint64_t values[] = { folio->head_pfn, head_vaddr, ts.head_frame,
 				      head_vaddr + az->page_size };
-		err = hvo_az_finding(az, "fake-heads-on-mask-kernel", HVO_SEV_CRITICAL, 4, head_names,
-				  values,
+		err = hvo_az_finding(az, HVO_FINDING_FAKE_HEADS_ON_MASK_KERNEL, 4, head_names, values,
 				  "the tails of the hugetlb folio at pfn 0x%" PRIx64 " map its head page "
 				  "(legacy fake heads) on a %s kernel, which has no fake-head handling: "
 				  "every tail looks like a head",
@@ -287,8 +286,7 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 	if (folio->state == HVO_FOLIO_SHARED_TAIL && !az->an->mask_mode) {
 		uint64_t values[] = { folio->head_pfn, head_vaddr, folio->tail_frame,
 				      head_vaddr + az->page_size };
-		err = hvo_az_finding(az, "shared-tail-on-legacy-kernel", HVO_SEV_CRITICAL, 4, head_names,
-				  values,
+		err = hvo_az_finding(az, HVO_FINDING_SHARED_TAIL_ON_LEGACY_KERNEL, 4, head_names, values,
 				  "the tails of the hugetlb folio at pfn 0x%" PRIx64 " map a page other "
 				  "than the head's on a legacy kernel, whose tails must point at their "
 				  "own head", folio->head_pfn);
@@ -297,7 +295,7 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 	}
 	if (optimized != folio->flag_optimized && folio->state != HVO_FOLIO_BROKEN) {
 		uint64_t values[] = { folio->head_pfn, head_vaddr };
-		err = hvo_az_finding(az, "hvo-flag-mismatch", HVO_SEV_ERROR, 2, head_names, values,
+		err = hvo_az_finding(az, HVO_FINDING_HVO_FLAG_MISMATCH, 2, head_names, values,
 				  "the hugetlb folio at pfn 0x%" PRIx64 " %s HPG_vmemmap_optimized but its "
 				  "vmemmap is %s: the kernel will %s",
 				  folio->head_pfn, folio->flag_optimized ? "has" : "lacks",
@@ -328,7 +326,7 @@ static struct hvo_error *add_hugetlb_head(struct analyzer *az, uint64_t pfn,
 	    (pfn & ((UINT64_C(1) << order) - 1))) {
 		const char *const names[] = { "head_pfn", "head_vaddr" };
 		uint64_t values[] = { pfn, hvo_az_pfn_vaddr(az, pfn) };
-		return hvo_az_finding(az, "hugetlb-bad-order", HVO_SEV_ERROR, 2, names, values,
+		return hvo_az_finding(az, HVO_FINDING_HUGETLB_BAD_ORDER, 2, names, values,
 				   "hugetlb head at pfn 0x%" PRIx64 " has folio order %u, "
 				   "impossible for a hugetlb folio at that pfn", pfn, order);
 	}
@@ -379,7 +377,7 @@ static struct hvo_error *check_compound_tail(struct analyzer *az, const struct c
 	hvo_page_decode_tail(layout, true, vaddr, page->compound, &decoded);
 	const char *const names[] = { "head_pfn", "tail_pfn", "tail_vaddr", "compound_info" };
 	uint64_t values[] = { cur->head_pfn, pfn, vaddr, page->compound };
-	return hvo_az_finding(az, "compound-bad-mask", HVO_SEV_ERROR, 4, names, values,
+	return hvo_az_finding(az, HVO_FINDING_COMPOUND_BAD_MASK, 4, names, values,
 			   "tail pfn 0x%" PRIx64 " of the order-%u compound page at pfn 0x%" PRIx64
 			   " holds compound_info 0x%" PRIx64 " (%s) instead of 0x%" PRIx64
 			   ": compound_head() of it returns the wrong head",

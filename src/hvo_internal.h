@@ -48,7 +48,7 @@ struct analyzer {
 	unsigned char *frame_data;		/* page-aligned: slot i's page at i * page_size */
 	struct hvo_u64map tail_index;		/* tail frame -> index in an->tails */
 	struct hvo_u64map head_frames;		/* head frame -> folio index */
-	struct hvo_u64map findings_per_id;	/* id pointer -> count */
+	size_t nr_findings_of[HVO_NR_FINDINGS];	/* recorded, by id */
 	uint64_t nr_dropped_findings;
 	struct deviation *deviations;
 	size_t nr_deviations;
@@ -63,11 +63,19 @@ static inline uint64_t hvo_az_pfn_vaddr(const struct analyzer *az, uint64_t pfn)
 
 struct hvo_error *hvo_az_note(struct hvo_analysis *an, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Record a finding; addresses come as parallel name and value arrays. */
-struct hvo_error *hvo_az_finding(struct analyzer *az, const char *id,
-				 enum hvo_severity severity, size_t nr_addresses,
-				 const char *const names[], const uint64_t values[],
-				 const char *fmt, ...)
+/*
+ * Record a finding at the severity its table entry gives it; addresses
+ * come as parallel name and value arrays.
+ */
+struct hvo_error *hvo_az_finding(struct analyzer *az, enum hvo_finding_id id,
+				 size_t nr_addresses, const char *const names[],
+				 const uint64_t values[], const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* The same at another severity, when the table's qualifier says so. */
+struct hvo_error *hvo_az_finding_at(struct analyzer *az, enum hvo_finding_id id,
+				    enum hvo_severity severity, size_t nr_addresses,
+				    const char *const names[], const uint64_t values[],
+				    const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 /* The first len bytes (at most 4 KiB) of the frame at frame, read once and cached. */
 struct hvo_error *hvo_az_read_frame(struct analyzer *az, uint64_t frame, size_t len,

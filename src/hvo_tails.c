@@ -96,19 +96,19 @@ static struct hvo_error *check_tail_fits(struct analyzer *az, const struct hvo_f
 			      tail_vaddr };
 	const char *const names[] = { "head_pfn", "head_vaddr", "frame", "tail_vaddr" };
 	if (tail->order != folio->order)
-		return hvo_az_finding(az, "tail-wrong-order", HVO_SEV_CRITICAL, 4, names, values,
+		return hvo_az_finding(az, HVO_FINDING_TAIL_WRONG_ORDER, 4, names, values,
 				   "%" PRIu64 " tail vmemmap pages of the order-%u hugetlb folio at pfn 0x%"
 				   PRIx64 " map the shared tail page for order %u at physical 0x%" PRIx64
 				   ": compound_head() of those tails returns a wrong head",
 				   nr_pages, folio->order, folio->head_pfn, tail->order, tail->frame);
 	if ((an->generation != HVO_GEN_V3 || tail->frame_node_known) && tail->node != folio->node)
-		return hvo_az_finding(az, "tail-cross-node", HVO_SEV_ERROR, 4, names, values,
+		return hvo_az_finding(az, HVO_FINDING_TAIL_CROSS_NODE, 4, names, values,
 				   "%" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%" PRIx64
 				   " on node %u map the shared tail page of node %u at physical 0x%" PRIx64
 				   ": those tails report the wrong node and every access is remote",
 				   nr_pages, folio->head_pfn, folio->node, tail->node, tail->frame);
 	if (an->generation != HVO_GEN_V3 && tail->zone != folio->zone)
-		return hvo_az_finding(az, "tail-cross-zone", HVO_SEV_ERROR, 4, names, values,
+		return hvo_az_finding(az, HVO_FINDING_TAIL_CROSS_ZONE, 4, names, values,
 				   "%" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%" PRIx64
 				   " in zone %s map the shared tail page of zone %s at physical 0x%" PRIx64
 				   ": page_zone() of those tails is wrong", nr_pages, folio->head_pfn,
@@ -131,7 +131,7 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 		if (!tail->content_valid && tail->order) {
 			uint64_t values[] = { tail->frame,
 					      tail->frame + tail->first_bad_index * az->layout->size };
-			err = hvo_az_finding(az, "shared-tail-corrupt", HVO_SEV_CRITICAL, 2, names, values,
+			err = hvo_az_finding(az, HVO_FINDING_SHARED_TAIL_CORRUPT, 2, names, values,
 					  "struct page %u of the shared tail page at physical 0x%" PRIx64
 					  " (used by %" PRIu64 " folios) is not what the kernel writes: %s; "
 					  "every tail of those folios reads it", tail->first_bad_index,
@@ -140,7 +140,7 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 				return err;
 		} else if (!tail->content_valid) {
 			uint64_t values[] = { tail->frame };
-			err = hvo_az_finding(az, "shared-tail-corrupt", HVO_SEV_CRITICAL, 1, names, values,
+			err = hvo_az_finding(az, HVO_FINDING_SHARED_TAIL_CORRUPT, 1, names, values,
 					  "the page at physical 0x%" PRIx64 " that %" PRIu64 " folios map "
 					  "their tails to holds no tail struct pages: %s",
 					  tail->frame, tail->nr_folios, tail->content_problem);
@@ -152,8 +152,7 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 			const char *const mnames[] = { "frame", "frame_page_vaddr" };
 			uint64_t values[] = { tail->frame,
 					      hvo_az_pfn_vaddr(az, tail->frame >> az->page_shift) };
-			err = hvo_az_finding(az, "vmemmap-tails-misplaced", HVO_SEV_WARNING, 2, mnames,
-					  values,
+			err = hvo_az_finding(az, HVO_FINDING_VMEMMAP_TAILS_MISPLACED, 2, mnames, values,
 					  "shared tail page at physical 0x%" PRIx64 " for node %u lives on "
 					  "node %u: every tail access of its folios is remote",
 					  tail->frame, tail->node, tail->frame_node);
@@ -192,7 +191,7 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 			const char *const names[] = { "head_pfn", "head_vaddr", "frame", "tail_vaddr" };
 			uint64_t values[] = { folio->head_pfn, hvo_az_pfn_vaddr(az, folio->head_pfn),
 					      dev->frame, dev->vaddr };
-			err = hvo_az_finding(az, "vmemmap-mixed", HVO_SEV_ERROR, 4, names, values,
+			err = hvo_az_finding(az, HVO_FINDING_VMEMMAP_MIXED, 4, names, values,
 					  "%" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%"
 					  PRIx64 " map physical 0x%" PRIx64 ", which is %s, while the rest "
 					  "map 0x%" PRIx64 ": those tails read the wrong struct pages",
@@ -307,7 +306,7 @@ struct hvo_error *hvo_az_check_hstates(struct analyzer *az)
 		if (!hvo_u64map_put(&counted, key, 1))
 			err = &hvo_error_nomem;
 		else if (count != h->nr_huge_pages)
-			err = hvo_az_finding(az, "hstate-count-mismatch", HVO_SEV_WARNING, 0, NULL, NULL,
+			err = hvo_az_finding(az, HVO_FINDING_HSTATE_COUNT_MISMATCH, 0, NULL, NULL,
 					  "the kernel counts %" PRIu64 " order-%u huge pages on node %u "
 					  "(hstate nr_huge_pages_node), the memmap holds %zu hugetlb "
 					  "folios of that order there", h->nr_huge_pages, h->order,
@@ -323,7 +322,7 @@ struct hvo_error *hvo_az_check_hstates(struct analyzer *az)
 		if (!hvo_u64map_put(&counted, key, 1))
 			err = &hvo_error_nomem;
 		else
-			err = hvo_az_finding(az, "hstate-count-mismatch", HVO_SEV_WARNING, 0, NULL, NULL,
+			err = hvo_az_finding(az, HVO_FINDING_HSTATE_COUNT_MISMATCH, 0, NULL, NULL,
 					  "the memmap holds %zu order-%u hugetlb folios on node %u but "
 					  "no hstate counts any there", count, an->folios[f].order,
 					  an->folios[f].node);
@@ -351,8 +350,7 @@ struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az)
 			if (an->generation == HVO_GEN_V3 && tail->frame_node_known &&
 			    describe_frame_node(az, entry->frame) >= 0 &&
 			    (unsigned int)describe_frame_node(az, entry->frame) != entry->node) {
-				err = hvo_az_finding(az, "vmemmap-tails-misplaced", HVO_SEV_WARNING, 4, names,
-						  values,
+				err = hvo_az_finding(az, HVO_FINDING_VMEMMAP_TAILS_MISPLACED, 4, names, values,
 						  "vmemmap_tails[%u] of node %u points to the page at physical 0x%"
 						  PRIx64 " on node %d: every tail access of its folios is remote",
 						  entry->order - az->prog->vmemmap_tail_min_order, entry->node,
@@ -372,7 +370,7 @@ struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az)
 			an->tails[index].node = entry->node;
 			an->tails[index].order = entry->order;
 		}
-		err = hvo_az_finding(az, "vmemmap-tails-unused", HVO_SEV_INFO, 4, names, values,
+		err = hvo_az_finding(az, HVO_FINDING_VMEMMAP_TAILS_UNUSED, 4, names, values,
 				  "vmemmap_tails[%u] of node %u%s%s (order %u) names the page at physical 0x%"
 				  PRIx64 " but no hugetlb folio maps it: a page spent for nothing",
 				  entry->order - az->prog->vmemmap_tail_min_order, entry->node,

@@ -15,7 +15,7 @@
 
 #define FILL_COLUMNS 76
 
-/* Print text filled to FILL_COLUMNS, two spaces after a sentence that goes on on its line. */
+/* Print text filled to FILL_COLUMNS, two spaces after a sentence the line goes on from. */
 static void fill(const char *text)
 {
 	size_t column = 0;
@@ -47,7 +47,8 @@ int main(void)
 		}
 		for (int j = 0; j < i; j++) {
 			if (!strcmp(hvo_finding_kinds[j].id, kind->id)) {
-				fprintf(stderr, "findings_table: '%s' is in the table twice\n", kind->id);
+				fprintf(stderr, "findings_table: '%s' is in the table twice\n",
+					kind->id);
 				return 99;
 			}
 		}
