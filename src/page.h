@@ -62,6 +62,9 @@ static inline bool hvo_page_is_hugetlb(const struct hvo_page_layout *layout,
 static inline unsigned int hvo_page_node(const struct hvo_page_layout *layout,
 					 const struct hvo_page *page)
 {
+	/* A kernel without NUMA keeps no node bits: everything is node 0. */
+	if (!layout->node_bits)
+		return 0;
 	return (page->flags >> layout->node_shift) & ((1u << layout->node_bits) - 1);
 }
 
