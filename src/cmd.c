@@ -35,6 +35,65 @@ const struct hvo_cmd *hvo_cmd_find(const char *name)
 	return NULL;
 }
 
+/* Edits (insert, delete, replace, swap two neighbours) from a to b, at most limit + 1. */
+static size_t edit_distance(const char *a, const char *b, size_t limit)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 32 || lb > 32)
+		return limit + 1;
+	size_t d[33][33];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+/* Whether name is nearer to word than *best so far: two edits at most, as git's "did you mean". */
+static void consider(const char *word, const char *name, const char **best,
+		     size_t *best_distance)
+{
+	size_t distance = edit_distance(word, name, 2);
+	/* Not a word of two letters turned into any other of four. */
+	if (distance < *best_distance && distance < strlen(word) && distance < strlen(name)) {
+		*best = name;
+		*best_distance = distance;
+	}
+}
+
+const char *hvo_cmd_suggest(const char *word, const char *const *more)
+{
+	const char *best = NULL;
+	size_t best_distance = 3;
+	for (size_t i = 0; hvo_cmds[i]; i++)
+		consider(word, hvo_cmds[i]->name, &best, &best_distance);
+	for (size_t i = 0; more && more[i]; i++)
+		consider(word, more[i], &best, &best_distance);
+	return best;
+}
+
+struct hvo_error *hvo_cmd_unknown(const char *word)
+{
+	const char *suggestion = hvo_cmd_suggest(word, NULL);
+	if (suggestion)
+		return hvo_error_create(HVO_ERROR_USAGE,
+					"unknown command '%s' (did you mean '%s'?)", word, suggestion);
+	return hvo_error_create(HVO_ERROR_USAGE, "unknown command '%s' (try 'help')", word);
+}
+
 void hvo_cmd_synopsis(const struct hvo_cmd *cmd, bool long_options, char *buf, size_t size)
 {
 	size_t len = (size_t)snprintf(buf, size, "%s", cmd->name);
@@ -162,8 +221,7 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 		return hvo_error_create(HVO_ERROR_USAGE, "no command given");
 	const struct hvo_cmd *cmd = hvo_cmd_find(argv[0]);
 	if (!cmd)
-		return hvo_error_create(HVO_ERROR_USAGE,
-					"unknown command '%s' (try 'help')", argv[0]);
+		return hvo_cmd_unknown(argv[0]);
 	/* Options hold for this one command: the settings come back after it. */
 	bool json = ctx->json, deep = ctx->deep;
 	enum hvo_severity fail_on = ctx->fail_on;

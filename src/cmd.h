@@ -107,6 +107,10 @@ extern const struct hvo_cmd hvo_cmd_map;
 extern const struct hvo_cmd *const hvo_cmds[];
 
 const struct hvo_cmd *hvo_cmd_find(const char *name);
+/* The command (or word of more, NULL-terminated) nearest to a mistyped word; NULL if none is near. */
+const char *hvo_cmd_suggest(const char *word, const char *const *more);
+/* "unknown command 'reprot' (did you mean 'report'?)", a usage error. */
+struct hvo_error *hvo_cmd_unknown(const char *word);
 /*
  * Run one command line (already split into argv) against ctx: its options,
  * anywhere before a "--", apply to this command only; exec sees the rest.

@@ -150,8 +150,24 @@ static struct hvo_error *set_command(struct hvo_cmd_ctx *ctx, int argc, char **a
 	return hvo_error_create(HVO_ERROR_USAGE, "set: unknown setting '%s'", argv[1]);
 }
 
+/* The shell's own words, which are not in the command table. */
+static const char *const shell_words[] = { "help", "set", "quit", NULL };
+
+/* "help: no command 'x'", with the nearest name when one is near. */
+static struct hvo_error *no_such_command(const char *name)
+{
+	const char *near = hvo_cmd_suggest(name, shell_words);
+	if (near)
+		return hvo_error_create(HVO_ERROR_USAGE, "help: no command '%s' (did you mean "
+					"'%s'?)", name, near);
+	return hvo_error_create(HVO_ERROR_USAGE, "help: no command '%s' (try 'help')", name);
+}
+
 static struct hvo_error *help_json(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 {
+	if (argc >= 2 && !hvo_cmd_find(argv[1]) && strcmp(argv[1], "set") != 0 &&
+	    strcmp(argv[1], "help") != 0 && strcmp(argv[1], "quit") != 0)
+		return no_such_command(argv[1]);
 	json_object *result = hvo_json_result_new("help");
 	json_object *list = json_object_new_array();
 	if (!result || !list) {
@@ -184,15 +200,39 @@ static struct hvo_error *help_json(struct hvo_cmd_ctx *ctx, int argc, char **arg
 	return hvo_cmd_json_emit(ctx, result);
 }
 
-static void help_command(FILE *out, int argc, char **argv)
+/* `help set`, `help help`, `help quit`: the shell's words have help too. */
+static bool help_shell_word(FILE *out, const char *name)
+{
+	char synopsis[160];
+	if (!strcmp(name, "set")) {
+		settings_synopsis(synopsis, sizeof(synopsis));
+		fprintf(out, "set [KEY VALUE]\n    show or change a setting of this session\n\n"
+			"With no arguments, shows every setting; with a KEY and a VALUE, changes\n"
+			"it for the commands that follow: %s.\n", synopsis);
+		return true;
+	}
+	if (!strcmp(name, "help")) {
+		fputs("help [CMD]\n    the list of commands, or one command's help\n\n"
+		      "With --json, the commands and their options as one JSON object.\n"
+		      "Also: hvoinspect help CMD, hvoinspect CMD --help (no dump needed).\n", out);
+		return true;
+	}
+	if (!strcmp(name, "quit") || !strcmp(name, "exit") || !strcmp(name, "q")) {
+		fputs("quit\n    leave the shell (also exit, q, or Ctrl-D)\n", out);
+		return true;
+	}
+	return false;
+}
+
+static struct hvo_error *help_command(FILE *out, int argc, char **argv)
 {
 	char synopsis[160];
 	if (argc >= 2) {
 		const struct hvo_cmd *cmd = hvo_cmd_find(argv[1]);
-		if (!cmd) {
-			fprintf(out, "no command '%s'\n", argv[1]);
-			return;
-		}
+		if (!cmd && help_shell_word(out, argv[1]))
+			return NULL;
+		if (!cmd)
+			return no_such_command(argv[1]);
 		hvo_cmd_synopsis(cmd, true, synopsis, sizeof(synopsis));
 		fprintf(out, "%s\n    %s\n\n%s\n", synopsis, cmd->summary, cmd->help);
 		if (cmd->options && cmd->options[0].name)
@@ -203,7 +243,7 @@ static void help_command(FILE *out, int argc, char **argv)
 				 o->arg ? o->arg : "");
 			fprintf(out, "  %-18s %s\n", name, o->help);
 		}
-		return;
+		return NULL;
 	}
 	fprintf(out, "Commands:\n");
 	for (size_t i = 0; hvo_cmds[i]; i++) {
@@ -217,6 +257,14 @@ static void help_command(FILE *out, int argc, char **argv)
 	fprintf(out, "  %-12s %-10s %s\n", "set", "[K V]", synopsis);
 	fprintf(out, "  %-12s %-10s %s\n", "help", "[CMD]", "this list, or one command's help");
 	fprintf(out, "  %-12s %-10s %s\n", "quit", "", "leave the shell");
+	return NULL;
+}
+
+struct hvo_error *hvo_shell_help(struct hvo_cmd_ctx *ctx, int argc, char **argv)
+{
+	if (ctx->json)
+		return help_json(ctx, argc, argv);
+	return help_command(ctx->out, argc, argv);
 }
 
 /* Shell words (help, set, quit) or a command from the table. */
@@ -226,12 +274,8 @@ static struct hvo_error *dispatch(struct hvo_cmd_ctx *ctx, int argc, char **argv
 		*quit = true;
 		return NULL;
 	}
-	if (!strcmp(argv[0], "help")) {
-		if (ctx->json)
-			return help_json(ctx, argc, argv);
-		help_command(ctx->out, argc, argv);
-		return NULL;
-	}
+	if (!strcmp(argv[0], "help"))
+		return hvo_shell_help(ctx, argc, argv);
 	if (!strcmp(argv[0], "set"))
 		return set_command(ctx, argc, argv);
 	return hvo_cmd_run(ctx, argc, argv);
@@ -255,6 +299,17 @@ static struct hvo_error *run_line(struct hvo_cmd_ctx *ctx, const char *line, boo
 	return err;
 }
 
+/* One command of a script as it was typed, without the blanks around it. */
+static const char *trim(const char *cmd, size_t *len_ret)
+{
+	cmd += strspn(cmd, " \t");
+	size_t len = strlen(cmd);
+	while (len && (cmd[len - 1] == ' ' || cmd[len - 1] == '\t' || cmd[len - 1] == '\r'))
+		len--;
+	*len_ret = len;
+	return cmd;
+}
+
 /*
  * "hvoinspect: stats: 'CMD' took N ms": from before the command is parsed
  * to its output written out (flushed), as a user at a pipe would see it.
@@ -267,11 +322,23 @@ static void print_command_time(struct hvo_cmd_ctx *ctx, const char *cmd,
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	double ms = (double)(end.tv_sec - start->tv_sec) * 1e3 +
 		(double)(end.tv_nsec - start->tv_nsec) / 1e6;
-	cmd += strspn(cmd, " \t");
-	size_t len = strlen(cmd);
-	while (len && (cmd[len - 1] == ' ' || cmd[len - 1] == '\t'))
-		len--;
+	size_t len;
+	cmd = trim(cmd, &len);
 	fprintf(stderr, "hvoinspect: stats: '%.*s' took %.3f ms\n", (int)len, cmd, ms);
+}
+
+/* "hvoinspect: -c:1: command 2 'sys': unknown command 'sys'": where, which, why. */
+static void report_failure(const char *source, unsigned int lineno, unsigned int index,
+			   const char *cmd, const struct hvo_error *err)
+{
+	size_t len;
+	cmd = trim(cmd, &len);
+	if (index)
+		fprintf(stderr, "hvoinspect: %s:%u: command %u '%.*s': %s\n", source, lineno, index,
+			(int)len, cmd, err->message);
+	else
+		fprintf(stderr, "hvoinspect: %s:%u: '%.*s': %s\n", source, lineno, (int)len, cmd,
+			err->message);
 }
 
 int hvo_shell_script(struct hvo_cmd_ctx *ctx, const char *text, const char *source,
@@ -291,9 +358,12 @@ int hvo_shell_script(struct hvo_cmd_ctx *ctx, const char *text, const char *sour
 			return HVO_EXIT_ERROR;
 		}
 		/* ';' separates commands; quotes are not special here. */
+		bool several = strchr(line, ';') != NULL;
+		unsigned int index = 0;
 		char *save = NULL;
 		for (char *cmd = strtok_r(line, ";", &save); cmd && !quit;
 		     cmd = strtok_r(NULL, ";", &save)) {
+			index++;
 			bool ran;
 			struct timespec start = { 0 };
 			if (ctx->time_commands)
@@ -304,7 +374,7 @@ int hvo_shell_script(struct hvo_cmd_ctx *ctx, const char *text, const char *sour
 			if (ran && ctx->time_commands)
 				print_command_time(ctx, cmd, &start);
 			if (err) {
-				fprintf(stderr, "hvoinspect: %s:%u: %s\n", source, lineno, err->message);
+				report_failure(source, lineno, several ? index : 0, cmd, err);
 				int cmd_status = hvo_error_exit_status(err);
 				hvo_error_destroy(err);
 				if (cmd_status > status || status == HVO_EXIT_OK)
@@ -327,11 +397,9 @@ int hvo_shell_script(struct hvo_cmd_ctx *ctx, const char *text, const char *sour
 
 /* ---- interactive shell ---- */
 
-
 static char *command_generator(const char *text, int state)
 {
 	static size_t index;
-	static const char *const extra[] = { "help", "set", "quit", NULL };
 	if (!state)
 		index = 0;
 	size_t len = strlen(text);
@@ -339,7 +407,8 @@ static char *command_generator(const char *text, int state)
 	while (hvo_cmds[nr_cmds])
 		nr_cmds++;
 	while (index < nr_cmds + 3) {
-		const char *name = index < nr_cmds ? hvo_cmds[index]->name : extra[index - nr_cmds];
+		const char *name = index < nr_cmds ? hvo_cmds[index]->name :
+			shell_words[index - nr_cmds];
 		index++;
 		if (!strncmp(name, text, len))
 			return strdup(name);

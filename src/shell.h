@@ -17,6 +17,9 @@
 struct hvo_error *hvo_shell_split(const char *line, int *argc_ret, char ***argv_ret);
 void hvo_shell_free_argv(int argc, char **argv);
 
+/* `help [CMD]`: the commands, or one (a shell word too), as text or JSON; no dump needed. */
+struct hvo_error *hvo_shell_help(struct hvo_cmd_ctx *ctx, int argc, char **argv);
+
 /* Interactive loop on a terminal; returns the exit status. */
 int hvo_shell_interactive(struct hvo_cmd_ctx *ctx);
 /* The readline library run, as it reports its version. */

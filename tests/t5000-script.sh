@@ -58,9 +58,9 @@ assert all(o[\"schema\"] == 1 for o in objs)
 "
 '
 
-test_expect_success 'a failing line is named and stops the script (exit 2)' '
+test_expect_success 'a failing command is named by line, index and text, and stops the script (exit 2)' '
 	test_expect_code 2 hvoinspect -c "info; frobnicate; vmcoreinfo" d.elf >out 2>err &&
-	grep "^hvoinspect: -c:1: unknown command .frobnicate." err &&
+	grep "^hvoinspect: -c:1: command 2 .frobnicate.: unknown command .frobnicate." err &&
 	grep "^generation " out &&
 	! grep "^OSRELEASE=" out
 '
@@ -68,7 +68,7 @@ test_expect_success 'a failing line is named and stops the script (exit 2)' '
 test_expect_success 'the failing line number is reported for -f' '
 	printf "info\n\ndecode\nvmcoreinfo\n" >bad &&
 	test_expect_code 2 hvoinspect -f bad d.elf >out 2>err &&
-	grep "^hvoinspect: bad:3: decode: expects one ADDR or PFN" err
+	grep "^hvoinspect: bad:3: .decode.: decode: expects one ADDR or PFN" err
 '
 
 test_expect_success '--keep-going runs the rest and still exits 2' '
