@@ -61,6 +61,77 @@ test_expect_success 'an empty file is refused' '
 	test_cmp expect err
 '
 
+# A crash or git user's habits: options anywhere, help without a dump.
+sample="$top_srcdir/vmcores/7.3-hvo-on/vmcore.slice"
+
+test_expect_success 'options before the command, after it and after the dump mean the same' '
+	hvoinspect --json --fail-on error report "$sample" >before &&
+	hvoinspect report --json "$sample" --fail-on error >between &&
+	hvoinspect report "$sample" --json --fail-on=error >after &&
+	hvoinspect -j "$sample" report >clustered &&
+	test_cmp before between &&
+	test_cmp before after &&
+	test_cmp before clustered &&
+	grep "\"command\":\"report\"" before
+'
+
+test_expect_success 'a command option goes to the command wherever it stands' '
+	hvoinspect rd -p "$sample" 0x1000 16 >first 2>&1;
+	hvoinspect rd "$sample" 0x1000 16 -p >last 2>&1;
+	test_cmp first last &&
+	grep "physical 0x1000" first
+'
+
+test_expect_success '"--" ends the options: a dump may start with a dash' '
+	cp "$sample" ./-dump &&
+	hvoinspect --json info -- -dump >out &&
+	grep "\"command\":\"info\"" out
+'
+
+test_expect_success 'help CMD, CMD --help and CMD -h need no dump, and agree' '
+	hvoinspect help decode >help &&
+	hvoinspect decode --help >dashdash &&
+	hvoinspect -h decode >dash &&
+	test_cmp help dashdash &&
+	test_cmp help dash &&
+	grep "^decode \[--json\] ADDR|PFN" help
+'
+
+test_expect_success 'help names the shell words too (set, help, quit)' '
+	hvoinspect help set >set && grep "^set \[KEY VALUE\]" set &&
+	hvoinspect help quit >quit && grep "^quit" quit &&
+	hvoinspect -c "help set" "$sample" >shell && test_cmp set shell
+'
+
+test_expect_success 'help of a command that does not exist: exit 2, the nearest name' '
+	test_expect_code 2 hvoinspect help decod 2>err >out &&
+	test_must_be_empty out &&
+	grep "^hvoinspect: help: no command .decod. (did you mean .decode.?)" err
+'
+
+test_expect_success 'a mistyped command is the word named, before or after the dump' '
+	test_expect_code 2 hvoinspect reprot "$sample" 2>err >out &&
+	test_must_be_empty out &&
+	grep "^hvoinspect: unknown command .reprot. (did you mean .report.?)" err &&
+	test_expect_code 2 hvoinspect "$sample" reprot 2>err &&
+	grep "^hvoinspect: unknown command .reprot. (did you mean .report.?)" err &&
+	test_expect_code 2 hvoinspect "$sample" zzzzzz 2>err &&
+	grep "^hvoinspect: unknown command .zzzzzz. (try .help.)" err
+'
+
+test_expect_success 'an option no command takes is named, with the command' '
+	test_expect_code 2 hvoinspect report "$sample" --frobnicate 2>err >out &&
+	test_must_be_empty out &&
+	grep "^hvoinspect: report: unknown option .--frobnicate." err
+'
+
+test_expect_success 'a global option missing its value is a usage error' '
+	test_expect_code 2 hvoinspect report "$sample" --fail-on 2>err &&
+	grep "^hvoinspect: option .--fail-on. needs an argument" err &&
+	test_expect_code 2 hvoinspect --json=yes report "$sample" 2>err &&
+	grep "^hvoinspect: option .--json. takes no value" err
+'
+
 test_expect_success 'a text file is not a dump' '
 	printf "hello\n" >text &&
 	test_expect_code 2 hvoinspect info text 2>err >out &&
