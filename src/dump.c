@@ -219,6 +219,35 @@ static const char *sniff_format(int fd)
 	return NULL;
 }
 
+/*
+ * Dumps travel compressed (a bug report's vmcore.gz): name the compressor
+ * and the command that undoes it, or NULL.  The magic numbers are the
+ * formats' own (RFC 1952, xz, zstd, bzip2 and lz4 frame formats).
+ */
+static const char *sniff_compression(int fd, const char **undo_ret)
+{
+	static const struct {
+		const char *magic;
+		size_t len;
+		const char *name, *undo;
+	} formats[] = {
+		{ "\x1f\x8b", 2, "gzip", "gunzip" },
+		{ "\xfd" "7zXZ\0", 6, "xz", "unxz" },
+		{ "\x28\xb5\x2f\xfd", 4, "zstd", "unzstd" },
+		{ "BZh", 3, "bzip2", "bunzip2" },
+		{ "\x04\x22\x4d\x18", 4, "lz4", "unlz4" },
+	};
+	unsigned char magic[8];
+	ssize_t got = pread(fd, magic, sizeof(magic), 0);
+	for (size_t i = 0; got > 0 && i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if ((size_t)got >= formats[i].len && !memcmp(magic, formats[i].magic, formats[i].len)) {
+			*undo_ret = formats[i].undo;
+			return formats[i].name;
+		}
+	}
+	return NULL;
+}
+
 /* Whether [offset, offset + size) lies within a file of file_size bytes. */
 static bool within(uint64_t offset, uint64_t size, uint64_t file_size)
 {
@@ -571,7 +600,13 @@ struct hvo_error *hvo_dump_open(const char *path, struct hvo_dump **ret)
 	 * formats, whose tables nothing here checks: hand it only the two
 	 * formats hvoinspect reads and bounds.
 	 */
-	const char *kind = sniff_format(dump->data_fd);
+	const char *kind = sniff_format(dump->data_fd), *undo;
+	const char *compressor = kind ? NULL : sniff_compression(dump->data_fd, &undo);
+	if (compressor) {
+		err = hvo_error_create(HVO_ERROR_FORMAT, "%s-compressed, not a dump: decompress "
+				       "it first (%s -k '%s')", compressor, undo, path);
+		goto err;
+	}
 	if (!kind) {
 		err = hvo_error_create(HVO_ERROR_FORMAT, "not a dump file (hvoinspect reads ELF and "
 				       "kdump-compressed dumps; this starts like neither)");

@@ -132,6 +132,23 @@ test_expect_success 'a global option missing its value is a usage error' '
 	grep "^hvoinspect: option .--json. takes no value" err
 '
 
+test_expect_success 'a compressed dump is named as such, with the command that undoes it' '
+	gzip -c "$sample" >dump.gz &&
+	test_expect_code 2 hvoinspect report dump.gz 2>err >out &&
+	test_must_be_empty out &&
+	echo "hvoinspect: '"'"'dump.gz'"'"': gzip-compressed, not a dump: decompress it first (gunzip -k '"'"'dump.gz'"'"')" >expect &&
+	test_cmp expect err &&
+	# The magic number of each format, in octal for printf.
+	for magic in "xz \\375\\067\\172\\130\\132\\000 unxz" "zstd \\050\\265\\057\\375 unzstd" \
+		     "bzip2 \\102\\132\\150\\071 bunzip2" "lz4 \\004\\042\\115\\030 unlz4"; do
+		set -- $magic &&
+		{ printf "$2"; head -c 4096 /dev/zero; } >c.$1 &&
+		test_expect_code 2 hvoinspect info c.$1 2>err &&
+		grep "^hvoinspect: .c.$1.: $1-compressed, not a dump: decompress it first ($3 -k .c.$1.)$" err ||
+		return 1
+	done
+'
+
 test_expect_success 'a text file is not a dump' '
 	printf "hello\n" >text &&
 	test_expect_code 2 hvoinspect info text 2>err >out &&
