@@ -1,4 +1,5 @@
 /* cmd_decode.c - `decode ADDR|PFN`: one struct page, its tail encoding and its head. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,24 +27,50 @@ struct decoded {
 static struct hvo_error *parse_target(struct hvo_cmd_ctx *ctx, const char *arg,
 				      uint64_t *pfn_ret)
 {
-	char *end;
-	errno = 0;
-	unsigned long long value = strtoull(arg, &end, 0);
-	if (errno || *end || end == arg || arg[0] == '-')
-		return hvo_error_create(HVO_ERROR_USAGE,
-					"decode: '%s' is not an address or pfn", arg);
 	const struct hvo_program *prog = ctx->prog;
-	if (value >= prog->vmemmap_base) {
+	uint64_t value;
+	bool address = true;	/* a symbol is an address, never a pfn */
+	if (isdigit((unsigned char)arg[0])) {
+		char *end;
+		errno = 0;
+		unsigned long long number = strtoull(arg, &end, 0);
+		if (errno || *end)
+			return hvo_error_create(HVO_ERROR_USAGE,
+						"decode: '%s' is not an address or pfn", arg);
+		value = number;
+		address = value >= prog->vmemmap_base;
+	} else {
+		struct hvo_error *err = hvo_cmd_parse_address(ctx, arg, &value);
+		if (err && err->code == HVO_ERROR_USAGE) {
+			hvo_error_destroy(err);
+			return hvo_error_create(HVO_ERROR_USAGE, "decode: '%s' is not an address, "
+						"a pfn or a symbol", arg);
+		}
+		if (err)
+			return hvo_error_prefix(err, "decode");
+	}
+	uint64_t max_pfn = hvo_dump_max_pfn(prog->dump);
+	if (address) {
+		uint64_t end = prog->vmemmap_base + max_pfn * prog->page.size;
+		if (value < prog->vmemmap_base || (max_pfn && value >= end))
+			return hvo_error_create(HVO_ERROR_USAGE,
+						"decode: '%s' (0x%" PRIx64 ") is not in the vmemmap "
+						"(0x%" PRIx64 "-0x%" PRIx64 "): give a struct page's "
+						"address or a pfn", arg, value, prog->vmemmap_base, end);
 		uint64_t offset = value - prog->vmemmap_base;
 		if (offset % prog->page.size)
 			return hvo_error_create(HVO_ERROR_USAGE,
-						"decode: 0x%llx is not the start of a struct page "
+						"decode: 0x%" PRIx64 " is not the start of a struct page "
 						"(%u bytes each from 0x%" PRIx64 ")",
 						value, prog->page.size, prog->vmemmap_base);
 		*pfn_ret = offset / prog->page.size;
 	} else {
 		*pfn_ret = value;
 	}
+	if (max_pfn && *pfn_ret >= max_pfn)
+		return hvo_error_create(HVO_ERROR_USAGE, "decode: pfn 0x%" PRIx64 " is beyond the "
+					"dump's memory (its page frames end at max_pfn 0x%" PRIx64 ")",
+					*pfn_ret, max_pfn);
 	if (*pfn_ret >> 40)
 		return hvo_error_create(HVO_ERROR_USAGE, "decode: pfn 0x%" PRIx64 " is out of range",
 					*pfn_ret);

@@ -149,6 +149,19 @@ test_expect_success 'a compressed dump is named as such, with the command that u
 	done
 '
 
+test_expect_success 'decode: a pfn past the dump, or a symbol outside the vmemmap, is named' '
+	test_expect_code 2 hvoinspect decode "$sample" 99999999999 2>err >out &&
+	test_must_be_empty out &&
+	grep "^hvoinspect: decode: pfn 0x174876e7ff is beyond the dump.s memory (its page frames end at max_pfn 0x[0-9a-f]*)$" err &&
+	max=$(sed -n "s/.*max_pfn \(0x[0-9a-f]*\))$/\1/p" err) &&
+	test_expect_code 2 hvoinspect decode "$sample" $max 2>err &&
+	grep "beyond the dump" err &&
+	{ hvoinspect decode "$sample" $(printf "0x%x" $((max - 1))) >out 2>err; true; } &&
+	! grep "beyond the dump" err &&
+	test_expect_code 2 hvoinspect decode "$sample" init_top_pgt 2>err &&
+	grep "^hvoinspect: decode: .init_top_pgt. (0x[0-9a-f]*) is not in the vmemmap (0x[0-9a-f]*-0x[0-9a-f]*): give a struct page.s address or a pfn$" err
+'
+
 test_expect_success 'a text file is not a dump' '
 	printf "hello\n" >text &&
 	test_expect_code 2 hvoinspect info text 2>err >out &&

@@ -14,9 +14,10 @@ fails_with() {
 }
 
 fails_with 'decode' 'decode: expects one ADDR or PFN'
-fails_with 'decode banana' "decode: 'banana' is not an address or pfn"
+fails_with 'decode banana' "decode: 'banana' is not an address, a pfn or a symbol"
+fails_with 'decode 12banana' "decode: '12banana' is not an address or pfn"
 fails_with 'decode 0xfffff60e80000001' 'is not the start of a struct page'
-fails_with 'decode 0xffffea0000000001' 'is out of range'
+fails_with 'decode 0xffffea0000000001' "decode: pfn 0xffffea0000000001 is beyond the dump's memory"
 fails_with 'page 1 2' 'page: expects one ADDR or PFN'
 fails_with 'rd' 'rd: usage: rd [-p] ADDR [BYTES]'
 fails_with 'rd nr_memmap_pages 0' 'rd: BYTES must be 1..1048576'
