@@ -32,7 +32,8 @@ fails_with 'report --bogus' "report: unknown option '--bogus' (try 'help report'
 fails_with 'check --fail-on' 'check: --fail-on needs a SEVERITY'
 fails_with 'check --fail-on fatal' "check: --fail-on: 'fatal' is not one of info, warning, error, critical"
 fails_with 'info --json=yes' 'info: --json takes no value'
-fails_with 'map --json x.svg' "map: unknown option '--json'"
+fails_with 'map x.png' "map: 'x.png': the picture is SVG; give a name ending in .svg"
+fails_with 'map --deep x.svg' "map: unknown option '--deep'"
 fails_with 'set pager maybe' 'set pager: on or off'
 fails_with 'set fail-on fatal' "set fail-on: unknown severity 'fatal'"
 fails_with 'set colour on' "set: unknown setting 'colour'"
