@@ -174,12 +174,27 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 	if (!max_pfn && nr_pfns)
 		max_pfn = pfns[nr_pfns - 1] + 1;
 
+	/*
+	 * Written under a temporary name and renamed when whole: an interrupted
+	 * or failed slice leaves nothing that opens as a valid dump.
+	 */
 	FILE *out = NULL;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || !(out = fdopen(fd, "w"))) {
-		err = hvo_error_errno(errno, "cannot create '%s'", path);
-		if (fd >= 0)
+	char *tmp_path = NULL;
+	int fd = -1;
+	if (asprintf(&tmp_path, "%s.XXXXXX", path) < 0) {
+		tmp_path = NULL;
+		err = &hvo_error_nomem;
+		goto out;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	fd = mkostemp(tmp_path, O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, 0666 & ~mask) || !(out = fdopen(fd, "w"))) {
+		err = hvo_error_errno(errno, "cannot create '%s'", tmp_path);
+		if (fd >= 0) {
 			close(fd);
+			unlink(tmp_path);
+		}
 		goto out;
 	}
 	const struct hvo_vmcoreinfo *vi = prog->vmcoreinfo;
@@ -187,7 +202,7 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 	unsigned char *note = vmcoreinfo_note(vi->raw, vi->raw_size, &note_size);
 	if (!note) {
 		fclose(out);
-		unlink(path);
+		unlink(tmp_path);
 		err = &hvo_error_nomem;
 		goto out;
 	}
@@ -222,9 +237,16 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 	if (!err)
 		err = hvo_dump_check_unchanged(prog->dump);
 	if (fclose(out) && !err)
-		err = hvo_error_errno(errno, "writing '%s'", path);
+		err = hvo_error_errno(errno, "writing '%s'", tmp_path);
+	if (!err && rename(tmp_path, path))
+		err = hvo_error_errno(errno, "cannot rename '%s' to '%s'", tmp_path, path);
 	if (err) {
-		unlink(path);
+		unlink(tmp_path);
+		if (err->code == HVO_ERROR_INTERRUPTED) {
+			hvo_error_destroy(err);
+			err = hvo_error_create(HVO_ERROR_INTERRUPTED, "slice: interrupted, '%s' not "
+					       "written", path);
+		}
 		goto out;
 	}
 	struct slice_result *slice = malloc(sizeof(*slice));
@@ -236,6 +258,7 @@ static struct hvo_error *slice_exec(struct hvo_cmd_ctx *ctx, int argc, char **ar
 	slice->stats = stats;
 	*result_ret = slice;
 out:
+	free(tmp_path);
 	free(pfns);
 	return err;
 }

@@ -129,5 +129,7 @@ enum hvo_exit_status hvo_error_exit_status(const struct hvo_error *err)
 	/* A dump that opened but lacks pages we need is an incomplete analysis. */
 	if (err->code == HVO_ERROR_NODATA)
 		return HVO_EXIT_INCOMPLETE;
+	if (err->code == HVO_ERROR_INTERRUPTED)
+		return HVO_EXIT_INTERRUPTED;
 	return HVO_EXIT_ERROR;
 }

@@ -41,6 +41,7 @@ enum hvo_exit_status {
 	HVO_EXIT_FINDINGS = 1,		/* findings at or above --fail-on */
 	HVO_EXIT_ERROR = 2,		/* usage error or dump unreadable */
 	HVO_EXIT_INCOMPLETE = 3,	/* analysed, but pages missing or filtered */
+	HVO_EXIT_INTERRUPTED = 130,	/* stopped by Ctrl-C, as a shell reports SIGINT */
 };
 
 extern struct hvo_error hvo_error_nomem;

@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "dump.h"
+#include "interrupt.h"
 #include "types_dwarf.h"
 #include "shell.h"
 #include "program.h"
@@ -61,6 +62,7 @@ static const char exit_text[] =
 	"  1  findings at or above the --fail-on severity\n"
 	"  2  usage error, or the dump cannot be read\n"
 	"  3  analysed, but incomplete (pages missing or filtered from the dump)\n"
+	"  130  interrupted (Ctrl-C)\n"
 	"\n"
 	"See hvoinspect(1) for details.\n";
 
@@ -491,14 +493,23 @@ static int run(struct cmdline *line, struct hvo_cmd_ctx *ctx)
 	ctx->progress = isatty(STDERR_FILENO) && !ctx->json;
 	int status;
 	unsigned int nr_run;
+	/*
+	 * Ctrl-C stops the command where it polls, so it unwinds (slice removes
+	 * its partial file) and says so; before that stdin was read whole.
+	 */
+	bool read_stdin = line->no_command && !line->script_text && !line->script_file &&
+		!isatty(STDIN_FILENO);
+	if (read_stdin)
+		err = read_stdin_script(&script_owned);
+	if (!(line->no_command && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)))
+		hvo_interrupt_install();
 	if (line->script_text || line->script_file) {
 		status = hvo_shell_script(ctx, line->script_text ? line->script_text : script_owned,
 					  line->script_text ? "-c" : line->script_file,
 					  line->keep_going, &nr_run);
 	} else if (line->no_command && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		status = hvo_shell_interactive(ctx);
-	} else if (line->no_command && !isatty(STDIN_FILENO) &&
-		   !(err = read_stdin_script(&script_owned)) && has_command(script_owned)) {
+	} else if (read_stdin && !err && has_command(script_owned)) {
 		status = hvo_shell_script(ctx, script_owned, "stdin", line->keep_going, &nr_run);
 	} else if (err) {
 		status = fail(err);

@@ -820,7 +820,10 @@ int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
 			show_output(text, size);
 			free(text);
 		}
-		if (err && err->code == HVO_ERROR_INTERRUPTED)
+		/* "report: interrupted", unless the command said more itself (slice's file). */
+		size_t name_len = strlen(argv[0]);
+		if (err && err->code == HVO_ERROR_INTERRUPTED &&
+		    (strncmp(err->message, argv[0], name_len) != 0 || err->message[name_len] != ':'))
 			fprintf(stderr, "hvoinspect: %s: interrupted\n", argv[0]);
 		else if (err)
 			fprintf(stderr, "hvoinspect: %s\n", err->message);

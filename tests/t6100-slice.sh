@@ -104,4 +104,29 @@ open(\"bad.kdump\", \"wb\").write(d)" &&
 	grep "out of range" err
 '
 
+# Ctrl-C while the slice is written: exit 130, a message, and no file that
+# would open as a valid (but partial) dump.  The signal goes once the
+# temporary file exists, so it lands while pages are being written.
+test_expect_success 'an interrupted slice leaves no file and says so' '
+	mkvmcore --generation merged --nodes 2 --mem-per-node 8G --hugepages-2m 8 -o big.elf &&
+	# hvoinspect itself, not the shell function: the signal goes to its pid.
+	{ "$HVOINSPECT" slice big.elf intr.kdump >out 2>err & pid=$!; } &&
+	tries=0 &&
+	until ls intr.kdump.?????? >/dev/null 2>&1; do
+		tries=$((tries + 1)) && test $tries -lt 3000 && sleep 0.01 || break
+	done &&
+	kill -INT $pid &&
+	{ wait $pid; code=$?; } &&
+	test $code -eq 130 &&
+	grep "^hvoinspect: slice: interrupted, .intr.kdump. not written$" err &&
+	! ls intr.kdump* 2>/dev/null &&
+	rm -f big.elf
+'
+
+test_expect_success 'a slice is written under a temporary name and renamed whole' '
+	hvoinspect slice full.elf whole.kdump >out &&
+	! ls whole.kdump.?????? 2>/dev/null &&
+	hvoinspect info whole.kdump >/dev/null
+'
+
 test_done
