@@ -24,7 +24,7 @@ static const char usage_text[] =
 	"       hvoinspect help [COMMAND]    (or COMMAND --help: no dump needed)\n"
 	"\n"
 	"Post-mortem analysis of HugeTLB Vmemmap Optimization (HVO) in Linux crash\n"
-	"dumps (kdump-compressed or ELF, x86_64).\n"
+	"dumps (kdump-compressed, flattened or ELF; x86_64).\n"
 	"\n"
 	"With no COMMAND: an interactive shell when stdin and stdout are terminals,\n"
 	"the commands read from stdin when it is not a terminal, else `report`.\n"
