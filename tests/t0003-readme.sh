@@ -24,7 +24,7 @@ test_expect_success 'the set-up commands refer to files that exist' '
 	grep -q "src/hvoinspect report vmcores/7.2.13-deb14-hvo-on/vmcore.slice" "$top_srcdir/README.md" &&
 	test -f "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" &&
 	test -x "$top_srcdir/build-aux/install-deps" &&
-	cmd=$(sed -n "s/^    \(build-aux\/install-deps .*make check -j2\)$/\1/p" "$top_srcdir/README.md") &&
+	cmd=$(sed -n "s/^    \(build-aux\/install-deps --test .*make check -j2\)$/\1/p" "$top_srcdir/README.md") &&
 	test -n "$cmd" &&
 	grep -qF "($cmd)" "$top_srcdir/.ci/run"
 '
