@@ -578,14 +578,20 @@ static char *history_path(void)
 	} else {
 		return NULL;
 	}
-	/* mkdir -p for the last two levels; failures just mean no history. */
-	char *slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		mkdir(dir, 0700);
+	/* mkdir -p: a fresh account has no ~/.local/state yet. */
+	for (char *slash = strchr(dir + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST) {
+			fprintf(stderr, "hvoinspect: history is not kept: cannot create '%s': %s\n",
+				dir, strerror(errno));
+			free(dir);
+			return NULL;
+		}
+		if (!slash)
+			break;
 		*slash = '/';
 	}
-	mkdir(dir, 0700);
 	if (asprintf(&path, "%s/history", dir) < 0)
 		path = NULL;
 	free(dir);
@@ -604,17 +610,25 @@ static unsigned int terminal_rows(void)
  * Write all of text to fd, in pieces, so that Ctrl-C stops a long output:
  * SIGINT interrupts a write blocked on a full pipe or terminal (EINTR).
  */
-static void write_all(int fd, const char *text, size_t size)
+static size_t write_all(int fd, const char *text, size_t size)
 {
-	while (size && !hvo_interrupt_pending()) {
-		ssize_t n = write(fd, text, size < 65536 ? size : 65536);
+	size_t done = 0;
+	while (done < size && !hvo_interrupt_pending()) {
+		size_t left = size - done;
+		ssize_t n = write(fd, text + done, left < 65536 ? left : 65536);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;	/* the pager quit (EPIPE) or the terminal went away */
-		text += n;
-		size -= (size_t)n;
+			break;	/* the pager quit (EPIPE) or the terminal went away */
+		done += (size_t)n;
 	}
+	return done;
+}
+
+/* Output cut short by Ctrl-C: say so on a line of its own, so the prompt starts one. */
+static void say_stopped(bool mid_line)
+{
+	fprintf(stderr, "%shvoinspect: output stopped (interrupted)\n", mid_line ? "\n" : "");
 }
 
 #define PAGER_MAX_WORDS 32
@@ -675,14 +689,14 @@ static void show_output(const char *text, size_t size)
 	for (size_t i = 0; i < size; i++)
 		lines += text[i] == '\n';
 	fflush(stdout);
-	if (!pager_enabled || lines + 1 < terminal_rows()) {
-		write_all(STDOUT_FILENO, text, size);
-		return;
-	}
+	pid_t pid = -1;
 	int fd;
-	pid_t pid = start_pager(&fd);
+	if (pager_enabled && lines + 1 >= terminal_rows())
+		pid = start_pager(&fd);
 	if (pid < 0) {
-		write_all(STDOUT_FILENO, text, size);
+		size_t done = write_all(STDOUT_FILENO, text, size);
+		if (done < size && hvo_interrupt_pending())
+			say_stopped(done && text[done - 1] != '\n');
 		return;
 	}
 	/*
@@ -692,11 +706,14 @@ static void show_output(const char *text, size_t size)
 	struct sigaction ignore = { .sa_handler = SIG_IGN }, saved;
 	sigemptyset(&ignore.sa_mask);
 	sigaction(SIGPIPE, &ignore, &saved);
-	write_all(fd, text, size);
+	size_t done = write_all(fd, text, size);
 	close(fd);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	sigaction(SIGPIPE, &saved, NULL);
+	/* Where the pager left the cursor is its business: a line of our own. */
+	if (done < size && hvo_interrupt_pending())
+		say_stopped(true);
 }
 
 static char *line_read;
@@ -833,7 +850,10 @@ int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
 			break;
 	}
 	if (hist) {
-		write_history(hist);
+		int history_errno = write_history(hist);
+		if (history_errno)
+			fprintf(stderr, "hvoinspect: history not saved to '%s': %s\n", hist,
+				strerror(history_errno));
 		free(hist);
 	}
 	for (size_t i = 0; i < nr_recent; i++)

@@ -30,9 +30,13 @@ mode, hvo, dump, state = sys.argv[1:5]
 class Shell:
     prompt = b"-amd64> "   # the prompt names the release; "> " alone appears in output
 
-    def __init__(self, pager):
+    def __init__(self, pager, home=None):
         env = dict(os.environ, XDG_STATE_HOME=state, TERM="xterm", PAGER=pager, LINES="24",
                    COLUMNS="100")
+        if home:
+            # A fresh account: no XDG_STATE_HOME, and no ~/.local yet.
+            del env["XDG_STATE_HOME"]
+            env["HOME"] = home
         self.buf = b""
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
@@ -206,7 +210,8 @@ def interrupt():
     sh.read_until(b"PG:")
     sh.read_until(b"PG:")
     sh.send("\x03")
-    sh.read_until(sh.prompt, 30)
+    out = sh.read_until(sh.prompt, 30)
+    assert "hvoinspect: output stopped (interrupted)\r\n" in out, out[-300:]
 
     # A pager that quits early (q in less) must not kill the shell (SIGPIPE).
     with open(mode_file, "w") as f:
@@ -219,5 +224,21 @@ def interrupt():
     sh.quit()
 
 
-{"basic": basic, "interrupt": interrupt}[mode]()
+def home():
+    # History on an account whose ~/.local/state does not exist yet; help
+    # of the shell's own words.
+    home_dir = os.path.join(state, "home")
+    os.mkdir(home_dir)
+    sh = Shell("cat", home=home_dir)
+    sh.read_until(sh.prompt)
+    out = sh.run("help set")
+    assert "set [KEY VALUE]" in out, out
+    out = sh.run("help quit")
+    assert "leave the shell" in out, out
+    sh.quit()
+    hist = open(os.path.join(home_dir, ".local", "state", "hvoinspect", "history")).read()
+    assert "help set" in hist, hist
+
+
+{"basic": basic, "interrupt": interrupt, "home": home}[mode]()
 print("shell %s OK" % mode)

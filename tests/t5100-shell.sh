@@ -10,6 +10,12 @@ test_expect_success 'shell session through a pty' '
 		"$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" "$PWD/state"
 '
 
+test_expect_success 'history on a fresh account: the whole state path is made' '
+	mkdir state-home &&
+	timeout 60 python3 "$top_srcdir/tests/shell_pty.py" home "$HVOINSPECT" \
+		"$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" "$PWD/state-home"
+'
+
 # 16 TiB in 1 GiB pages: a sparse 1 GB file of which ~15 MB is written, where
 # slice runs for seconds; the interrupts cut each command short.
 test_expect_success 'Ctrl-C stops long commands, the pager, and the shell goes on' '
