@@ -1,6 +1,6 @@
 # bash completion for hvoinspect(1)                       -*- shell-script -*-
-# Options, severities and commands are read from `hvoinspect --help`, so
-# they cannot drift from the program.
+# Options, severities and commands are read from `hvoinspect --help` and
+# `hvoinspect help CMD`, so they cannot drift from the program.
 _hvoinspect()
 {
 	local cur prev words cword
@@ -17,19 +17,39 @@ _hvoinspect()
 		mapfile -t COMPREPLY < <(compgen -W "$severities" -- "$cur")
 		return ;;
 	-f|--file|--vmlinux)
+		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return ;;
 	-c|--commands)
 		return ;;
 	esac
+	local cmds
+	cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' <<<"$help")
+	# The command typed so far, if any (options and their values skipped).
+	local i word cmd=
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		word=${COMP_WORDS[i]}
+		case $word in
+		--fail-on|-c|--commands|-f|--file|--vmlinux) ((i++)); continue ;;
+		-*) continue ;;
+		esac
+		if grep -qxF -- "$word" <<<"$cmds"; then cmd=$word; fi
+	done
 	if [[ $cur == -* ]]; then
 		local opts
 		opts=$(sed -n '/^Options:/,/^$/p' <<<"$help" | grep -o -- '--[a-z][a-z-]*' | sort -u)
+		# The command's own options too (rd -p), from its help.
+		[[ -n $cmd ]] && opts+=" $("${COMP_WORDS[0]}" help "$cmd" 2>/dev/null |
+			sed -n '/^Options:/,$s/^  \(-[-a-z]*\).*/\1/p')"
 		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
 		return
 	fi
-	local cmds
-	cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' <<<"$help")
-	mapfile -t COMPREPLY < <(compgen -W "$cmds" -- "$cur"; compgen -f -- "$cur")
+	# Paths as bash completes them: a directory gets '/', not a space.
+	compopt -o filenames 2>/dev/null
+	if [[ -n $cmd ]]; then
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+	else
+		mapfile -t COMPREPLY < <(compgen -W "$cmds" -- "$cur"; compgen -f -- "$cur")
+	fi
 }
 complete -F _hvoinspect hvoinspect

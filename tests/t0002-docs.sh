@@ -58,4 +58,23 @@ test_expect_success 'bash completion offers commands, options and severities' '
 	grep "^6:info warning error critical$" out
 '
 
+test_expect_success 'bash completion: after the command, paths and its own options' '
+	mkdir sdir && : >sfile &&
+	cat >drive.bash <<-EOS &&
+	PATH="$(dirname "$HVOINSPECT"):\$PATH"
+	. "$top_srcdir/src/hvoinspect.bash"
+	COMP_WORDS=(hvoinspect s); COMP_CWORD=1; _hvoinspect; echo "1:\${COMPREPLY[*]}"
+	COMP_WORDS=(hvoinspect report s); COMP_CWORD=2; _hvoinspect; echo "2:\${COMPREPLY[*]}"
+	COMP_WORDS=(hvoinspect --json report sfile s); COMP_CWORD=4; _hvoinspect; echo "3:\${COMPREPLY[*]}"
+	COMP_WORDS=(hvoinspect rd -); COMP_CWORD=2; _hvoinspect; echo "4:\${COMPREPLY[*]}"
+	COMP_WORDS=(hvoinspect --fail-on error s); COMP_CWORD=3; _hvoinspect; echo "5:\${COMPREPLY[*]}"
+	EOS
+	bash drive.bash >out 2>/dev/null &&
+	grep "^1:savings slice sdir sfile$" out &&
+	grep "^2:sdir sfile$" out &&
+	grep "^3:sdir sfile$" out &&
+	grep "^4:.* -p\b" out &&
+	grep "^5:savings slice sdir sfile$" out
+'
+
 test_done
