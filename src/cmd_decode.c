@@ -267,7 +267,7 @@ const struct hvo_cmd hvo_cmd_decode = {
 	.free_result = free,
 };
 
-/* crash users type `page`; it is the same view. */
+/* Another name for decode: a struct page is what both show. */
 const struct hvo_cmd hvo_cmd_page = {
 	.name = "page",
 	.args = "ADDR|PFN",
