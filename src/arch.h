@@ -29,6 +29,12 @@ struct hvo_pte {
 	unsigned int flags;	/* HVO_PTE_* */
 };
 
+/* One bit of a page-table entry, named as the kernel names it (_PAGE_RW: "RW"). */
+struct hvo_pte_bit {
+	uint64_t mask;
+	const char *name;
+};
+
 struct hvo_arch {
 	const char *name;		/* libkdumpfile's KDUMP_ATTR_ARCH_NAME */
 	/*
@@ -46,6 +52,8 @@ struct hvo_arch {
 					    unsigned int *levels_ret, const char **source_ret);
 	/* Decode one entry of a table at level (1 = PTE). */
 	void (*decode_pte)(uint64_t entry, unsigned int level, struct hvo_pte *ret);
+	/* The entry's bits by name, for `pte VALUE`; ends with a zero mask. */
+	const struct hvo_pte_bit *pte_bits;
 	/* The vmemmap base of a kernel that does not export SYMBOL(vmemmap). */
 	uint64_t (*default_vmemmap_base)(unsigned int levels);
 	const char *default_vmemmap_base_source;

@@ -60,6 +60,14 @@ static uint64_t x86_64_default_vmemmap_base(unsigned int levels)
 	return levels == 5 ? X86_VMEMMAP_BASE_L5 : X86_VMEMMAP_BASE_L4;
 }
 
+/* pgtable_types.h's _PAGE_BIT_*; bit 7 is PSE above the last level, PAT in it. */
+static const struct hvo_pte_bit x86_64_pte_bits[] = {
+	{ UINT64_C(1) << 0, "PRESENT" }, { UINT64_C(1) << 1, "RW" }, { UINT64_C(1) << 2, "USER" },
+	{ UINT64_C(1) << 3, "PWT" }, { UINT64_C(1) << 4, "PCD" }, { UINT64_C(1) << 5, "ACCESSED" },
+	{ UINT64_C(1) << 6, "DIRTY" }, { UINT64_C(1) << 7, "PSE" }, { UINT64_C(1) << 8, "GLOBAL" },
+	{ UINT64_C(1) << 63, "NX" }, { 0, NULL },
+};
+
 static const char *const x86_64_level_names[] = { "pte", "pmd", "pud", "p4d", NULL };
 /* enum zone_type with ZONE_DMA, ZONE_DMA32 and ZONE_DEVICE (x86_64 distributions). */
 static const char *const x86_64_zone_names[] = { "DMA", "DMA32", "Normal", "Movable", "Device" };
@@ -73,6 +81,7 @@ const struct hvo_arch hvo_arch_x86_64 = {
 	.level_names = x86_64_level_names,
 	.pgtable_levels = x86_64_pgtable_levels,
 	.decode_pte = x86_64_decode_pte,
+	.pte_bits = x86_64_pte_bits,
 	.default_vmemmap_base = x86_64_default_vmemmap_base,
 	.default_vmemmap_base_source = "x86_64 default (no SYMBOL(vmemmap))",
 	/* Node in bits 54-63, zone in bits 51-53. */

@@ -20,6 +20,7 @@ const struct hvo_cmd *const hvo_cmds[] = {
 	&hvo_cmd_map,
 	&hvo_cmd_info,
 	&hvo_cmd_vmcoreinfo,
+	&hvo_cmd_vtop,
 	&hvo_cmd_pte,
 	&hvo_cmd_rd,
 	&hvo_cmd_slice,

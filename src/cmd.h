@@ -101,6 +101,7 @@ extern const struct hvo_cmd hvo_cmd_decode;
 extern const struct hvo_cmd hvo_cmd_page;
 extern const struct hvo_cmd hvo_cmd_slice;
 extern const struct hvo_cmd hvo_cmd_rd;
+extern const struct hvo_cmd hvo_cmd_vtop;
 extern const struct hvo_cmd hvo_cmd_pte;
 extern const struct hvo_cmd hvo_cmd_map;
 

@@ -1,6 +1,7 @@
 /*
- * cmd_memory.c - `rd` (dump memory) and `pte` (walk one address through the
- * page tables), with addresses given as numbers, symbols or sym+off.
+ * cmd_memory.c - `rd` (dump memory), `vtop` (walk one address through the
+ * page tables) and `pte` (decode one entry), with addresses given as
+ * numbers, symbols or sym+off.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -181,7 +182,7 @@ struct pte_walk {
 	uint64_t paddr;
 };
 
-static struct hvo_error *pte_entry(void *arg, unsigned int level, uint64_t entry_paddr,
+static struct hvo_error *vtop_entry(void *arg, unsigned int level, uint64_t entry_paddr,
 				   uint64_t value, struct hvo_pte pte)
 {
 	struct pte_walk *walk = arg;
@@ -196,7 +197,7 @@ static struct hvo_error *pte_entry(void *arg, unsigned int level, uint64_t entry
 	return NULL;
 }
 
-static struct hvo_error *pte_leaves(void *arg, unsigned int level, uint64_t vaddr,
+static struct hvo_error *vtop_leaves(void *arg, unsigned int level, uint64_t vaddr,
 				    uint64_t paddr, uint64_t nr, uint64_t step, bool writable)
 {
 	struct pte_walk *walk = arg;
@@ -206,16 +207,16 @@ static struct hvo_error *pte_leaves(void *arg, unsigned int level, uint64_t vadd
 }
 
 /* On one address's path a table that cannot be read ends the walk. */
-static struct hvo_error *pte_bad_table(void *arg, uint64_t vaddr, uint64_t table_paddr,
+static struct hvo_error *vtop_bad_table(void *arg, uint64_t vaddr, uint64_t table_paddr,
 				       struct hvo_error *err)
 {
 	return err;
 }
 
-static const struct hvo_pgtable_ops pte_ops = {
-	.entry = pte_entry,
-	.leaves = pte_leaves,
-	.bad_table = pte_bad_table,
+static const struct hvo_pgtable_ops vtop_ops = {
+	.entry = vtop_entry,
+	.leaves = vtop_leaves,
+	.bad_table = vtop_bad_table,
 };
 
 /* "P RW U PS NX", crash-like: what the entry allows. */
@@ -229,12 +230,12 @@ static void pte_flags_text(const struct hvo_pte *pte, unsigned int level, char *
 		 pte->flags & HVO_PTE_NOEXEC ? " NX" : "");
 }
 
-static struct hvo_error *pte_render_json(struct hvo_cmd_ctx *ctx, const void *arg)
+static struct hvo_error *vtop_render_json(struct hvo_cmd_ctx *ctx, const void *arg)
 {
 	const struct pte_walk *walk = arg;
 	const struct hvo_arch *arch = ctx->prog->arch;
 	unsigned int levels = ctx->prog->pgtable_levels;
-	json_object *result = hvo_json_result_new("pte");
+	json_object *result = hvo_json_result_new("vtop");
 	json_object *steps = json_object_new_array();
 	if (!result || !steps) {
 		json_object_put(result);
@@ -260,7 +261,7 @@ static struct hvo_error *pte_render_json(struct hvo_cmd_ctx *ctx, const void *ar
 	return hvo_cmd_json_emit(ctx, result);
 }
 
-static struct hvo_error *pte_render_text(struct hvo_cmd_ctx *ctx, const void *arg)
+static struct hvo_error *vtop_render_text(struct hvo_cmd_ctx *ctx, const void *arg)
 {
 	const struct pte_walk *walk = arg;
 	const struct hvo_arch *arch = ctx->prog->arch;
@@ -281,16 +282,16 @@ static struct hvo_error *pte_render_text(struct hvo_cmd_ctx *ctx, const void *ar
 	return NULL;
 }
 
-static struct hvo_error *pte_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
-				  void **result_ret)
+static struct hvo_error *vtop_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				   void **result_ret)
 {
 	if (argc != 2)
-		return hvo_error_create(HVO_ERROR_USAGE, "pte: usage: pte ADDR");
+		return hvo_error_create(HVO_ERROR_USAGE, "vtop: usage: vtop ADDR");
 	struct pte_walk *walk = calloc(1, sizeof(*walk));
 	if (!walk)
 		return &hvo_error_nomem;
 	struct hvo_error *err = hvo_cmd_parse_address(ctx, argv[1], &walk->vaddr);
-	if (err || (err = hvo_pgtable_walk(ctx->prog, walk->vaddr, walk->vaddr + 1, &pte_ops,
+	if (err || (err = hvo_pgtable_walk(ctx->prog, walk->vaddr, walk->vaddr + 1, &vtop_ops,
 					   walk, NULL))) {
 		free(walk);
 		return err;
@@ -299,13 +300,94 @@ static struct hvo_error *pte_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv
 	return NULL;
 }
 
-const struct hvo_cmd hvo_cmd_pte = {
-	.name = "pte",
+const struct hvo_cmd hvo_cmd_vtop = {
+	.name = "vtop",
 	.args = "ADDR",
 	.summary = "walk one kernel address through the page tables",
 	.help = "Shows each level's entry (where it is, its value, present/RW/PS/NX)\n"
 		"and the physical address ADDR maps to, read from the dump's own page\n"
-		"tables starting at the kernel's top-level table.",
+		"tables starting at the kernel's top-level table.  ADDR is a number, a\n"
+		"symbol or symbol+offset.  (crash's vtop; pte decodes one entry.)",
+	.needs_dump = true,
+	.options = json_option,
+	.exec = vtop_exec,
+	.render_text = vtop_render_text,
+	.render_json = vtop_render_json,
+	.free_result = free,
+};
+
+/* One entry, decoded without reading anything: crash's `pte VALUE`. */
+struct pte_result {
+	uint64_t value;
+	struct hvo_pte pte;
+	const struct hvo_pte_bit *bits;
+};
+
+static struct hvo_error *pte_exec(struct hvo_cmd_ctx *ctx, int argc, char **argv,
+				  void **result_ret)
+{
+	if (argc != 2)
+		return hvo_error_create(HVO_ERROR_USAGE, "pte: usage: pte VALUE");
+	char *end;
+	errno = 0;
+	unsigned long long value = strtoull(argv[1], &end, 16);
+	if (errno || *end || end == argv[1] || argv[1][0] == '-')
+		return hvo_error_create(HVO_ERROR_USAGE, "pte: '%s' is not an entry value: pte "
+					"decodes a page-table entry, as crash's does; vtop walks an "
+					"address", argv[1]);
+	struct pte_result *pte = malloc(sizeof(*pte));
+	if (!pte)
+		return &hvo_error_nomem;
+	pte->value = value;
+	ctx->prog->arch->decode_pte(value, 1, &pte->pte);
+	pte->bits = ctx->prog->arch->pte_bits;
+	*result_ret = pte;
+	return NULL;
+}
+
+static struct hvo_error *pte_render_json(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct pte_result *pte = arg;
+	json_object *result = hvo_json_result_new("pte");
+	json_object *flags = json_object_new_array();
+	if (!result || !flags) {
+		json_object_put(result);
+		json_object_put(flags);
+		return &hvo_error_nomem;
+	}
+	for (const struct hvo_pte_bit *bit = pte->bits; bit->mask; bit++) {
+		if (pte->value & bit->mask)
+			json_object_array_add(flags, json_object_new_string(bit->name));
+	}
+	json_object_object_add(result, "value", hvo_json_hex(pte->value));
+	json_object_object_add(result, "paddr", hvo_json_hex(pte->pte.paddr));
+	json_object_object_add(result, "flags", flags);
+	return hvo_cmd_json_emit(ctx, result);
+}
+
+static struct hvo_error *pte_render_text(struct hvo_cmd_ctx *ctx, const void *arg)
+{
+	const struct pte_result *pte = arg;
+	fprintf(ctx->out, "%16s  %16s  %s\n", "PTE", "PHYSICAL", "FLAGS");
+	fprintf(ctx->out, "%16" PRIx64 "  %16" PRIx64 "  (", pte->value, pte->pte.paddr);
+	bool first = true;
+	for (const struct hvo_pte_bit *bit = pte->bits; bit->mask; bit++) {
+		if (pte->value & bit->mask) {
+			fprintf(ctx->out, "%s%s", first ? "" : "|", bit->name);
+			first = false;
+		}
+	}
+	fputs(")\n", ctx->out);
+	return NULL;
+}
+
+const struct hvo_cmd hvo_cmd_pte = {
+	.name = "pte",
+	.args = "VALUE",
+	.summary = "decode a page-table entry value: physical address and flags",
+	.help = "Decodes VALUE (hex, as crash's pte takes it) as a last-level page-table\n"
+		"entry of the dump's architecture: the physical address it maps and its\n"
+		"flags by name.  Nothing is read from the dump; vtop walks an address.",
 	.needs_dump = true,
 	.options = json_option,
 	.exec = pte_exec,

@@ -457,10 +457,10 @@ static struct hvo_cmd_ctx *completion_ctx;
 static char *recent[RECENT_ADDRESSES];
 static size_t nr_recent;
 
-/* Remember the address arguments of decode, pte and rd, newest first. */
+/* Remember the address arguments of decode, vtop and rd, newest first. */
 static void remember_addresses(int argc, char **argv)
 {
-	if (strcmp(argv[0], "decode") != 0 && strcmp(argv[0], "pte") != 0 &&
+	if (strcmp(argv[0], "decode") != 0 && strcmp(argv[0], "vtop") != 0 &&
 	    strcmp(argv[0], "rd") != 0)
 		return;
 	for (int i = 1; i < argc; i++) {

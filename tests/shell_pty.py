@@ -134,7 +134,7 @@ def basic():
     out = sh.run("folios")
     assert "PG:" not in out and out.count("hvo-shared-tail") == 180, out[-300:]
 
-    out = sh.run("pte nr_memmap_pag\t")  # completes a kernel symbol from the dump's kallsyms
+    out = sh.run("vtop nr_memmap_pag\t")  # completes a kernel symbol from the dump's kallsyms
     assert "-> physical" in out, out
 
     sh.run("decode 0x141005")

@@ -162,6 +162,20 @@ test_expect_success 'decode: a pfn past the dump, or a symbol outside the vmemma
 	grep "^hvoinspect: decode: .init_top_pgt. (0x[0-9a-f]*) is not in the vmemmap (0x[0-9a-f]*-0x[0-9a-f]*): give a struct page.s address or a pfn$" err
 '
 
+# crash meanings: vtop walks an address, pte decodes an entry value.  The
+# expected flags are the x86 entry bits (Intel SDM vol. 3, 4.5): 0x163 is
+# present, RW, accessed, dirty, global; bit 63 NX; bits 12-51 the frame.
+test_expect_success 'pte decodes an entry value as crash does, vtop walks an address' '
+	hvoinspect pte "$sample" 8000000140e53163 >out &&
+	printf "%16s  %16s  %s\n%16s  %16s  %s\n" PTE PHYSICAL FLAGS \
+		8000000140e53163 140e53000 "(PRESENT|RW|ACCESSED|DIRTY|GLOBAL|NX)" >expect &&
+	test_cmp expect out &&
+	hvoinspect pte "$sample" 0x0000000000200fe7 >out &&
+	grep "^ *200fe7  *200000  (PRESENT|RW|USER|ACCESSED|DIRTY|PSE|GLOBAL)$" out &&
+	hvoinspect vtop "$sample" init_top_pgt >out &&
+	grep "^pgd " out && grep -- "-> physical 0x" out
+'
+
 test_expect_success 'a text file is not a dump' '
 	printf "hello\n" >text &&
 	test_expect_code 2 hvoinspect info text 2>err >out &&

@@ -89,7 +89,7 @@ for gen in legacy merged; do
 		# Break the markers before kallsyms_token_table: the sorted table
 		# is refused and every name is hashed instead, with the same answers.
 		tt=$(hvoinspect vmcoreinfo sorted.elf | sed -n "s/^SYMBOL(kallsyms_token_table)=//p") &&
-		paddr=$(hvoinspect --json -c "pte 0x$tt" sorted.elf |
+		paddr=$(hvoinspect --json -c "vtop 0x$tt" sorted.elf |
 			sed -n "s/.*\"paddr\":\"\(0x[0-9a-f]*\)\".*/\1/p") &&
 		test -n "$paddr" &&
 		patch_phys sorted.elf $((paddr - 8)) ffffffffffffffff &&

@@ -2,10 +2,10 @@
 # Every command's --json output validates against the documented schema.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 SCHEMA="$top_srcdir/man/hvoinspect.schema.json"
-ALL="report,check,savings,tails,folios,decode,pte,rd,map,info,vmcoreinfo,help"
+ALL="report,check,savings,tails,folios,decode,vtop,pte,rd,map,info,vmcoreinfo,help"
 
 run_all() {
-	hvoinspect --json -k -c "report; check; savings; tails; folios; decode $2; pte $3; rd nr_memmap_pages 16; map m.svg; info; vmcoreinfo; help" "$1" >out.jsonl
+	hvoinspect --json -k -c "report; check; savings; tails; folios; decode $2; vtop $3; pte 8000000140e53163; rd nr_memmap_pages 16; map m.svg; info; vmcoreinfo; help" "$1" >out.jsonl
 	test $? -le 3
 }
 

@@ -23,7 +23,9 @@ fails_with 'rd' 'rd: usage: rd [-p] ADDR [BYTES]'
 fails_with 'rd nr_memmap_pages 0' 'rd: BYTES must be 1..1048576'
 fails_with 'rd no_such_symbol_anywhere' "no symbol 'no_such_symbol_anywhere'"
 fails_with 'rd nr_memmap_pages+x' "'nr_memmap_pages+x': bad offset"
-fails_with 'pte' 'pte: usage: pte ADDR'
+fails_with 'vtop' 'vtop: usage: vtop ADDR'
+fails_with 'pte' 'pte: usage: pte VALUE'
+fails_with 'pte nr_memmap_pages' "pte: 'nr_memmap_pages' is not an entry value: pte decodes a page-table entry, as crash's does; vtop walks an address"
 fails_with 'map' 'map: usage: map FILE.svg'
 fails_with 'slice' 'slice: expects one OUTPUT file'
 fails_with 'report extra' 'report: takes no arguments'

@@ -41,7 +41,7 @@ test_expect_success 'the 7.3 sample (release 7.3-amd64, no patch level) opens, m
 
 test_expect_success 'rd of nr_memmap_pages by symbol reads what the guest printed' '
 	dir="$top_srcdir/vmcores/7.2.13-deb14-hvo-on" &&
-	hvoinspect --json -c "pte nr_memmap_pages; rd nr_memmap_pages 8" "$dir/vmcore.slice" >out &&
+	hvoinspect --json -c "vtop nr_memmap_pages; rd nr_memmap_pages 8" "$dir/vmcore.slice" >out &&
 	python3 -c "
 import json
 lines = [json.loads(l) for l in open(\"out\")]

@@ -63,11 +63,11 @@ test_expect_success 'large ELF truncated while open: the read is refused, not ze
 	rm -f big.elf shrinking
 '
 
-# pte reads page tables outside the analysis; libkdumpfile may answer from
+# vtop reads page tables outside the analysis; libkdumpfile may answer from
 # its cache, but the file under it changed: an error, not a translation.
-test_expect_success 'kdump truncated before pte: the command fails, exit 2' '
+test_expect_success 'kdump truncated before vtop: the command fails, exit 2' '
 	cp d.kdump shrinking &&
-	{ "$SHRINK" shrinking 4096 cmd pte init_top_pgt >out 2>err; status=$?; } &&
+	{ "$SHRINK" shrinking 4096 cmd vtop init_top_pgt >out 2>err; status=$?; } &&
 	cat err &&
 	test $status -eq 2 &&
 	grep -q "^hvoinspect: '"'"'shrinking'"'"': the file changed size while open ([0-9]* -> 4096 bytes)" err &&
@@ -84,10 +84,10 @@ test_expect_success 'kdump truncated before info: the command fails, exit 2' '
 	grep -q "^hvoinspect: '"'"'shrinking'"'"': the file changed size while open ([0-9]* -> 4096 bytes)" err
 '
 
-test_expect_success 'kdump unchanged: the same pte command answers' '
+test_expect_success 'kdump unchanged: the same vtop command answers' '
 	cp d.kdump shrinking &&
 	size=$(wc -c <d.kdump) &&
-	"$SHRINK" shrinking $size cmd pte init_top_pgt >out &&
+	"$SHRINK" shrinking $size cmd vtop init_top_pgt >out &&
 	grep -q " -> physical 0x" out
 '
 
