@@ -239,13 +239,11 @@ static struct hvo_error *info_render_json(struct hvo_cmd_ctx *ctx, const void *a
 				       json_object_new_string(facts->items[i].source));
 		json_object_object_add(obj, facts->items[i].key, fact);
 	}
-	for (size_t i = 0; i < vi->nr_problems; i++) {
-		char *line;
-		if (asprintf(&line, "VMCOREINFO line %u: %s", vi->problems[i].line,
-			     vi->problems[i].what) >= 0) {
+	for (size_t i = 0; i < vi->diags.size; i++) {
+		char *line = hvo_diag_text(&vi->diags.data[i]);
+		if (line)
 			json_object_array_add(warnings, json_object_new_string(line));
-			free(line);
-		}
+		free(line);
 	}
 	json_object *type_notes = json_object_new_array();
 	for (size_t i = 0; info->type_notes && info->type_notes[i]; i++)
@@ -264,9 +262,11 @@ static struct hvo_error *info_render_text(struct hvo_cmd_ctx *ctx, const void *a
 	for (size_t i = 0; i < facts->nr; i++)
 		fprintf(ctx->out, "%-26s %s  [%s]\n", facts->items[i].label, facts->items[i].text,
 			facts->items[i].source);
-	for (size_t i = 0; i < vi->nr_problems; i++)
-		fprintf(ctx->out, "warning: VMCOREINFO line %u: %s\n", vi->problems[i].line,
-			vi->problems[i].what);
+	for (size_t i = 0; i < vi->diags.size; i++) {
+		char *line = hvo_diag_text(&vi->diags.data[i]);
+		fprintf(ctx->out, "warning: %s\n", line ? line : "?");
+		free(line);
+	}
 	return NULL;
 }
 

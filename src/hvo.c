@@ -21,18 +21,16 @@ const char *hvo_folio_state_name(enum hvo_folio_state state)
 
 struct hvo_error *hvo_az_note(struct hvo_analysis *an, const char *fmt, ...)
 {
-	char **grown = realloc(an->notes, (an->nr_notes + 1) * sizeof(*grown));
-	if (!grown)
-		return &hvo_error_nomem;
-	an->notes = grown;
+	char *text;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&grown[an->nr_notes], fmt, ap);
+	int n = vasprintf(&text, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return &hvo_error_nomem;
-	an->nr_notes++;
-	return NULL;
+	struct hvo_error *err = hvo_diag_add(&an->diags, HVO_DIAG_NOTE, NULL, "%s", text);
+	free(text);
+	return err;
 }
 
 static struct hvo_error *add_finding(struct analyzer *az, enum hvo_finding_id id,
@@ -357,10 +355,8 @@ struct hvo_error *hvo_analyze(const struct hvo_program *prog,
 		goto err;
 	az.vm = an->vmemmap;
 	an->incomplete = az.vm->incomplete;
-	for (size_t i = 0; i < az.vm->nr_problems; i++) {
-		if ((err = hvo_az_note(an, "page tables: %s", az.vm->problems[i].what)))
-			goto err;
-	}
+	if ((err = hvo_diags_copy(&an->diags, &az.vm->diags)))
+		goto err;
 	if ((err = hvo_az_read_kernel_state(&az, options ? options->types : NULL)))
 		goto err;
 	if ((err = hvo_az_find_folios(&az)) ||
@@ -407,10 +403,8 @@ void hvo_analysis_free(struct hvo_analysis *an)
 		return;
 	for (size_t i = 0; i < an->nr_findings; i++)
 		free(an->findings[i].message);
-	for (size_t i = 0; i < an->nr_notes; i++)
-		free(an->notes[i]);
+	hvo_diags_free(&an->diags);
 	free(an->findings);
-	free(an->notes);
 	free(an->folios);
 	free(an->tails);
 	free(an->rows);

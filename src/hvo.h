@@ -91,8 +91,7 @@ struct hvo_analysis {
 	struct hvo_savings_row total;	/* node/zone/order unused */
 	struct hvo_finding *findings;
 	size_t nr_findings;
-	char **notes;			/* what was skipped or could not be read, and why */
-	size_t nr_notes;
+	struct hvo_diags diags;		/* what was skipped or could not be read, and why */
 	bool incomplete;		/* pages the analysis needed were not in the dump */
 	struct hvo_vmemmap *vmemmap;
 	bool deep;			/* every struct page was read */

@@ -274,8 +274,11 @@ json_object *hvo_report_json_hstates(const struct hvo_analysis *an)
 json_object *hvo_report_json_notes(const struct hvo_analysis *an)
 {
 	json_object *list = json_object_new_array();
-	for (size_t i = 0; i < an->nr_notes; i++)
-		json_object_array_add(list, json_object_new_string(an->notes[i]));
+	for (size_t i = 0; i < an->diags.size; i++) {
+		char *text = hvo_diag_text(&an->diags.data[i]);
+		json_object_array_add(list, json_object_new_string(text ? text : "?"));
+		free(text);
+	}
 	return list;
 }
 
@@ -406,6 +409,9 @@ void hvo_report_text_folios(FILE *out, const struct hvo_analysis *an)
 
 void hvo_report_text_notes(FILE *out, const struct hvo_analysis *an)
 {
-	for (size_t i = 0; i < an->nr_notes; i++)
-		fprintf(out, "note: %s\n", an->notes[i]);
+	for (size_t i = 0; i < an->diags.size; i++) {
+		char *text = hvo_diag_text(&an->diags.data[i]);
+		fprintf(out, "note: %s\n", text ? text : "?");
+		free(text);
+	}
 }

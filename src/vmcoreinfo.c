@@ -29,21 +29,19 @@ static struct hvo_error *add_problem(struct hvo_vmcoreinfo *vi, unsigned int lin
 				     const char *fmt, ...)
 {
 	/* Bound the list too: a hostile note could be all problems. */
-	if (vi->nr_problems >= HVO_VMCOREINFO_MAX_ENTRIES)
+	if (vi->diags.size >= HVO_VMCOREINFO_MAX_ENTRIES)
 		return NULL;
-	struct hvo_vmcoreinfo_problem *grown =
-		realloc(vi->problems, (vi->nr_problems + 1) * sizeof(*grown));
-	if (!grown)
-		return &hvo_error_nomem;
-	vi->problems = grown;
+	char subject[32], *what;
+	snprintf(subject, sizeof(subject), "VMCOREINFO line %u", line);
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&grown[vi->nr_problems].what, fmt, ap);
+	int n = vasprintf(&what, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return &hvo_error_nomem;
-	grown[vi->nr_problems++].line = line;
-	return NULL;
+	struct hvo_error *err = hvo_diag_add(&vi->diags, HVO_DIAG_WARNING, subject, "%s", what);
+	free(what);
+	return err;
 }
 
 /* Printable excerpt of untrusted text for messages. */
@@ -205,10 +203,8 @@ void hvo_vmcoreinfo_free(struct hvo_vmcoreinfo *vi)
 		free(vi->entries[i].name);
 		free(vi->entries[i].value);
 	}
-	for (size_t i = 0; i < vi->nr_problems; i++)
-		free(vi->problems[i].what);
+	hvo_diags_free(&vi->diags);
 	free(vi->entries);
-	free(vi->problems);
 	free(vi->raw);
 	free(vi);
 }

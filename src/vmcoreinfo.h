@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diag.h"
 #include "error.h"
 
 /* Longest line and largest note we accept; real notes are a few KiB. */
@@ -38,19 +39,13 @@ struct hvo_vmcoreinfo_entry {
 	int conflicting;	/* a duplicate had a different value */
 };
 
-/* Lines that were not KEY=VALUE; kept so `info` can show them. */
-struct hvo_vmcoreinfo_problem {
-	unsigned int line;
-	char *what;
-};
-
 struct hvo_vmcoreinfo {
 	char *raw;		/* the note text, NUL-terminated */
 	size_t raw_size;
 	struct hvo_vmcoreinfo_entry *entries;
 	size_t nr_entries;
-	struct hvo_vmcoreinfo_problem *problems;
-	size_t nr_problems;
+	/* Lines that were not KEY=VALUE (warnings, "VMCOREINFO line N"), for `info`. */
+	struct hvo_diags diags;
 };
 
 struct hvo_error *hvo_vmcoreinfo_parse(const char *text, size_t size,

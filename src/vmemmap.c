@@ -16,32 +16,6 @@ static inline uint64_t page_size(const struct hvo_vmemmap *vm)
 	return UINT64_C(1) << vm->page_shift;
 }
 
-static struct hvo_error *add_problem(struct hvo_vmemmap *vm, uint64_t vaddr,
-				     uint64_t table_paddr, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static struct hvo_error *add_problem(struct hvo_vmemmap *vm, uint64_t vaddr,
-				     uint64_t table_paddr, const char *fmt, ...)
-{
-	if (vm->nr_problems >= MAX_PROBLEMS)
-		return NULL;
-	struct hvo_vmemmap_problem *grown =
-		realloc(vm->problems, (vm->nr_problems + 1) * sizeof(*grown));
-	if (!grown)
-		return &hvo_error_nomem;
-	vm->problems = grown;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vasprintf(&grown[vm->nr_problems].what, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return &hvo_error_nomem;
-	grown[vm->nr_problems].vaddr = vaddr;
-	grown[vm->nr_problems].table_paddr = table_paddr;
-	vm->nr_problems++;
-	return NULL;
-}
-
 /* Append nr_pages mapping consecutive (or, with repeat, identical) frames. */
 static struct hvo_error *add_mapping(struct hvo_vmemmap *vm, uint64_t vaddr,
 				     uint64_t paddr, uint64_t nr_pages, unsigned int flags)
@@ -129,11 +103,15 @@ static struct hvo_error *vm_bad_table(void *arg, uint64_t vaddr, uint64_t table_
 {
 	struct hvo_vmemmap *vm = arg;
 	/* Unreadable, not merely walked already: what it maps is unknown. */
-	if (err->code == HVO_ERROR_NODATA || err->code == HVO_ERROR_FORMAT)
+	bool missing = err->code == HVO_ERROR_NODATA || err->code == HVO_ERROR_FORMAT;
+	if (missing)
 		vm->incomplete = true;
-	struct hvo_error *perr = add_problem(vm, vaddr, table_paddr, "%s", err->message);
+	struct hvo_error *derr = NULL;
+	if (vm->diags.size < MAX_PROBLEMS)
+		derr = hvo_diag_add(&vm->diags, missing ? HVO_DIAG_MISSING : HVO_DIAG_WARNING,
+				    "page tables", "%s", err->message);
 	hvo_error_destroy(err);
-	return perr;
+	return derr;
 }
 
 static const struct hvo_pgtable_ops vmemmap_ops = {
@@ -168,9 +146,7 @@ void hvo_vmemmap_free(struct hvo_vmemmap *vm)
 {
 	if (!vm)
 		return;
-	for (size_t i = 0; i < vm->nr_problems; i++)
-		free(vm->problems[i].what);
-	free(vm->problems);
+	hvo_diags_free(&vm->diags);
 	free(vm->runs);
 	free(vm);
 }

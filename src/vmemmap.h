@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diag.h"
 #include "error.h"
 #include "program.h"
 
@@ -29,21 +30,14 @@ struct hvo_vmemmap_run {
 	unsigned int flags;	/* HVO_MAP_* */
 };
 
-/* Something odd about the page tables themselves, e.g. an unreadable table. */
-struct hvo_vmemmap_problem {
-	uint64_t vaddr;		/* first vmemmap address affected */
-	uint64_t table_paddr;	/* the table page involved, if any */
-	char *what;
-};
-
 struct hvo_vmemmap {
 	const struct hvo_arch *arch;
 	unsigned int page_shift;		/* of a vmemmap page */
 	uint64_t start_vaddr, end_vaddr;	/* walked range */
 	struct hvo_vmemmap_run *runs;		/* sorted by vaddr, no overlap */
 	size_t nr_runs, runs_capacity;
-	struct hvo_vmemmap_problem *problems;
-	size_t nr_problems;
+	/* Tables not walked: not in the dump (missing) or referenced twice (warning). */
+	struct hvo_diags diags;
 	uint64_t nr_table_pages;	/* page-table pages read */
 	uint64_t nr_mapped_pages;	/* vmemmap pages mapped */
 	uint64_t nr_pte_tables;		/* PMDs split into PTE tables */
