@@ -117,9 +117,21 @@ static void collect_facts(struct hvo_program *prog, struct facts *facts)
 		add_fact(facts, "crash_time", "crash time", json_object_new_string(text),
 			 "VMCOREINFO CRASHTIME");
 	hvo_error_destroy(err);
-	if (hvo_dump_fixup_note(dump))
-		add_fact(facts, "correction", "correction",
-			 json_object_new_string(hvo_dump_fixup_note(dump)), "dump layer");
+	/* The dump layer's corrections, as one fact. */
+	const struct hvo_diags *diags = hvo_dump_diags(dump);
+	char *corrections = NULL;
+	for (size_t i = 0; i < diags->size; i++) {
+		char *joined;
+		if (asprintf(&joined, "%s%s%s", corrections ? corrections : "",
+			     corrections ? "; " : "", diags->data[i].message) < 0)
+			joined = NULL;
+		free(corrections);
+		corrections = joined;
+	}
+	if (corrections)
+		add_fact(facts, "correction", "correction", json_object_new_string(corrections),
+			 "dump layer");
+	free(corrections);
 }
 
 /* What the type providers say, each with the provider that answered. */
@@ -171,9 +183,10 @@ static struct hvo_error *collect_type_facts(struct hvo_cmd_ctx *ctx, struct fact
 		add_fact(facts, "nr_memmap_pages_symbol", "nr_memmap_pages at",
 			 hvo_json_hex(address), hvo_types_provider_name(provider));
 	hvo_error_destroy(serr);
-	const char *const *notes = hvo_types_notes(types);
-	for (size_t i = 0; notes && notes[i] && facts->nr < MAX_FACTS; i++)
-		add_fact(facts, "type_provider", "type information", json_object_new_string(notes[i]),
+	const struct hvo_diags *notes = hvo_types_diags(types);
+	for (size_t i = 0; i < notes->size && facts->nr < MAX_FACTS; i++)
+		add_fact(facts, "type_provider", "type information",
+			 json_object_new_string(notes->data[i].message),
 			 "providers, in order: DWARF, BTF, VMCOREINFO");
 	return NULL;
 }
@@ -182,7 +195,7 @@ static struct hvo_error *collect_type_facts(struct hvo_cmd_ctx *ctx, struct fact
 struct info_result {
 	struct facts facts;
 	const struct hvo_vmcoreinfo *vmcoreinfo;
-	const char *const *type_notes;		/* NULL-terminated, or NULL */
+	const struct hvo_diags *type_notes;	/* the type providers', or NULL */
 };
 
 static void info_free(void *arg)
@@ -211,7 +224,7 @@ static struct hvo_error *info_exec(struct hvo_cmd_ctx *ctx, int argc, char **arg
 		return err;
 	}
 	info->vmcoreinfo = ctx->prog->vmcoreinfo;
-	info->type_notes = ctx->types ? hvo_types_notes(ctx->types) : NULL;
+	info->type_notes = ctx->types ? hvo_types_diags(ctx->types) : NULL;
 	*result_ret = info;
 	return NULL;
 }
@@ -246,8 +259,11 @@ static struct hvo_error *info_render_json(struct hvo_cmd_ctx *ctx, const void *a
 		free(line);
 	}
 	json_object *type_notes = json_object_new_array();
-	for (size_t i = 0; info->type_notes && info->type_notes[i]; i++)
-		json_object_array_add(type_notes, json_object_new_string(info->type_notes[i]));
+	for (size_t i = 0; info->type_notes && i < info->type_notes->size; i++) {
+		char *text = hvo_diag_text(&info->type_notes->data[i]);
+		json_object_array_add(type_notes, json_object_new_string(text ? text : "?"));
+		free(text);
+	}
 	json_object_object_add(result, "type_notes", type_notes);
 	json_object_object_add(result, "facts", obj);
 	json_object_object_add(result, "warnings", warnings);

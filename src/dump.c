@@ -125,15 +125,11 @@ static struct hvo_error *settle_arch(struct hvo_dump *dump)
 	return NULL;
 }
 
-/* Keep every correction for `info`, joined by "; ". */
+/* Keep every correction for `info`. */
 static void add_fixup_note(struct hvo_dump *dump, const char *note)
 {
-	char *joined;
-	if (asprintf(&joined, "%s%s%s", dump->fixup_note ? dump->fixup_note : "",
-		     dump->fixup_note ? "; " : "", note) < 0)
-		return;	/* a note is not worth failing the open for */
-	free(dump->fixup_note);
-	dump->fixup_note = joined;
+	/* A note is not worth failing the open for. */
+	hvo_error_destroy(hvo_diag_add(&dump->diags, HVO_DIAG_CORRECTION, NULL, "%s", note));
 }
 
 /*
@@ -667,7 +663,7 @@ void hvo_dump_close(struct hvo_dump *dump)
 	hvo_dump_free_tracking(dump);
 	free(dump->format);
 	free(dump->arch);
-	free(dump->fixup_note);
+	hvo_diags_free(&dump->diags);
 	free(dump->rebuilt_in);
 	free(dump->path);
 	free(dump);
@@ -693,7 +689,7 @@ const char *hvo_dump_arch_source(const struct hvo_dump *dump) { return dump->arc
 uint64_t hvo_dump_page_size(const struct hvo_dump *dump) { return dump->page_size; }
 const char *hvo_dump_rebuilt_in(const struct hvo_dump *dump) { return dump->rebuilt_in; }
 uint64_t hvo_dump_file_size(const struct hvo_dump *dump) { return dump->file_size; }
-const char *hvo_dump_fixup_note(const struct hvo_dump *dump) { return dump->fixup_note; }
+const struct hvo_diags *hvo_dump_diags(const struct hvo_dump *dump) { return &dump->diags; }
 uint64_t hvo_dump_max_pfn(const struct hvo_dump *dump)
 {
 	kdump_num_t max_pfn = 0;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diag.h"
 #include "error.h"
 #include "vmcoreinfo.h"
 
@@ -58,8 +59,8 @@ uint64_t hvo_dump_file_size(const struct hvo_dump *dump);
  */
 struct hvo_error *hvo_dump_check_unchanged(struct hvo_dump *dump);
 const struct hvo_vmcoreinfo *hvo_dump_vmcoreinfo(const struct hvo_dump *dump);
-/* A note on something the dump layer corrected (e.g. QEMU's phys_base); NULL if none. */
-const char *hvo_dump_fixup_note(const struct hvo_dump *dump);
+/* What the dump layer corrected while opening (QEMU's phys_base ...), as corrections. */
+const struct hvo_diags *hvo_dump_diags(const struct hvo_dump *dump);
 
 /*
  * Read len bytes.  what names the object for the error message, crash-style

@@ -49,7 +49,7 @@ struct hvo_dump {
 	char *arch;
 	const char *arch_source;
 	char arch_mark_source[64];	/* "VMCOREINFO (SYMBOL(init_top_pgt))" */
-	char *fixup_note;
+	struct hvo_diags diags;		/* what the open corrected (QEMU's phys_base ...) */
 	/*
 	 * Checked against the architecture at open; a kdump-compressed file's
 	 * block size from its header before that, for the page tables

@@ -213,10 +213,12 @@ struct hvo_error *hvo_az_read_kernel_state(struct analyzer *az, struct hvo_types
 {
 	struct hvo_analysis *an = az->an;
 	struct hvo_error *err;
-	if (types && hvo_types_damaged(types)) {
+	const struct hvo_diag *damaged =
+		types ? hvo_diags_find(hvo_types_diags(types), HVO_DIAG_MISSING) : NULL;
+	if (damaged) {
 		an->incomplete = true;
 		if ((err = hvo_az_note(an, "incomplete: the dump's type information is damaged "
-				       "(%s)", hvo_types_damaged(types))))
+				       "(%s)", damaged->message)))
 			return err;
 	}
 	if (az->prog->hpg_vmemmap_optimized_note &&

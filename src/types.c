@@ -19,6 +19,7 @@
 #include "types_btf.h"
 #include "types_dwarf.h"
 
+/* A corrupted dump cannot make the providers' diagnostics grow without end. */
 #define MAX_NOTES 16
 
 struct hvo_types {
@@ -26,10 +27,9 @@ struct hvo_types {
 	struct hvo_dwarf *dwarf;
 	struct hvo_btf *btf;
 	struct hvo_kallsyms *kallsyms;
-	char *notes[MAX_NOTES + 1];	/* NULL-terminated */
-	size_t nr_notes;
+	/* Providers used and why others are not; missing: one the dump has but could not give. */
+	struct hvo_diags diags;
 	bool symtab_untrusted;	/* vmlinux symbols + KERNELOFFSET disagree with kallsyms */
-	const char *damaged;	/* the note of a provider the dump has but could not give */
 };
 
 const char *hvo_types_provider_name(enum hvo_types_provider provider)
@@ -49,45 +49,40 @@ const char *hvo_types_provider_name(enum hvo_types_provider provider)
 	return "unknown";
 }
 
-__attribute__((format(printf, 2, 3)))
-static struct hvo_error *add_note(struct hvo_types *types, const char *fmt, ...)
+__attribute__((format(printf, 3, 4)))
+static struct hvo_error *add_diag(struct hvo_types *types, enum hvo_diag_kind kind,
+				  const char *fmt, ...)
 {
-	if (types->nr_notes == MAX_NOTES)
+	/* A missing piece is kept whatever the count: the analysis must hear of it. */
+	if (types->diags.size >= MAX_NOTES && kind != HVO_DIAG_MISSING)
 		return NULL;
+	char *text;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&types->notes[types->nr_notes], fmt, ap);
+	int r = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	if (r < 0) {
-		types->notes[types->nr_notes] = NULL;
+	if (r < 0)
 		return &hvo_error_nomem;
-	}
-	types->nr_notes++;
-	return NULL;
-}
-
-/* Note a provider that could not be used, consuming err. */
-static struct hvo_error *note_error(struct hvo_types *types, const char *what,
-				   struct hvo_error *err)
-{
-	if (err == &hvo_error_nomem)
-		return err;
-	struct hvo_error *ret = add_note(types, "%s: not used: %s", what, err->message);
-	hvo_error_destroy(err);
-	return ret;
+	struct hvo_error *err = hvo_diag_add(&types->diags, kind, NULL, "%s", text);
+	free(text);
+	return err;
 }
 
 /*
- * The same for a provider read from the dump (kallsyms, BTF): a page of it
- * missing or damaged is not a kernel without it, and is remembered.
+ * Note a provider that could not be used, consuming err.  One read from
+ * the dump (kallsyms, BTF) with a page of it missing or damaged is not a
+ * kernel without it: that is a missing piece, and the analysis says so.
  */
-static struct hvo_error *note_dump_error(struct hvo_types *types, const char *what,
-					 struct hvo_error *err)
+static struct hvo_error *note_error(struct hvo_types *types, const char *what,
+				   struct hvo_error *err, bool from_dump)
 {
-	bool damage = err->code == HVO_ERROR_NODATA || err->code == HVO_ERROR_FORMAT;
-	struct hvo_error *ret = note_error(types, what, err);
-	if (!ret && damage && !types->damaged)
-		types->damaged = types->notes[types->nr_notes - 1];
+	if (err == &hvo_error_nomem)
+		return err;
+	bool damage = from_dump &&
+		(err->code == HVO_ERROR_NODATA || err->code == HVO_ERROR_FORMAT);
+	struct hvo_error *ret = add_diag(types, damage ? HVO_DIAG_MISSING : HVO_DIAG_NOTE,
+					 "%s: not used: %s", what, err->message);
+	hvo_error_destroy(err);
 	return ret;
 }
 
@@ -109,7 +104,7 @@ static struct hvo_error *open_vmlinux(struct hvo_types *types, const char *path,
 	err = NULL;
 	const char *have = hvo_dwarf_build_id(dwarf);
 	if (!want) {
-		err = add_note(types, "DWARF: build id of '%s' not checked: "
+		err = add_diag(types, HVO_DIAG_NOTE, "DWARF: build id of '%s' not checked: "
 			       "the dump's VMCOREINFO has no BUILD-ID", path);
 	} else if (!have || strcasecmp(have, want) != 0) {
 		if (!force) {
@@ -119,7 +114,7 @@ static struct hvo_error *open_vmlinux(struct hvo_types *types, const char *path,
 					       path, have ? have : "(none)", want);
 			goto err;
 		}
-		err = add_note(types, "DWARF: '%s' used although its build id %s differs "
+		err = add_diag(types, HVO_DIAG_NOTE, "DWARF: '%s' used although its build id %s differs "
 			       "from the dump's %s (forced)", path, have ? have : "(none)",
 			       want);
 	}
@@ -141,7 +136,7 @@ static struct hvo_error *discover_vmlinux(struct hvo_types *types,
 	struct hvo_error *err = hvo_vmcoreinfo_string(types->prog->vmcoreinfo, "BUILD-ID",
 						      &build_id);
 	if (err && err != &hvo_error_not_found)
-		return note_error(types, "DWARF", err);
+		return note_error(types, "DWARF", err, false);
 	char paths[3][4096];
 	size_t n = 0;
 	/* Both come from the dump: only hex digits and no '/' make it into a path. */
@@ -159,14 +154,14 @@ static struct hvo_error *discover_vmlinux(struct hvo_types *types,
 			continue;
 		err = open_vmlinux(types, paths[i], false, &types->dwarf);
 		if (!err)
-			return add_note(types, "DWARF: '%s' (found by %s; %zu units, %zu symbols)",
+			return add_diag(types, HVO_DIAG_NOTE, "DWARF: '%s' (found by %s; %zu units, %zu symbols)",
 					paths[i], i == 0 ? "build id" : "release",
 					hvo_dwarf_nr_units(types->dwarf),
 					hvo_dwarf_nr_symbols(types->dwarf));
-		if ((err = note_error(types, "DWARF", err)))
+		if ((err = note_error(types, "DWARF", err, false)))
 			return err;
 	}
-	return add_note(types, "DWARF: not used: no --vmlinux, and no debuginfo for %s%s%s "
+	return add_diag(types, HVO_DIAG_NOTE, "DWARF: not used: no --vmlinux, and no debuginfo for %s%s%s "
 			"under %s", release && release[0] ? release : "this kernel",
 			build_id ? " build id " : "", build_id ? build_id : "", root);
 }
@@ -174,14 +169,14 @@ static struct hvo_error *discover_vmlinux(struct hvo_types *types,
 static struct hvo_error *open_btf(struct hvo_types *types)
 {
 	if (!types->kallsyms)
-		return add_note(types, "BTF: not used: no kallsyms to locate __start_BTF");
+		return add_diag(types, HVO_DIAG_NOTE, "BTF: not used: no kallsyms to locate __start_BTF");
 	struct hvo_error *err = hvo_btf_read(types->prog->dump, types->kallsyms, &types->btf);
 	if (err == &hvo_error_not_found)
-		return add_note(types, "BTF: not used: the kernel has no __start_BTF "
+		return add_diag(types, HVO_DIAG_NOTE, "BTF: not used: the kernel has no __start_BTF "
 				"(CONFIG_DEBUG_INFO_BTF off)");
 	if (err)
-		return note_dump_error(types, "BTF", hvo_error_prefix(err, "reading the dump's BTF"));
-	return add_note(types, "BTF: %zu bytes from the dump's __start_BTF, %" PRIu32 " types%s",
+		return note_error(types, "BTF", hvo_error_prefix(err, "reading the dump's BTF"), true);
+	return add_diag(types, HVO_DIAG_NOTE, "BTF: %zu bytes from the dump's __start_BTF, %" PRIu32 " types%s",
 			hvo_btf_size(types->btf), hvo_btf_nr_types(types->btf),
 			hvo_btf_sorted(types->btf) ? ", sorted by name (binary search)" : "");
 }
@@ -200,7 +195,7 @@ static struct hvo_error *check_symtab(struct hvo_types *types)
 	if (link + types->prog->kernel_offset == run)
 		return NULL;
 	types->symtab_untrusted = true;
-	return add_note(types, "vmlinux symtab: not used: _stext 0x%" PRIx64 " + KERNELOFFSET "
+	return add_diag(types, HVO_DIAG_NOTE, "vmlinux symtab: not used: _stext 0x%" PRIx64 " + KERNELOFFSET "
 			"0x%" PRIx64 " differs from kallsyms' 0x%" PRIx64, link,
 			types->prog->kernel_offset, run);
 }
@@ -221,11 +216,11 @@ struct hvo_error *hvo_types_open(struct hvo_program *prog,
 	if (options->vmlinux_path) {
 		err = open_vmlinux(types, options->vmlinux_path, options->force, &types->dwarf);
 		if (!err)
-			err = add_note(types, "DWARF: '%s' (--vmlinux; %zu units, %zu symbols)",
+			err = add_diag(types, HVO_DIAG_NOTE, "DWARF: '%s' (--vmlinux; %zu units, %zu symbols)",
 				       options->vmlinux_path, hvo_dwarf_nr_units(types->dwarf),
 				       hvo_dwarf_nr_symbols(types->dwarf));
 	} else if (options->no_dwarf) {
-		err = add_note(types, "DWARF: not used (disabled)");
+		err = add_diag(types, HVO_DIAG_NOTE, "DWARF: not used (disabled)");
 	} else {
 		err = discover_vmlinux(types, options);
 	}
@@ -234,11 +229,11 @@ struct hvo_error *hvo_types_open(struct hvo_program *prog,
 
 	err = hvo_kallsyms_read(prog->dump, prog->vmcoreinfo, &types->kallsyms);
 	if (err == &hvo_error_not_found)
-		err = add_note(types, "kallsyms: not used: VMCOREINFO has no SYMBOL(kallsyms_names)");
+		err = add_diag(types, HVO_DIAG_NOTE, "kallsyms: not used: VMCOREINFO has no SYMBOL(kallsyms_names)");
 	else if (err)
-		err = note_dump_error(types, "kallsyms", err);
+		err = note_error(types, "kallsyms", err, true);
 	else
-		err = add_note(types, "kallsyms: %zu symbols (%s offsets, looked up by %s)",
+		err = add_diag(types, HVO_DIAG_NOTE, "kallsyms: %zu symbols (%s offsets, looked up by %s)",
 			       hvo_kallsyms_count(types->kallsyms),
 			       hvo_kallsyms_encoding_name(hvo_kallsyms_encoding(types->kallsyms)),
 			       hvo_kallsyms_method(types->kallsyms));
@@ -249,13 +244,13 @@ struct hvo_error *hvo_types_open(struct hvo_program *prog,
 		goto err;
 
 	if (options->no_btf)
-		err = add_note(types, "BTF: not used (disabled)");
+		err = add_diag(types, HVO_DIAG_NOTE, "BTF: not used (disabled)");
 	else
 		err = open_btf(types);
 	if (err)
 		goto err;
 	if (!types->dwarf && !types->btf)
-		err = add_note(types, "VMCOREINFO only: layouts it does not export "
+		err = add_diag(types, HVO_DIAG_NOTE, "VMCOREINFO only: layouts it does not export "
 			       "(zone.vmemmap_tails, struct hstate, hugetlb page flags) are unknown");
 	if (err)
 		goto err;
@@ -273,8 +268,7 @@ void hvo_types_close(struct hvo_types *types)
 	hvo_dwarf_close(types->dwarf);
 	hvo_btf_free(types->btf);
 	hvo_kallsyms_free(types->kallsyms);
-	for (size_t i = 0; i < types->nr_notes; i++)
-		free(types->notes[i]);
+	hvo_diags_free(&types->diags);
 	free(types);
 }
 
@@ -294,14 +288,9 @@ const char *hvo_types_complete_symbol(const struct hvo_types *types, const char 
 	return hvo_kallsyms_complete(types->kallsyms, prefix, cursor);
 }
 
-const char *hvo_types_damaged(const struct hvo_types *types)
+const struct hvo_diags *hvo_types_diags(const struct hvo_types *types)
 {
-	return types->damaged;
-}
-
-const char *const *hvo_types_notes(const struct hvo_types *types)
-{
-	return (const char *const *)types->notes;
+	return &types->diags;
 }
 
 /* VMCOREINFO key "KIND(name)" or "KIND(name.member)"; not_found if too long. */

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "diag.h"
 #include "error.h"
 
 struct hvo_program;
@@ -111,12 +112,11 @@ const char *hvo_types_complete_symbol(const struct hvo_types *types, const char 
 				      size_t *cursor);
 
 /*
- * The note of the first provider the dump carries but could not give (a
- * page of kallsyms or BTF missing or damaged), or NULL: the analysis is
- * then incomplete, not merely without that provider.
+ * Providers in use and why others are not, for `info`; one of kind
+ * HVO_DIAG_MISSING names a provider the dump carries but could not give (a
+ * page of kallsyms or BTF missing or damaged): the analysis is then
+ * incomplete, not merely without that provider.
  */
-const char *hvo_types_damaged(const struct hvo_types *types);
-/* Providers in use and why others are not, for `info`: NULL-terminated. */
-const char *const *hvo_types_notes(const struct hvo_types *types);
+const struct hvo_diags *hvo_types_diags(const struct hvo_types *types);
 
 #endif /* HVO_TYPES_H */

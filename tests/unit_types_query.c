@@ -47,9 +47,10 @@ static struct hvo_error *all_symbols(struct hvo_types *types)
 	struct hvo_types *fresh;
 	if ((err = hvo_types_open(query_prog, query_options, &fresh)))
 		goto out;
-	for (const char *const *n = hvo_types_notes(fresh); *n; n++) {
-		if (strstr(*n, "looked up by"))
-			printf("# %s\n", *n);
+	const struct hvo_diags *notes = hvo_types_diags(fresh);
+	for (size_t i = 0; i < notes->size; i++) {
+		if (strstr(notes->data[i].message, "looked up by"))
+			printf("# %s\n", notes->data[i].message);
 	}
 	for (size_t i = 0; i < nr && !err; i++) {
 		uint64_t address;
@@ -118,10 +119,12 @@ static int query(struct hvo_types *types, const char *q)
 	} else if (strcmp(q, "allsyms") == 0) {
 		err = all_symbols(types);
 	} else if (strcmp(q, "notes") == 0) {
-		for (const char *const *n = hvo_types_notes(types); *n; n++)
-			printf("note %s\n", *n);
-		if (hvo_types_damaged(types))
-			printf("damaged %s\n", hvo_types_damaged(types));
+		const struct hvo_diags *notes = hvo_types_diags(types);
+		for (size_t i = 0; i < notes->size; i++)
+			printf("note %s\n", notes->data[i].message);
+		const struct hvo_diag *damaged = hvo_diags_find(notes, HVO_DIAG_MISSING);
+		if (damaged)
+			printf("damaged %s\n", damaged->message);
 	} else {
 		fprintf(stderr, "unknown query '%s'\n", q);
 		return 2;
