@@ -321,10 +321,10 @@ static struct hvo_error *vmcoreinfo_render_json(struct hvo_cmd_ctx *ctx, const v
 		json_object_put(entries);
 		return &hvo_error_nomem;
 	}
-	for (size_t i = 0; i < vi->nr_entries; i++) {
+	for (size_t i = 0; i < vi->entries.size; i++) {
 		json_object *entry = json_object_new_object();
-		json_object_object_add(entry, "key", json_object_new_string(vi->entries[i].key));
-		json_object_object_add(entry, "value", json_object_new_string(vi->entries[i].value));
+		json_object_object_add(entry, "key", json_object_new_string(vi->entries.data[i].key));
+		json_object_object_add(entry, "value", json_object_new_string(vi->entries.data[i].value));
 		json_object_array_add(entries, entry);
 	}
 	json_object_object_add(result, "raw", json_object_new_string(vi->raw));

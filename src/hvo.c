@@ -49,12 +49,9 @@ static struct hvo_error *add_finding(struct analyzer *az, enum hvo_finding_id id
 		az->nr_dropped_findings++;
 		return NULL;
 	}
-	struct hvo_finding *grown = realloc(an->findings, (an->nr_findings + 1) * sizeof(*grown));
-	if (!grown)
+	struct hvo_finding *finding = hvo_findings_append(&an->findings);
+	if (!finding)
 		return &hvo_error_nomem;
-	an->findings = grown;
-	struct hvo_finding *finding = &grown[an->nr_findings];
-	memset(finding, 0, sizeof(*finding));
 	finding->id = hvo_finding_kinds[id].id;
 	finding->severity = severity;
 	if (nr_addresses > HVO_FINDING_MAX_ADDRESSES)
@@ -64,9 +61,10 @@ static struct hvo_error *add_finding(struct analyzer *az, enum hvo_finding_id id
 		finding->addresses[i].name = names[i];
 		finding->addresses[i].value = values[i];
 	}
-	if (vasprintf(&finding->message, fmt, ap) < 0)
+	if (vasprintf(&finding->message, fmt, ap) < 0) {
+		an->findings.size--;	/* no message: not a finding */
 		return &hvo_error_nomem;
-	an->nr_findings++;
+	}
 	az->nr_findings_of[id]++;
 	return NULL;
 }
@@ -186,16 +184,14 @@ static struct hvo_savings_row *row_for(struct hvo_analysis *an, struct hvo_u64ma
 	uint64_t key = ((uint64_t)node << 32) | (zone << 8) | order;
 	size_t index;
 	if (hvo_u64map_get(rows, key, &index))
-		return &an->rows[index];
-	struct hvo_savings_row *grown = realloc(an->rows, (an->nr_rows + 1) * sizeof(*grown));
-	if (!grown)
+		return &an->rows.data[index];
+	struct hvo_savings_row *row = hvo_savings_rows_append(&an->rows);
+	if (!row)
 		return NULL;
-	an->rows = grown;
-	index = an->nr_rows++;
-	grown[index] = (struct hvo_savings_row){ .node = node, .zone = zone, .order = order };
-	if (!hvo_u64map_put(rows, key, index))
+	*row = (struct hvo_savings_row){ .node = node, .zone = zone, .order = order };
+	if (!hvo_u64map_put(rows, key, an->rows.size - 1))
 		return NULL;
-	return &grown[index];
+	return row;
 }
 
 static struct hvo_error *count_savings(struct analyzer *az)
@@ -238,13 +234,13 @@ static struct hvo_error *count_savings(struct analyzer *az)
 			row->vmemmap_pages_per_folio =
 				((UINT64_C(1) << tail->order) * az->layout->size) >> az->page_shift;
 	}
-	if (an->nr_rows)
-		qsort(an->rows, an->nr_rows, sizeof(*an->rows), compare_rows);
-	for (size_t r = 0; r < an->nr_rows; r++) {
-		an->total.folios += an->rows[r].folios;
-		an->total.optimized += an->rows[r].optimized;
-		an->total.pages_saved += an->rows[r].pages_saved;
-		an->total.shared_tail_pages += an->rows[r].shared_tail_pages;
+	if (an->rows.size)
+		qsort(an->rows.data, an->rows.size, sizeof(*an->rows.data), compare_rows);
+	for (size_t r = 0; r < an->rows.size; r++) {
+		an->total.folios += an->rows.data[r].folios;
+		an->total.optimized += an->rows.data[r].optimized;
+		an->total.pages_saved += an->rows.data[r].pages_saved;
+		an->total.shared_tail_pages += an->rows.data[r].shared_tail_pages;
 	}
 out:
 	hvo_u64map_deinit(&rows);
@@ -401,13 +397,13 @@ void hvo_analysis_free(struct hvo_analysis *an)
 {
 	if (!an)
 		return;
-	for (size_t i = 0; i < an->nr_findings; i++)
-		free(an->findings[i].message);
+	for (size_t i = 0; i < an->findings.size; i++)
+		free(an->findings.data[i].message);
 	hvo_diags_free(&an->diags);
-	free(an->findings);
+	hvo_findings_deinit(&an->findings);
 	free(an->folios);
 	free(an->tails);
-	free(an->rows);
+	hvo_savings_rows_deinit(&an->rows);
 	free(an->tail_entries);
 	free(an->hstates);
 	hvo_vmemmap_free(an->vmemmap);
@@ -417,9 +413,9 @@ void hvo_analysis_free(struct hvo_analysis *an)
 int hvo_analysis_worst_severity(const struct hvo_analysis *an)
 {
 	int worst = -1;
-	for (size_t i = 0; i < an->nr_findings; i++) {
-		if ((int)an->findings[i].severity > worst)
-			worst = an->findings[i].severity;
+	for (size_t i = 0; i < an->findings.size; i++) {
+		if ((int)an->findings.data[i].severity > worst)
+			worst = an->findings.data[i].severity;
 	}
 	return worst;
 }

@@ -18,6 +18,7 @@
 #include "program.h"
 #include "kstate.h"
 #include "types.h"
+#include "vector.h"
 #include "vmemmap.h"
 
 #define HVO_FINDING_MAX_ADDRESSES 6
@@ -78,6 +79,9 @@ struct hvo_savings_row {
 	uint64_t shared_tail_pages;
 };
 
+HVO_VECTOR(hvo_savings_rows, struct hvo_savings_row)
+HVO_VECTOR(hvo_findings, struct hvo_finding)
+
 struct hvo_analysis {
 	const struct hvo_arch *arch;	/* the kernel's: page size, zone names */
 	enum hvo_generation generation;
@@ -86,11 +90,9 @@ struct hvo_analysis {
 	size_t nr_folios;
 	struct hvo_shared_tail *tails;
 	size_t nr_tails;
-	struct hvo_savings_row *rows;	/* sorted by node, zone, order */
-	size_t nr_rows;
+	struct hvo_savings_rows rows;	/* sorted by node, zone, order */
 	struct hvo_savings_row total;	/* node/zone/order unused */
-	struct hvo_finding *findings;
-	size_t nr_findings;
+	struct hvo_findings findings;
 	struct hvo_diags diags;		/* what was skipped or could not be read, and why */
 	bool incomplete;		/* pages the analysis needed were not in the dump */
 	struct hvo_vmemmap *vmemmap;

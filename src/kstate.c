@@ -5,6 +5,7 @@
 
 #include "hvo.h"
 #include "kstate.h"
+#include "vector.h"
 
 /* Bounds on counts read from the dump. */
 #define MAX_NODES 1024
@@ -86,16 +87,9 @@ static struct hvo_error *read_node_data(const struct hvo_program *prog,
 	return NULL;
 }
 
-static struct hvo_error *add_entry(struct hvo_tail_entry **entries, size_t *nr,
-				   const struct hvo_tail_entry *entry)
-{
-	struct hvo_tail_entry *grown = realloc(*entries, (*nr + 1) * sizeof(*grown));
-	if (!grown)
-		return &hvo_error_nomem;
-	grown[(*nr)++] = *entry;
-	*entries = grown;
-	return NULL;
-}
+HVO_VECTOR(tail_entries, struct hvo_tail_entry)
+HVO_VECTOR(hstate_counts, struct hvo_hstate_count)
+HVO_VECTOR(zone_spans, struct hvo_zone_span)
 
 struct hvo_error *hvo_kstate_vmemmap_tails(const struct hvo_program *prog,
 					   struct hvo_types *types,
@@ -133,8 +127,7 @@ struct hvo_error *hvo_kstate_vmemmap_tails(const struct hvo_program *prog,
 	if ((err = read_node_data(prog, types, &pgdats, &nr_node_slots)))
 		return err;
 
-	struct hvo_tail_entry *entries = NULL;
-	size_t nr = 0;
+	struct tail_entries entries = { 0 };
 	for (uint64_t node = 0; node < nr_node_slots; node++) {
 		uint64_t pgdat = pgdats[node];
 		if (!pgdat)
@@ -167,24 +160,27 @@ struct hvo_error *hvo_kstate_vmemmap_tails(const struct hvo_program *prog,
 					}
 					pfn = (slots[i] - prog->vmemmap_base) / prog->page.size;
 				}
-				struct hvo_tail_entry entry = {
+				struct hvo_tail_entry *entry = tail_entries_append(&entries);
+				if (!entry) {
+					err = &hvo_error_nomem;
+					goto err;
+				}
+				*entry = (struct hvo_tail_entry){
 					.node = node, .zone = z,
 					.order = prog->vmemmap_tail_min_order + i,
 					.frame = pfn << prog->arch->page_shift,
 					.entry_vaddr = base + i * 8,
 				};
-				if ((err = add_entry(&entries, &nr, &entry)))
-					goto err;
 			}
 		}
 	}
 	free(pgdats);
-	*entries_ret = entries;
-	*nr_ret = nr;
+	*entries_ret = entries.data;
+	*nr_ret = entries.size;
 	return NULL;
 err:
 	free(pgdats);
-	free(entries);
+	tail_entries_deinit(&entries);
 	return err;
 }
 
@@ -215,8 +211,7 @@ struct hvo_error *hvo_kstate_hstates(const struct hvo_program *prog,
 	if (max_hstate > MAX_HSTATES)
 		return hvo_error_create(HVO_ERROR_INVALID, "hugetlb_max_hstate is %u", max_hstate);
 
-	struct hvo_hstate_count *counts = NULL;
-	size_t nr = 0;
+	struct hstate_counts counts = { 0 };
 	uint32_t *nodes = malloc(per_node.array_len * 4);
 	if (!nodes)
 		return &hvo_error_nomem;
@@ -236,24 +231,23 @@ struct hvo_error *hvo_kstate_hstates(const struct hvo_program *prog,
 		for (uint64_t n = 0; n < per_node.array_len; n++) {
 			if (!nodes[n])
 				continue;
-			struct hvo_hstate_count *grown = realloc(counts, (nr + 1) * sizeof(*grown));
-			if (!grown) {
+			struct hvo_hstate_count *count = hstate_counts_append(&counts);
+			if (!count) {
 				err = &hvo_error_nomem;
 				goto err;
 			}
-			counts = grown;
-			counts[nr++] = (struct hvo_hstate_count){
+			*count = (struct hvo_hstate_count){
 				.node = n, .order = hstate_order, .nr_huge_pages = nodes[n],
 			};
 		}
 	}
 	free(nodes);
-	*counts_ret = counts;
-	*nr_ret = nr;
+	*counts_ret = counts.data;
+	*nr_ret = counts.size;
 	return NULL;
 err:
 	free(nodes);
-	free(counts);
+	hstate_counts_deinit(&counts);
 	return err;
 }
 
@@ -275,8 +269,7 @@ struct hvo_error *hvo_kstate_zone_spans(const struct hvo_program *prog,
 		return hvo_error_create(HVO_ERROR_INVALID, "struct zone layout is not plausible");
 	if ((err = read_node_data(prog, types, &pgdats, &nr_node_slots)))
 		return err;
-	struct hvo_zone_span *spans = NULL;
-	size_t nr = 0;
+	struct zone_spans spans = { 0 };
 	for (uint64_t node = 0; node < nr_node_slots; node++) {
 		uint64_t pgdat = pgdats[node];
 		if (!pgdat)
@@ -290,23 +283,22 @@ struct hvo_error *hvo_kstate_zone_spans(const struct hvo_program *prog,
 				goto err;
 			if (!count)
 				continue;
-			struct hvo_zone_span *grown = realloc(spans, (nr + 1) * sizeof(*grown));
-			if (!grown) {
+			struct hvo_zone_span *span = zone_spans_append(&spans);
+			if (!span) {
 				err = &hvo_error_nomem;
 				goto err;
 			}
-			spans = grown;
-			spans[nr++] = (struct hvo_zone_span){
+			*span = (struct hvo_zone_span){
 				.node = node, .zone = z, .start_pfn = first, .spanned_pages = count,
 			};
 		}
 	}
 	free(pgdats);
-	*spans_ret = spans;
-	*nr_ret = nr;
+	*spans_ret = spans.data;
+	*nr_ret = spans.size;
 	return NULL;
 err:
 	free(pgdats);
-	free(spans);
+	zone_spans_deinit(&spans);
 	return err;
 }

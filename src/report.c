@@ -135,8 +135,8 @@ static json_object *row_json(const struct hvo_analysis *an, const struct hvo_sav
 static uint64_t hugetlb_memmap_pages(const struct hvo_analysis *an)
 {
 	uint64_t pages = 0;
-	for (size_t r = 0; r < an->nr_rows; r++)
-		pages += an->rows[r].folios * an->rows[r].vmemmap_pages_per_folio;
+	for (size_t r = 0; r < an->rows.size; r++)
+		pages += an->rows.data[r].folios * an->rows.data[r].vmemmap_pages_per_folio;
 	return pages;
 }
 
@@ -144,8 +144,8 @@ json_object *hvo_report_json_savings(const struct hvo_analysis *an)
 {
 	json_object *savings = json_object_new_object();
 	json_object *by = json_object_new_array();
-	for (size_t r = 0; r < an->nr_rows; r++)
-		json_object_array_add(by, row_json(an, &an->rows[r], true));
+	for (size_t r = 0; r < an->rows.size; r++)
+		json_object_array_add(by, row_json(an, &an->rows.data[r], true));
 	json_object *total = row_json(an, &an->total, false);
 	uint64_t memmap = hugetlb_memmap_pages(an);
 	json_object_object_add(total, "hugetlb_memmap_pages", hvo_json_u64(memmap));
@@ -176,8 +176,8 @@ json_object *hvo_report_json_savings(const struct hvo_analysis *an)
 json_object *hvo_report_json_findings(const struct hvo_analysis *an)
 {
 	json_object *list = json_object_new_array();
-	for (size_t i = 0; i < an->nr_findings; i++) {
-		const struct hvo_finding *finding = &an->findings[i];
+	for (size_t i = 0; i < an->findings.size; i++) {
+		const struct hvo_finding *finding = &an->findings.data[i];
 		json_object *obj = json_object_new_object();
 		json_object *addresses = json_object_new_object();
 		json_object_object_add(obj, "id", json_object_new_string(finding->id));
@@ -312,8 +312,8 @@ void hvo_report_text_savings(FILE *out, const struct hvo_analysis *an)
 	char size[16];
 	fprintf(out, "%-4s %-7s %-5s %8s %9s %8s %11s %7s %14s\n", "node", "zone", "size", "folios",
 		"optimised", "vmemmap", "pages_saved", "shared", "net_saved");
-	for (size_t r = 0; r < an->nr_rows; r++) {
-		const struct hvo_savings_row *row = &an->rows[r];
+	for (size_t r = 0; r < an->rows.size; r++) {
+		const struct hvo_savings_row *row = &an->rows.data[r];
 		fprintf(out, "%-4u %-7s %-5s %8" PRIu64 " %9" PRIu64 " %8" PRIu64 " %11" PRIu64
 			" %7" PRIu64 " %12" PRId64 " B\n",
 			row->node, hvo_arch_zone_name(an->arch, row->zone),
@@ -342,12 +342,12 @@ void hvo_report_text_savings(FILE *out, const struct hvo_analysis *an)
 
 void hvo_report_text_findings(FILE *out, const struct hvo_analysis *an)
 {
-	if (!an->nr_findings) {
+	if (!an->findings.size) {
 		fprintf(out, "no findings\n");
 		return;
 	}
-	for (size_t i = 0; i < an->nr_findings; i++) {
-		const struct hvo_finding *finding = &an->findings[i];
+	for (size_t i = 0; i < an->findings.size; i++) {
+		const struct hvo_finding *finding = &an->findings.data[i];
 		fprintf(out, "%-8s %s: %s\n", hvo_severity_name(finding->severity), finding->id,
 			finding->message);
 		for (size_t a = 0; a < finding->nr_addresses; a++)

@@ -33,10 +33,10 @@ struct hvo_error *hvo_report_svg_map(FILE *out, const struct hvo_program *prog,
 	/* Heads named by a finding get a marker. */
 	struct hvo_u64map marked;
 	hvo_u64map_init(&marked);
-	for (size_t i = 0; i < an->nr_findings; i++) {
-		for (size_t a = 0; a < an->findings[i].nr_addresses; a++) {
-			if (!strcmp(an->findings[i].addresses[a].name, "head_pfn") &&
-			    !hvo_u64map_put(&marked, an->findings[i].addresses[a].value, i)) {
+	for (size_t i = 0; i < an->findings.size; i++) {
+		for (size_t a = 0; a < an->findings.data[i].nr_addresses; a++) {
+			if (!strcmp(an->findings.data[i].addresses[a].name, "head_pfn") &&
+			    !hvo_u64map_put(&marked, an->findings.data[i].addresses[a].value, i)) {
 				hvo_u64map_deinit(&marked);
 				return &hvo_error_nomem;
 			}
@@ -120,7 +120,7 @@ struct hvo_error *hvo_report_svg_map(FILE *out, const struct hvo_program *prog,
 		if (hvo_u64map_get(&marked, folio->head_pfn, &finding))
 			fprintf(out, "<path d=\"M %.1f %u l -6 -10 l 12 0 z\" fill=\"#d62f2f\">"
 				"<title>%s: %s</title></path>\n", x + w / 2, y + 6,
-				an->findings[finding].id, an->findings[finding].message);
+				an->findings.data[finding].id, an->findings.data[finding].message);
 	}
 	static const enum hvo_folio_state legend[] = { HVO_FOLIO_SHARED_TAIL, HVO_FOLIO_FAKE_HEADS,
 						      HVO_FOLIO_NOT_OPTIMIZED, HVO_FOLIO_BROKEN };

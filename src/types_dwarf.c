@@ -30,6 +30,7 @@
 #include "sigbus.h"
 #include "types_dwarf.h"
 #include "u64map.h"
+#include "vector.h"
 
 /* Bounds on untrusted DWARF and ELF. */
 #define MAX_UNITS (1U << 20)
@@ -81,6 +82,8 @@ struct walked {
 	int64_t value;		/* the struct's DIE offset, or the enumerator's value */
 };
 
+HVO_VECTOR(walked_list, struct walked)
+
 struct hvo_dwarf {
 	char *path;
 	int fd;
@@ -115,8 +118,7 @@ struct hvo_dwarf {
 	struct elf_symbol *symbols;
 	size_t nr_symbols;
 	struct hvo_u64map symbol_index;
-	struct walked *walked;
-	size_t nr_walked;
+	struct walked_list walked;
 	/* libdwarf reads from a mapping of the file (mapped.base), else itself. */
 	struct mapped_object mapped;
 #ifdef HVO_LIBDWARF_NEW_API
@@ -773,26 +775,24 @@ static struct hvo_error *visit_struct(struct hvo_dwarf *d, Dwarf_Die die, Dwarf_
 
 static const struct walked *recall(const struct hvo_dwarf *d, const char *key)
 {
-	for (size_t i = 0; i < d->nr_walked; i++)
-		if (strcmp(d->walked[i].key, key) == 0)
-			return &d->walked[i];
+	for (size_t i = 0; i < d->walked.size; i++)
+		if (strcmp(d->walked.data[i].key, key) == 0)
+			return &d->walked.data[i];
 	return NULL;
 }
 
 /* Remembering is only a shortcut: without memory, the next lookup walks again. */
 static void remember(struct hvo_dwarf *d, const char *key, bool found, int64_t value)
 {
-	if (d->nr_walked >= MAX_REMEMBERED)
+	if (d->walked.size >= MAX_REMEMBERED)
 		return;
-	struct walked *grown = realloc(d->walked, (d->nr_walked + 1) * sizeof(*grown));
-	if (!grown)
+	struct walked *w = walked_list_append(&d->walked);
+	if (!w)
 		return;
-	d->walked = grown;
-	struct walked *w = &grown[d->nr_walked];
 	w->found = found;
 	w->value = value;
-	if ((w->key = strdup(key)))
-		d->nr_walked++;
+	if (!(w->key = strdup(key)))
+		d->walked.size--;
 }
 
 static struct hvo_error *find_struct(struct hvo_dwarf *d, const char *name, Dwarf_Die *ret)
@@ -1561,9 +1561,9 @@ void hvo_dwarf_close(struct hvo_dwarf *d)
 		munmap((void *)(uintptr_t)d->mapped.base, d->mapped.size);
 	}
 	free(d->mapped.shdrs);
-	for (size_t i = 0; i < d->nr_walked; i++)
-		free(d->walked[i].key);
-	free(d->walked);
+	for (size_t i = 0; i < d->walked.size; i++)
+		free(d->walked.data[i].key);
+	walked_list_deinit(&d->walked);
 	if (d->elf)
 		elf_end(d->elf);
 	if (d->fd >= 0)

@@ -80,7 +80,7 @@ static struct hvo_error *parse_line(struct hvo_vmcoreinfo *vi, const char *line,
 			return add_problem(vi, lineno, "bad character in key '%s'", shown);
 		}
 	}
-	if (vi->nr_entries >= HVO_VMCOREINFO_MAX_ENTRIES)
+	if (vi->entries.size >= HVO_VMCOREINFO_MAX_ENTRIES)
 		return add_problem(vi, lineno, "more than %d entries; line ignored",
 				   HVO_VMCOREINFO_MAX_ENTRIES);
 
@@ -101,13 +101,9 @@ static struct hvo_error *parse_line(struct hvo_vmcoreinfo *vi, const char *line,
 		}
 	}
 
-	struct hvo_vmcoreinfo_entry *grown =
-		realloc(vi->entries, (vi->nr_entries + 1) * sizeof(*grown));
-	if (!grown)
+	struct hvo_vmcoreinfo_entry *entry = hvo_vmcoreinfo_entries_append(&vi->entries);
+	if (!entry)
 		return &hvo_error_nomem;
-	vi->entries = grown;
-	struct hvo_vmcoreinfo_entry *entry = &grown[vi->nr_entries];
-	memset(entry, 0, sizeof(*entry));
 	entry->kind = kind;
 	entry->line = lineno;
 	entry->key = strndup(line, key_len);
@@ -117,19 +113,19 @@ static struct hvo_error *parse_line(struct hvo_vmcoreinfo *vi, const char *line,
 		free(entry->key);
 		free(entry->name);
 		free(entry->value);
+		vi->entries.size--;
 		return &hvo_error_nomem;
 	}
-	vi->nr_entries++;
 	return NULL;
 }
 
 /* Mark keys written more than once; values that differ make the key unusable. */
 static void mark_duplicates(struct hvo_vmcoreinfo *vi)
 {
-	for (size_t i = 0; i < vi->nr_entries; i++) {
-		struct hvo_vmcoreinfo_entry *a = &vi->entries[i];
-		for (size_t j = i + 1; j < vi->nr_entries; j++) {
-			struct hvo_vmcoreinfo_entry *b = &vi->entries[j];
+	for (size_t i = 0; i < vi->entries.size; i++) {
+		struct hvo_vmcoreinfo_entry *a = &vi->entries.data[i];
+		for (size_t j = i + 1; j < vi->entries.size; j++) {
+			struct hvo_vmcoreinfo_entry *b = &vi->entries.data[j];
 			if (strcmp(a->key, b->key) != 0)
 				continue;
 			a->nr_duplicates++;
@@ -180,7 +176,7 @@ struct hvo_error *hvo_vmcoreinfo_parse(const char *text, size_t size,
 			goto err;
 		p = nl ? nl + 1 : end;
 	}
-	if (vi->nr_entries == 0) {
+	if (vi->entries.size == 0) {
 		err = hvo_error_create(HVO_ERROR_FORMAT,
 				       "VMCOREINFO has no KEY=VALUE lines");
 		goto err;
@@ -198,13 +194,13 @@ void hvo_vmcoreinfo_free(struct hvo_vmcoreinfo *vi)
 {
 	if (!vi)
 		return;
-	for (size_t i = 0; i < vi->nr_entries; i++) {
-		free(vi->entries[i].key);
-		free(vi->entries[i].name);
-		free(vi->entries[i].value);
+	for (size_t i = 0; i < vi->entries.size; i++) {
+		free(vi->entries.data[i].key);
+		free(vi->entries.data[i].name);
+		free(vi->entries.data[i].value);
 	}
 	hvo_diags_free(&vi->diags);
-	free(vi->entries);
+	hvo_vmcoreinfo_entries_deinit(&vi->entries);
 	free(vi->raw);
 	free(vi);
 }
@@ -212,9 +208,9 @@ void hvo_vmcoreinfo_free(struct hvo_vmcoreinfo *vi)
 const struct hvo_vmcoreinfo_entry *
 hvo_vmcoreinfo_find(const struct hvo_vmcoreinfo *vi, const char *key)
 {
-	for (size_t i = 0; i < vi->nr_entries; i++) {
-		if (!strcmp(vi->entries[i].key, key))
-			return &vi->entries[i];
+	for (size_t i = 0; i < vi->entries.size; i++) {
+		if (!strcmp(vi->entries.data[i].key, key))
+			return &vi->entries.data[i];
 	}
 	return NULL;
 }

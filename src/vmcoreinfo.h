@@ -14,6 +14,7 @@
 
 #include "diag.h"
 #include "error.h"
+#include "vector.h"
 
 /* Longest line and largest note we accept; real notes are a few KiB. */
 #define HVO_VMCOREINFO_MAX_LINE 4096
@@ -39,11 +40,12 @@ struct hvo_vmcoreinfo_entry {
 	int conflicting;	/* a duplicate had a different value */
 };
 
+HVO_VECTOR(hvo_vmcoreinfo_entries, struct hvo_vmcoreinfo_entry)
+
 struct hvo_vmcoreinfo {
 	char *raw;		/* the note text, NUL-terminated */
 	size_t raw_size;
-	struct hvo_vmcoreinfo_entry *entries;
-	size_t nr_entries;
+	struct hvo_vmcoreinfo_entries entries;
 	/* Lines that were not KEY=VALUE (warnings, "VMCOREINFO line N"), for `info`. */
 	struct hvo_diags diags;
 };

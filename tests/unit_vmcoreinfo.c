@@ -61,7 +61,7 @@ static void test_typed_entries(void **state)
 	int64_t s;
 	const char *str;
 
-	assert_int_equal(vi->nr_entries, 30);
+	assert_int_equal(vi->entries.size, 30);
 	assert_int_equal(vi->diags.size, 0);
 	assert_null(hvo_vmcoreinfo_u64(vi, "SIZE(page)", &u));
 	assert_int_equal(u, 64);
@@ -123,7 +123,7 @@ static void test_generation(void **state)
 static void test_missing_equals(void **state)
 {
 	struct hvo_vmcoreinfo *vi = parse_ok("OSRELEASE=6.12\nGARBAGE LINE\nSIZE(page)=64\n");
-	assert_int_equal(vi->nr_entries, 2);
+	assert_int_equal(vi->entries.size, 2);
 	assert_int_equal(vi->diags.size, 1);
 	assert_string_equal(vi->diags.data[0].subject, "VMCOREINFO line 2");
 	assert_non_null(strstr(vi->diags.data[0].message, "no '='"));
@@ -199,7 +199,7 @@ static void test_long_line(void **state)
 	strcpy(text + len - 100, "\nPAGESIZE=4096\n");
 	struct hvo_vmcoreinfo *vi = NULL;
 	assert_null(hvo_vmcoreinfo_parse(text, strlen(text), &vi));
-	assert_int_equal(vi->nr_entries, 2);
+	assert_int_equal(vi->entries.size, 2);
 	assert_null(hvo_vmcoreinfo_find(vi, "SYMBOL(long)"));
 	assert_int_equal(vi->diags.size, 1);
 	assert_non_null(strstr(vi->diags.data[0].message, "over the 4096-byte limit"));
@@ -223,7 +223,7 @@ static void test_malformed_keys(void **state)
 {
 	struct hvo_vmcoreinfo *vi = parse_ok(
 		"SIZE(page=64\nOFFSET()=3\n=5\nbad key=1\nSIZE(zone)=1856\n\x01\x02=3\n");
-	assert_int_equal(vi->nr_entries, 1);
+	assert_int_equal(vi->entries.size, 1);
 	assert_int_equal(vi->diags.size, 5);
 	hvo_vmcoreinfo_free(vi);
 	struct hvo_error *err = hvo_vmcoreinfo_parse("", 0, &vi);
@@ -243,7 +243,7 @@ static void test_entry_limit(void **state)
 		used += sprintf(text + used, "SIZE(t%zu)=1\n", i);
 	struct hvo_vmcoreinfo *vi = NULL;
 	assert_null(hvo_vmcoreinfo_parse(text, used, &vi));
-	assert_int_equal(vi->nr_entries, HVO_VMCOREINFO_MAX_ENTRIES);
+	assert_int_equal(vi->entries.size, HVO_VMCOREINFO_MAX_ENTRIES);
 	assert_int_equal(vi->diags.size, 10);
 	hvo_vmcoreinfo_free(vi);
 	free(text);
