@@ -180,8 +180,10 @@ static struct hvo_error *decode_render_json(struct hvo_cmd_ctx *ctx, const void 
 	json_object_object_add(result, "mapping", hvo_json_hex(d->page.mapping));
 	json_object_object_add(result, "private", hvo_json_hex(d->page.private));
 	json_object_object_add(result, "node", json_object_new_int(hvo_page_node(layout, &d->page)));
-	json_object_object_add(result, "zone_index",
-			       json_object_new_int(hvo_page_zone(layout, &d->page)));
+	unsigned int zone = hvo_page_zone(layout, &d->page);
+	json_object_object_add(result, "zone",
+			       json_object_new_string(hvo_arch_zone_name(ctx->prog->arch, zone)));
+	json_object_object_add(result, "zone_index", json_object_new_int(zone));
 	json_object_object_add(result, "pg_head", json_object_new_boolean(is_head));
 	json_object_object_add(result, "hugetlb", json_object_new_boolean(is_head && hugetlb));
 	json_object_object_add(result, "tail", json_object_new_string(tail_kind_name(d->tail.kind)));
@@ -214,8 +216,9 @@ static struct hvo_error *decode_render_text(struct hvo_cmd_ctx *ctx, const void 
 	bool hugetlb = hvo_page_is_hugetlb(layout, &d->page);
 	FILE *out = ctx->out;
 	fprintf(out, "struct page 0x%016" PRIx64 "  pfn 0x%" PRIx64 "\n", d->vaddr, d->pfn);
-	fprintf(out, "  flags      0x%016" PRIx64 "  node %u zone %u%s%s\n", d->page.flags,
-		hvo_page_node(layout, &d->page), hvo_page_zone(layout, &d->page),
+	fprintf(out, "  flags      0x%016" PRIx64 "  node %u zone %s%s%s\n", d->page.flags,
+		hvo_page_node(layout, &d->page),
+		hvo_arch_zone_name(ctx->prog->arch, hvo_page_zone(layout, &d->page)),
 		is_head ? " PG_head" : "", is_head && hugetlb ? " hugetlb" : "");
 	fprintf(out, "  %-10s 0x%016" PRIx64 "\n",
 		ctx->prog->generation == HVO_GEN_LEGACY ? "comp_head" : "comp_info", d->page.compound);

@@ -176,6 +176,14 @@ test_expect_success 'pte decodes an entry value as crash does, vtop walks an add
 	grep "^pgd " out && grep -- "-> physical 0x" out
 '
 
+# Above 4 GiB (pfn 0x100000) x86_64 puts memory in ZONE_NORMAL: decode names it.
+test_expect_success 'decode names the zone, as the other commands do' '
+	hvoinspect decode "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" 0x141005 >out &&
+	grep "^  flags      0x[0-9a-f]*  node 0 zone Normal$" out &&
+	hvoinspect --json decode "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" 0x141005 >out &&
+	grep "\"zone\":\"Normal\",\"zone_index\":2" out
+'
+
 test_expect_success 'a text file is not a dump' '
 	printf "hello\n" >text &&
 	test_expect_code 2 hvoinspect info text 2>err >out &&
