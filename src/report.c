@@ -96,6 +96,23 @@ static int64_t net_bytes(const struct hvo_analysis *an, const struct hvo_savings
 		(int64_t)hvo_arch_page_size(an->arch);
 }
 
+/* "36.8 MiB": bytes for a person, in binary units, beside the exact count. */
+static const char *human_bytes(int64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double value = (double)(bytes < 0 ? -bytes : bytes);
+	size_t unit = 0;
+	while (value >= 1024 && unit + 1 < sizeof(units) / sizeof(units[0])) {
+		value /= 1024;
+		unit++;
+	}
+	if (unit == 0)
+		snprintf(buf, len, "%" PRId64 " B", bytes);
+	else
+		snprintf(buf, len, "%s%.1f %s", bytes < 0 ? "-" : "", value, units[unit]);
+	return buf;
+}
+
 static const char *size_label(const struct hvo_analysis *an, unsigned int order, char *buf,
 			      size_t len)
 {
@@ -309,25 +326,29 @@ void hvo_report_text_summary(FILE *out, const struct hvo_program *prog,
 
 void hvo_report_text_savings(FILE *out, const struct hvo_analysis *an)
 {
-	char size[16];
+	char size[16], human[24];
 	fprintf(out, "%-4s %-7s %-5s %8s %9s %8s %11s %7s %14s\n", "node", "zone", "size", "folios",
 		"optimised", "vmemmap", "pages_saved", "shared", "net_saved");
 	for (size_t r = 0; r < an->rows.size; r++) {
 		const struct hvo_savings_row *row = &an->rows.data[r];
 		fprintf(out, "%-4u %-7s %-5s %8" PRIu64 " %9" PRIu64 " %8" PRIu64 " %11" PRIu64
-			" %7" PRIu64 " %12" PRId64 " B\n",
+			" %7" PRIu64 " %12" PRId64 " B %10s\n",
 			row->node, hvo_arch_zone_name(an->arch, row->zone),
 			size_label(an, row->order, size, sizeof(size)),
 			row->folios, row->optimized, row->vmemmap_pages_per_folio, row->pages_saved,
-			row->shared_tail_pages, net_bytes(an, row));
+			row->shared_tail_pages, net_bytes(an, row),
+			human_bytes(net_bytes(an, row), human, sizeof(human)));
 	}
 	uint64_t memmap = hugetlb_memmap_pages(an);
 	fprintf(out, "%-4s %-7s %-5s %8" PRIu64 " %9" PRIu64 " %8s %11" PRIu64 " %7" PRIu64
-		" %12" PRId64 " B\n", "all", "", "", an->total.folios, an->total.optimized, "",
-		an->total.pages_saved, an->total.shared_tail_pages, net_bytes(an, &an->total));
+		" %12" PRId64 " B %10s\n", "all", "", "", an->total.folios, an->total.optimized, "",
+		an->total.pages_saved, an->total.shared_tail_pages, net_bytes(an, &an->total),
+		human_bytes(net_bytes(an, &an->total), human, sizeof(human)));
 	if (memmap)
-		fprintf(out, "HVO freed %" PRIu64 " of %" PRIu64 " hugetlb vmemmap pages (%.1f%%)\n",
-			an->total.pages_saved, memmap, 100.0 * an->total.pages_saved / memmap);
+		fprintf(out, "HVO freed %" PRIu64 " of %" PRIu64 " hugetlb vmemmap pages (%.1f%%, %s)\n",
+			an->total.pages_saved, memmap, 100.0 * an->total.pages_saved / memmap,
+			human_bytes((int64_t)(an->total.pages_saved << an->arch->page_shift), human,
+				    sizeof(human)));
 	if (an->counters_known) {
 		int64_t counted = an->counters.nr_memmap_pages + an->counters.nr_memmap_boot_pages;
 		int64_t implied = (int64_t)an->vmemmap->nr_mapped_pages - (int64_t)an->total.pages_saved;

@@ -184,6 +184,14 @@ test_expect_success 'decode names the zone, as the other commands do' '
 	grep "\"zone\":\"Normal\",\"zone_index\":2" out
 '
 
+test_expect_success 'savings: the bytes saved also in binary units, which agree with them' '
+	hvoinspect savings "$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" >out &&
+	awk "\$(NF-2) == \"B\" { n++; want = sprintf(\"%.1f MiB\", \$(NF-3) / 1048576);
+		if (\$(NF-1) \" \" \$NF != want) { print \"row \" NR \": \" want; bad = 1 } }
+		END { exit bad || n < 2 }" out &&
+	grep "^HVO freed 9436 of 9616 hugetlb vmemmap pages (98.1%, 36.9 MiB)$" out
+'
+
 test_expect_success 'a text file is not a dump' '
 	printf "hello\n" >text &&
 	test_expect_code 2 hvoinspect info text 2>err >out &&
