@@ -93,6 +93,7 @@ static struct hvo_error *view_render_json(struct hvo_cmd_ctx *ctx, const void *a
 		if (hstates)
 			json_object_object_add(result, "hstates", hstates);
 	}
+	json_object_object_add(result, "deep", json_object_new_boolean(an->deep));
 	json_object_object_add(result, "incomplete", json_object_new_boolean(an->incomplete));
 	json_object_object_add(result, "notes", hvo_report_json_notes(an));
 	if (sections & SECTION_FOLIOS)
@@ -137,7 +138,9 @@ const struct hvo_cmd hvo_cmd_report = {
 	.summary = "summary, HVO savings and findings (the default)",
 	.help = "Finds every hugetlb folio, classifies how its vmemmap is mapped, checks\n"
 		"the shared tail pages and prints the savings per node, zone and huge page\n"
-		"size, then every finding.  Exits 1 when a finding is at or above --fail-on.",
+		"size, then every finding.  Exits 1 when a finding is at or above --fail-on.\n"
+		"Without --deep, one struct page in 512 is read: every hugetlb folio is\n"
+		"found, but the tails of other compound pages (THP, slab) are not checked.",
 	.needs_dump = true,
 	.options = findings_options,
 	.exec = report_exec,
@@ -157,7 +160,8 @@ const struct hvo_cmd hvo_cmd_check = {
 	.args = "",
 	.summary = "findings only; exit 1 at or above --fail-on",
 	.help = "Runs every check and prints only the findings, each with a stable id,\n"
-		"a severity, the addresses involved and its consequence.",
+		"a severity, the addresses involved and its consequence.  --deep also\n"
+		"checks the tails of compound pages other than hugetlb folios (THP, slab).",
 	.needs_dump = true,
 	.options = findings_options,
 	.exec = check_exec,

@@ -368,10 +368,6 @@ struct hvo_error *hvo_analyze(const struct hvo_program *prog,
 	    (err = hvo_az_check_hstates(&az)) ||
 	    (err = check_memmap_alignment(&az)) || (err = count_savings(&az)))
 		goto err;
-	if (!an->deep && an->mask_mode &&
-	    (err = hvo_az_note(an, "tails of compound pages other than hugetlb folios were not "
-			    "checked (--deep reads every struct page)")))
-		goto err;
 	if (an->nr_device_compound &&
 	    (err = hvo_az_note(an, "%" PRIu64 " ZONE_DEVICE (DAX) compound pages keep their own "
 			    "vmemmap deduplication: counted, not checked", an->nr_device_compound)))

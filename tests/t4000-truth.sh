@@ -61,15 +61,17 @@ check "tail faults combined" merged --faults tail-writable,tail-wrong-order,head
 check "head and flag faults combined" v3 --faults head-shared,hvo-flag-mismatch,shared-tail-corrupt
 check "legacy faults combined" legacy --faults tail-writable,head-readonly,hvo-flag-mismatch
 
-test_expect_success 'without --deep, compound tails are not read and a note says so' '
+test_expect_success 'without --deep, compound tails are not read; the JSON and help say so' '
 	mkvmcore --generation merged $base --faults compound-bad-mask -o c.elf &&
 	hvoinspect --json report c.elf >plain.json &&
 	python3 -c "
 import json
 d = json.load(open(\"plain.json\"))
 assert not d[\"findings\"], d[\"findings\"]
-assert any(\"--deep\" in n for n in d[\"notes\"]), d[\"notes\"]
+assert d[\"deep\"] is False, d
+assert not any(\"--deep\" in n for n in d[\"notes\"]), d[\"notes\"]
 " &&
+	hvoinspect help report | grep "Without --deep" &&
 	test_expect_code 1 hvoinspect --deep check c.elf >/dev/null
 '
 
