@@ -312,6 +312,10 @@ void hvo_report_text_summary(FILE *out, const struct hvo_program *prog,
 		" HVO with shared tails, %" PRIu64 " HVO with fake heads, %" PRIu64 " broken\n",
 		an->nr_folios, by_state[HVO_FOLIO_NOT_OPTIMIZED], by_state[HVO_FOLIO_SHARED_TAIL],
 		by_state[HVO_FOLIO_FAKE_HEADS], by_state[HVO_FOLIO_BROKEN]);
+	/* Findings on folios of a known state would otherwise read as a contradiction. */
+	if (an->findings.size)
+		fprintf(out, "           (broken: a vmemmap mapped as no HVO generation maps it; "
+			"findings can be about folios of any state)\n");
 	if (an->hstates_known) {
 		uint64_t counted = 0;
 		for (size_t i = 0; i < an->nr_hstates; i++)
@@ -367,13 +371,18 @@ void hvo_report_text_findings(FILE *out, const struct hvo_analysis *an)
 		fprintf(out, "no findings\n");
 		return;
 	}
-	for (size_t i = 0; i < an->findings.size; i++) {
-		const struct hvo_finding *finding = &an->findings.data[i];
-		fprintf(out, "%-8s %s: %s\n", hvo_severity_name(finding->severity), finding->id,
-			finding->message);
-		for (size_t a = 0; a < finding->nr_addresses; a++)
-			fprintf(out, "         %s=0x%" PRIx64 "\n", finding->addresses[a].name,
-				finding->addresses[a].value);
+	/* Most severe first; in the order they were found within a severity. */
+	for (int severity = HVO_SEV_CRITICAL; severity >= HVO_SEV_INFO; severity--) {
+		for (size_t i = 0; i < an->findings.size; i++) {
+			const struct hvo_finding *finding = &an->findings.data[i];
+			if ((int)finding->severity != severity)
+				continue;
+			fprintf(out, "%-8s %s: %s\n", hvo_severity_name(finding->severity),
+				finding->id, finding->message);
+			for (size_t a = 0; a < finding->nr_addresses; a++)
+				fprintf(out, "         %s=0x%" PRIx64 "\n", finding->addresses[a].name,
+					finding->addresses[a].value);
+		}
 	}
 }
 

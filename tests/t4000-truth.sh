@@ -109,4 +109,15 @@ assert pgdat in every and pgdat not in phys, pgdat
 "
 '
 
+test_expect_success 'text findings come most severe first, and broken is explained' '
+	mkvmcore --generation v3 $base --faults head-shared,hvo-flag-mismatch,shared-tail-corrupt \
+		-o sev.elf &&
+	test_expect_code 1 hvoinspect report sev.elf >out &&
+	sed -n "s/^\(critical\|error\|warning\|info\) .*/\1/p" out >order &&
+	test "$(sort -u order | wc -l)" -ge 2 &&
+	awk "{ r = \$1 == \"critical\" ? 3 : \$1 == \"error\" ? 2 : \$1 == \"warning\" ? 1 : 0;
+		if (NR > 1 && r > last) exit 1; last = r }" order &&
+	grep "^           (broken: " out
+'
+
 test_done
