@@ -302,6 +302,10 @@ json_object *hvo_report_json_notes(const struct hvo_analysis *an)
 void hvo_report_text_summary(FILE *out, const struct hvo_program *prog,
 			     const struct hvo_analysis *an)
 {
+	/* Said first: a reader must not take a partial answer for a whole one. */
+	if (an->incomplete)
+		fprintf(out, "INCOMPLETE pages the analysis needs could not be read: what follows "
+			"covers only what was (the notes at the end say what is missing)\n");
 	fprintf(out, "kernel     %s\n", prog->release[0] ? prog->release : "unknown release");
 	fprintf(out, "generation %s (%s)\n", hvo_generation_name(an->generation),
 		prog->generation_evidence);

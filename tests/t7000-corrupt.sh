@@ -132,6 +132,16 @@ assert len(full) == 4 and part[\"folios\"] == full, (part[\"folios\"], full)
 	done
 '
 
+test_expect_success 'an incomplete report says so on its first line, not only in a note' '
+	mkvmcore --generation merged --nodes 1 --mem-per-node 1G --hugepages-2m 4 \
+		--hvo off -o off2.elf &&
+	python3 "$top_srcdir/tests/corrupt.py" off2.elf holes2.elf elf-holes 0 &&
+	test_expect_code 3 hvoinspect report holes2.elf >out &&
+	head -n 1 out | grep "^INCOMPLETE pages the analysis needs could not be read" &&
+	hvoinspect report off2.elf >full &&
+	! grep INCOMPLETE full
+'
+
 for base in merged.elf merged.kdump legacy.elf; do
 	for mode in flip header zero truncate ptes; do
 		test_expect_success "$base: $CASES cases of '$mode' give a documented answer" '
