@@ -316,10 +316,13 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 
 static struct hvo_error *add_folio(struct analyzer *az, const struct hvo_folio *folio);
 
-/* A struct page with PG_head and the hugetlb type at pfn: record the folio. */
+/*
+ * A struct page with PG_head and the hugetlb type at pfn: record the folio
+ * and set *end_pfn_ret one past it.
+ */
 static struct hvo_error *add_hugetlb_head(struct analyzer *az, uint64_t pfn,
 					  const struct hvo_page *head, unsigned int order,
-					  uint64_t *next_pfn_ret)
+					  uint64_t *end_pfn_ret)
 {
 	const struct hvo_page_layout *layout = az->layout;
 	if (order < az->arch->min_hugetlb_order || order > hvo_arch_max_folio_order(az->arch) ||
@@ -339,7 +342,7 @@ static struct hvo_error *add_hugetlb_head(struct analyzer *az, uint64_t pfn,
 		.head_flags = head->flags,
 		.flag_optimized = head->private & (UINT64_C(1) << layout->hpg_vmemmap_optimized_bit),
 	};
-	*next_pfn_ret = pfn + (UINT64_C(1) << order);
+	*end_pfn_ret = pfn + (UINT64_C(1) << order);
 	return add_folio(az, &folio);
 }
 
@@ -387,12 +390,6 @@ static struct hvo_error *check_compound_tail(struct analyzer *az, const struct c
 			   want);
 }
 
-/*
- * One pass over every mapped vmemmap page, each frame read once: hugetlb
- * heads (found by page type) become folios and their whole range is skipped;
- * on mask-mode kernels every other compound page's tails are checked
- * against their head's order.
- */
 /* The first vmemmap frame a filter or a corrupted table left out: one note. */
 static struct hvo_error *note_missing(struct analyzer *az, uint64_t paddr)
 {
@@ -412,45 +409,89 @@ static struct hvo_error *note_unbacked(struct analyzer *az, const struct hvo_vme
 }
 
 /*
- * After a struct page whose vmemmap frame the dump lacks: the next pfn of
- * the run worth trying, past every frame the dump lacks, instead of one
+ * The struct pages the scan looks at, in pfn order through the vmemmap
+ * runs.  Hugetlb heads are aligned to their order, the arch's
+ * min_hugetlb_order at least, so a step of that many struct pages (512)
+ * finds them all: each step reads the first and the one after it (a
+ * head's folio order).  With --deep a step is a frame and every struct
+ * page of it is looked at.  What the dump lacks is skipped with a note,
+ * and so are the pfns of folios found (page_cursor_skip_to()).
+ */
+struct page_cursor {
+	struct analyzer *az;
+	const struct hvo_page_layout *layout;	/* az's */
+	uint64_t max_paddr;		/* frames from here on are beyond the dump; 0: unknown */
+	uint64_t per_page;		/* struct pages in one vmemmap page */
+	uint64_t step;			/* pfns from one step to the next */
+	uint64_t nr_per_step;		/* struct pages a step yields */
+	unsigned int nr_images;		/* struct pages a step reads */
+	bool deep;
+	size_t next_run;		/* index of the run to enter next */
+	const struct hvo_vmemmap_run *run;	/* being walked; NULL between runs */
+	uint64_t run_first_pfn, run_end_pfn;
+	uint64_t step_pfn;		/* the step being made: its first pfn, a frame's first */
+	const unsigned char *image;	/* its struct pages; NULL until read */
+	uint64_t index;			/* of its next struct page to yield; nr_per_step: none */
+	uint64_t nr_steps;		/* read or found missing, for Ctrl-C */
+	uint64_t next_pfn;		/* first pfn not inside a folio already found */
+	/* What page_cursor_next() yields: */
+	uint64_t pfn;
+	const unsigned char *page_image;	/* pfn's struct page */
+	bool skipped;			/* struct pages the dump lacks came before it */
+};
+
+static void page_cursor_init(struct page_cursor *pc, struct analyzer *az)
+{
+	const bool deep = az->an->deep;
+	const uint64_t per_page = az->page_size / az->layout->size;
+	*pc = (struct page_cursor){
+		.az = az,
+		.layout = az->layout,
+		.max_paddr = hvo_dump_max_pfn(az->prog->dump) * az->page_size,
+		.per_page = per_page,
+		.step = deep ? per_page : UINT64_C(1) << az->arch->min_hugetlb_order,
+		.nr_per_step = deep ? per_page : 1,
+		.nr_images = deep ? (unsigned int)per_page : 2,
+		.deep = deep,
+		.index = deep ? per_page : 1,
+	};
+}
+
+/* The first step that looks at pfn or at a later one. */
+static uint64_t step_from(const struct page_cursor *pc, uint64_t pfn)
+{
+	return pc->deep ? pfn - pfn % pc->per_page : (pfn + pc->step - 1) & ~(pc->step - 1);
+}
+
+/*
+ * After a step whose vmemmap frame (at paddr) the dump lacks: the next step
+ * of the run worth trying, past every frame the dump lacks, instead of one
  * probe per step (a corrupt table can map terabytes of vmemmap to them).
  * A run maps consecutive frames, or one frame again and again (repeat).
  */
-static uint64_t next_stored_pfn(struct analyzer *az, const struct hvo_vmemmap_run *run,
-				uint64_t run_first_pfn, uint64_t run_end_pfn, uint64_t pfn,
-				uint64_t paddr, uint64_t step, uint64_t per_page)
+static uint64_t next_stored_step(const struct page_cursor *pc, uint64_t paddr)
 {
+	const struct hvo_vmemmap_run *run = pc->run;
+	struct analyzer *az = pc->az;
 	if (run->flags & HVO_MAP_REPEAT)
-		return run_end_pfn;
+		return pc->run_end_pfn;
 	uint64_t next = hvo_dump_next_page(az->prog->dump, paddr);
 	uint64_t last_frame = run->paddr + (run->nr_pages - 1) * az->page_size;
 	if (next == UINT64_MAX || next > last_frame)
-		return run_end_pfn;
-	uint64_t next_pfn = run_first_pfn + ((next - run->paddr) >> az->page_shift) * per_page;
-	next_pfn = (next_pfn + step - 1) / step * step;
-	return next_pfn > pfn + step ? next_pfn : pfn + step;
+		return pc->run_end_pfn;
+	uint64_t next_pfn = pc->run_first_pfn +
+			    ((next - run->paddr) >> az->page_shift) * pc->per_page;
+	next_pfn = (next_pfn + pc->step - 1) / pc->step * pc->step;
+	return next_pfn > pc->step_pfn + pc->step ? next_pfn : pc->step_pfn + pc->step;
 }
 
-struct hvo_error *hvo_az_find_folios(struct analyzer *az)
+/* Enter the next run of the memmap whose frames the dump can hold; false after the last. */
+static struct hvo_error *enter_run(struct page_cursor *pc, bool *entered_ret)
 {
-	const uint64_t max_paddr = hvo_dump_max_pfn(az->prog->dump) * az->page_size;
-	const struct hvo_page_layout *layout = az->layout;
-	const uint64_t per_page = az->page_size / layout->size;
-	/*
-	 * Hugetlb heads are aligned to their order (at least 512 pages), so
-	 * every 512th struct page finds them all; --deep reads every one.
-	 */
-	const bool deep = az->an->deep;
-	const uint64_t step = deep ? per_page : UINT64_C(1) << az->arch->min_hugetlb_order;
-	/* What a step looks at: every struct page of the frame, or one and the next. */
-	const unsigned int nr_images = deep ? (unsigned int)per_page : 2;
-	uint64_t next_pfn = 0;	/* first pfn not inside a folio already found */
-	struct compound_cursor cur = { 0 };
+	struct analyzer *az = pc->az;
 	struct hvo_error *err;
-	uint64_t nr_pages_scanned = 0;
-
-	for (size_t r = 0; r < az->vm->nr_runs; r++) {
+	while (pc->next_run < az->vm->nr_runs) {
+		size_t r = pc->next_run++;
 		const struct hvo_vmemmap_run *run = &az->vm->runs[r];
 		if (az->options && az->options->progress && (r & 1023) == 0)
 			az->options->progress(az->options->progress_arg, "scanning the memmap",
@@ -461,114 +502,220 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 		 * A corrupted table can map vmemmap to frames the dump cannot hold:
 		 * skip such a run whole instead of failing one read per page.
 		 */
-		if (max_paddr && run->paddr >= max_paddr) {
+		if (pc->max_paddr && run->paddr >= pc->max_paddr) {
 			if ((err = note_unbacked(az, run)))
 				return err;
 			continue;
 		}
-		uint64_t run_first_pfn = (run->vaddr - az->prog->vmemmap_base) / layout->size;
-		uint64_t run_end_pfn = run_first_pfn + run->nr_pages * per_page;
-		uint64_t pfn = run_first_pfn > next_pfn ? run_first_pfn : next_pfn;
-		pfn = deep ? pfn - pfn % per_page : (pfn + step - 1) & ~(step - 1);
-		while (pfn < run_end_pfn) {
-			if (pfn + per_page <= next_pfn) {
-				pfn = deep ? next_pfn - next_pfn % per_page :
-					(next_pfn + step - 1) & ~(step - 1);
-				continue;
-			}
-			if ((++nr_pages_scanned & 0xfff) == 0 && (err = hvo_interrupt_check()))
+		pc->run = run;
+		pc->run_first_pfn = (run->vaddr - az->prog->vmemmap_base) / pc->layout->size;
+		pc->run_end_pfn = pc->run_first_pfn + run->nr_pages * pc->per_page;
+		pc->step_pfn = step_from(pc, pc->run_first_pfn > pc->next_pfn ? pc->run_first_pfn :
+					 pc->next_pfn);
+		*entered_ret = true;
+		return NULL;
+	}
+	*entered_ret = false;
+	return NULL;
+}
+
+/* Read the step at step_pfn, or the first after it the dump has; false at the run's end. */
+static struct hvo_error *read_step(struct page_cursor *pc, bool *read_ret)
+{
+	struct analyzer *az = pc->az;
+	struct hvo_error *err;
+	while (pc->step_pfn < pc->run_end_pfn) {
+		uint64_t pfn = pc->step_pfn, paddr;
+		if (pfn + pc->per_page <= pc->next_pfn) {
+			pc->step_pfn = step_from(pc, pc->next_pfn);
+			continue;
+		}
+		if ((++pc->nr_steps & 0xfff) == 0 && (err = hvo_interrupt_check()))
+			return err;
+		/* A frame the dump does not store: skip it without making an error. */
+		if (hvo_vmemmap_translate(az->vm, hvo_az_pfn_vaddr(az, pfn), &az->run_hint, &paddr,
+					  NULL) &&
+		    !hvo_dump_has_page(az->prog->dump, paddr)) {
+			if ((err = note_missing(az, paddr)))
 				return err;
-			const unsigned char *image;
-			uint64_t paddr;
-			/* A frame the dump does not store: skip it without making an error. */
-			if (hvo_vmemmap_translate(az->vm, hvo_az_pfn_vaddr(az, pfn), &az->run_hint,
-						  &paddr, NULL) &&
-			    !hvo_dump_has_page(az->prog->dump, paddr)) {
-				if ((err = note_missing(az, paddr)))
+			pc->skipped = true;
+			pc->step_pfn = next_stored_step(pc, paddr);
+			continue;
+		}
+		const unsigned char *image;
+		err = hvo_az_read_struct_page(az, pfn, pc->nr_images, &image);
+		if (err) {
+			if ((err = hvo_az_absorb_nodata(az, err)))
+				return err;
+			pc->skipped = true;
+			pc->step_pfn += pc->step;
+			continue;
+		}
+		/*
+		 * pfn is a frame's first struct page: the base is page-aligned
+		 * and the size a power of two (both checked before the scan).
+		 */
+		pc->image = image;
+		pc->index = pc->next_pfn > pfn ? pc->next_pfn - pfn : 0;
+		*read_ret = true;
+		return NULL;
+	}
+	*read_ret = false;
+	return NULL;
+}
+
+/* On to the next step with a struct page to yield; image NULL after the last run. */
+static struct hvo_error *next_step(struct page_cursor *pc)
+{
+	struct hvo_error *err;
+	bool more;
+	for (;;) {
+		if (pc->image) {
+			pc->image = NULL;
+			pc->step_pfn += pc->step;
+			if (pc->next_pfn > pc->step_pfn)
+				pc->step_pfn = step_from(pc, pc->next_pfn);
+		}
+		if (!pc->run) {
+			if ((err = enter_run(pc, &more)))
+				return err;
+			if (!more)
+				return NULL;
+		}
+		if ((err = read_step(pc, &more)))
+			return err;
+		if (!more)
+			pc->run = NULL;
+		else if (pc->index < pc->nr_per_step)
+			return NULL;
+	}
+}
+
+/* The next struct page to look at, in pc->pfn and pc->page_image; false after the last. */
+static struct hvo_error *page_cursor_next(struct page_cursor *pc, bool *found_ret)
+{
+	struct hvo_error *err;
+	pc->skipped = false;
+	/* Most calls stay in the step (--deep): the hint keeps its state in registers. */
+	if (__builtin_expect(pc->index >= pc->nr_per_step, 0)) {
+		*found_ret = false;
+		if ((err = next_step(pc)) || !pc->image)
+			return err;
+	}
+	pc->pfn = pc->step_pfn + pc->index;
+	pc->page_image = pc->image + pc->index * pc->layout->size;
+	pc->index++;
+	*found_ret = true;
+	return NULL;
+}
+
+/* Skip the struct pages before end_pfn: a folio found holds them. */
+static void page_cursor_skip_to(struct page_cursor *pc, uint64_t end_pfn)
+{
+	pc->next_pfn = end_pfn;
+	if (end_pfn > pc->step_pfn + pc->index)
+		pc->index = end_pfn - pc->step_pfn;
+}
+
+/*
+ * The struct page after the one yielded: a head's folio fields.  A head
+ * that is the last struct page of its frame has it in the next frame;
+ * false when that is not mapped or not in the dump.
+ */
+static struct hvo_error *page_cursor_second(struct page_cursor *pc, struct hvo_page *second_ret,
+					    bool *found_ret)
+{
+	struct analyzer *az = pc->az;
+	*found_ret = false;
+	if (pc->pfn - pc->step_pfn + 1 < pc->per_page) {
+		hvo_page_parse(pc->layout, pc->page_image + pc->layout->size, second_ret);
+		*found_ret = true;
+		return NULL;
+	}
+	const unsigned char *image;
+	struct hvo_error *err = hvo_az_read_struct_page(az, pc->pfn + 1, 1, &image);
+	if (err) {
+		if ((err = hvo_az_absorb_nodata(az, err)) && err->code != HVO_ERROR_TRANSLATE)
+			return err;
+		hvo_error_destroy(err);
+		return NULL;
+	}
+	hvo_page_parse(pc->layout, image, second_ret);
+	/* The cache slot may have been reused: reread ours. */
+	if ((err = hvo_az_read_struct_page(az, pc->step_pfn, pc->nr_images, &image))) {
+		/* What was read a moment ago cannot be read again: the scan ends. */
+		pc->image = NULL;
+		pc->index = pc->nr_per_step;
+		pc->run = NULL;
+		pc->next_run = az->vm->nr_runs;
+		return hvo_az_absorb_nodata(az, err);
+	}
+	pc->image = image;
+	*found_ret = true;
+	return NULL;
+}
+
+/*
+ * One pass over every mapped vmemmap page, each frame read once: hugetlb
+ * heads (found by page type) become folios and their whole range is skipped;
+ * on mask-mode kernels every other compound page's tails are checked
+ * against their head's order.
+ */
+struct hvo_error *hvo_az_find_folios(struct analyzer *az)
+{
+	const struct hvo_page_layout *layout = az->layout;
+	struct page_cursor pc;
+	struct compound_cursor cur = { 0 };
+	struct hvo_error *err;
+	bool found;
+
+	page_cursor_init(&pc, az);
+	while (!(err = page_cursor_next(&pc, &found)) && found) {
+		struct hvo_page page;
+		hvo_page_parse(layout, pc.page_image, &page);
+		/* A compound page does not run on over struct pages the dump lacks. */
+		if (pc.skipped)
+			cur.end_pfn = 0;
+		if (!hvo_page_is_head(layout, &page)) {
+			if (cur.end_pfn && pc.pfn < cur.end_pfn) {
+				if ((err = check_compound_tail(az, &cur, pc.pfn, &page)))
 					return err;
+			} else {
 				cur.end_pfn = 0;
-				pfn = next_stored_pfn(az, run, run_first_pfn, run_end_pfn, pfn, paddr,
-						      step, per_page);
-				continue;
 			}
-			err = hvo_az_read_struct_page(az, pfn, nr_images, &image);
-			if (err) {
-				if ((err = hvo_az_absorb_nodata(az, err)))
-					return err;
-				cur.end_pfn = 0;
-				pfn += step;
-				continue;
-			}
+			continue;
+		}
+		struct hvo_page second;
+		if ((err = page_cursor_second(&pc, &second, &found)))
+			return err;
+		if (!found)
+			continue;
+		unsigned int order = hvo_page_folio_order(&second);
+		cur.end_pfn = 0;
+		if (hvo_page_is_hugetlb(layout, &page)) {
+			uint64_t end_pfn = 0;
+			err = add_hugetlb_head(az, pc.pfn, &page, order, &end_pfn);
+			if (err)
+				return err;
+			if (end_pfn)
+				page_cursor_skip_to(&pc, end_pfn);
+		} else if (pc.deep && hvo_page_zone(layout, &page) == az->arch->zone_device) {
 			/*
-			 * pfn is a frame's first struct page: the base is page-aligned
-			 * and the size a power of two (both checked before the scan).
+			 * ZONE_DEVICE (DAX) compound pages dedup their vmemmap
+			 * their own way: described, not checked.
 			 */
-			for (uint64_t i = 0; i < (deep ? per_page : 1); i++) {
-				uint64_t this_pfn = pfn + i;
-				if (this_pfn < next_pfn)
-					continue;
-				struct hvo_page page;
-				hvo_page_parse(layout, image + i * layout->size, &page);
-				if (hvo_page_is_head(layout, &page)) {
-					struct hvo_page second;
-					if (i + 1 < per_page) {
-						hvo_page_parse(layout, image + (i + 1) * layout->size, &second);
-					} else {
-						const unsigned char *next_image;
-						err = hvo_az_read_struct_page(az, this_pfn + 1, 1,
-									      &next_image);
-						if (err) {
-							if ((err = hvo_az_absorb_nodata(az, err)) &&
-							    err->code != HVO_ERROR_TRANSLATE)
-								return err;
-							hvo_error_destroy(err);
-							continue;
-						}
-						hvo_page_parse(layout, next_image, &second);
-						/* The cache slot may have been reused: reread ours. */
-						if ((err = hvo_az_read_struct_page(az, pfn, nr_images,
-											   &image)))
-							return hvo_az_absorb_nodata(az, err);
-					}
-					unsigned int order = hvo_page_folio_order(&second);
-					cur.end_pfn = 0;
-					if (hvo_page_is_hugetlb(layout, &page)) {
-						err = add_hugetlb_head(az, this_pfn, &page, order, &next_pfn);
-						if (err)
-							return err;
-						if (next_pfn > pfn + per_page)
-							break;
-					} else if (deep && hvo_page_zone(layout, &page) ==
-							    az->arch->zone_device) {
-						/*
-						 * ZONE_DEVICE (DAX) compound pages dedup their vmemmap
-						 * their own way: described, not checked.
-						 */
-						az->an->nr_device_compound++;
-						cur.end_pfn = 0;
-					} else if (deep && order >= 1 &&
-						   order <= hvo_arch_max_folio_order(az->arch) &&
-						   az->an->mask_mode) {
-						cur = (struct compound_cursor){
-							.head_pfn = this_pfn, .order = order,
-							.end_pfn = this_pfn + (UINT64_C(1) << order),
-						};
-						az->an->nr_compound_checked++;
-					}
-				} else if (cur.end_pfn && this_pfn < cur.end_pfn) {
-					if ((err = check_compound_tail(az, &cur, this_pfn, &page)))
-						return err;
-				} else {
-					cur.end_pfn = 0;
-				}
-			}
-			pfn += step;
-			if (next_pfn > pfn)
-				pfn = deep ? next_pfn - next_pfn % per_page :
-					(next_pfn + step - 1) & ~(step - 1);
+			az->an->nr_device_compound++;
+			cur.end_pfn = 0;
+		} else if (pc.deep && order >= 1 && order <= hvo_arch_max_folio_order(az->arch) &&
+			   az->an->mask_mode) {
+			cur = (struct compound_cursor){
+				.head_pfn = pc.pfn, .order = order,
+				.end_pfn = pc.pfn + (UINT64_C(1) << order),
+			};
+			az->an->nr_compound_checked++;
 		}
 	}
-	return NULL;
+	return err;
 }
 
 /* Node and zone of a pfn from the zone spans; false when no zone holds it. */
