@@ -656,6 +656,49 @@ static struct hvo_error *page_cursor_second(struct page_cursor *pc, struct hvo_p
 }
 
 /*
+ * What the head the cursor is at is, from its second struct page: a
+ * hugetlb folio is recorded and skipped; with --deep a ZONE_DEVICE head is
+ * counted and, on mask-mode kernels, another compound head opens cur for
+ * its tails.  A head whose second struct page cannot be read is passed by.
+ */
+static struct hvo_error *classify_head(struct analyzer *az, struct page_cursor *pc,
+				       const struct hvo_page *head, struct compound_cursor *cur)
+{
+	const struct hvo_page_layout *layout = az->layout;
+	struct hvo_page second;
+	bool found;
+	struct hvo_error *err = page_cursor_second(pc, &second, &found);
+	if (err || !found)
+		return err;
+	unsigned int order = hvo_page_folio_order(&second);
+	cur->end_pfn = 0;
+	if (hvo_page_is_hugetlb(layout, head)) {
+		uint64_t end_pfn = 0;
+		err = add_hugetlb_head(az, pc->pfn, head, order, &end_pfn);
+		if (!err && end_pfn)
+			page_cursor_skip_to(pc, end_pfn);
+		return err;
+	}
+	if (!pc->deep)
+		return NULL;
+	if (hvo_page_zone(layout, head) == az->arch->zone_device) {
+		/*
+		 * ZONE_DEVICE (DAX) compound pages dedup their vmemmap their own
+		 * way: described, not checked.
+		 */
+		az->an->nr_device_compound++;
+	} else if (order >= 1 && order <= hvo_arch_max_folio_order(az->arch) &&
+		   az->an->mask_mode) {
+		*cur = (struct compound_cursor){
+			.head_pfn = pc->pfn, .order = order,
+			.end_pfn = pc->pfn + (UINT64_C(1) << order),
+		};
+		az->an->nr_compound_checked++;
+	}
+	return NULL;
+}
+
+/*
  * One pass over every mapped vmemmap page, each frame read once: hugetlb
  * heads (found by page type) become folios and their whole range is skipped;
  * on mask-mode kernels every other compound page's tails are checked
@@ -676,44 +719,14 @@ struct hvo_error *hvo_az_find_folios(struct analyzer *az)
 		/* A compound page does not run on over struct pages the dump lacks. */
 		if (pc.skipped)
 			cur.end_pfn = 0;
-		if (!hvo_page_is_head(layout, &page)) {
-			if (cur.end_pfn && pc.pfn < cur.end_pfn) {
-				if ((err = check_compound_tail(az, &cur, pc.pfn, &page)))
-					return err;
-			} else {
-				cur.end_pfn = 0;
-			}
-			continue;
-		}
-		struct hvo_page second;
-		if ((err = page_cursor_second(&pc, &second, &found)))
-			return err;
-		if (!found)
-			continue;
-		unsigned int order = hvo_page_folio_order(&second);
-		cur.end_pfn = 0;
-		if (hvo_page_is_hugetlb(layout, &page)) {
-			uint64_t end_pfn = 0;
-			err = add_hugetlb_head(az, pc.pfn, &page, order, &end_pfn);
-			if (err)
-				return err;
-			if (end_pfn)
-				page_cursor_skip_to(&pc, end_pfn);
-		} else if (pc.deep && hvo_page_zone(layout, &page) == az->arch->zone_device) {
-			/*
-			 * ZONE_DEVICE (DAX) compound pages dedup their vmemmap
-			 * their own way: described, not checked.
-			 */
-			az->an->nr_device_compound++;
+		if (hvo_page_is_head(layout, &page))
+			err = classify_head(az, &pc, &page, &cur);
+		else if (cur.end_pfn && pc.pfn < cur.end_pfn)
+			err = check_compound_tail(az, &cur, pc.pfn, &page);
+		else
 			cur.end_pfn = 0;
-		} else if (pc.deep && order >= 1 && order <= hvo_arch_max_folio_order(az->arch) &&
-			   az->an->mask_mode) {
-			cur = (struct compound_cursor){
-				.head_pfn = pc.pfn, .order = order,
-				.end_pfn = pc.pfn + (UINT64_C(1) << order),
-			};
-			az->an->nr_compound_checked++;
-		}
+		if (err)
+			return err;
 	}
 	return err;
 }
