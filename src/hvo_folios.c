@@ -174,13 +174,153 @@ static struct hvo_error *add_deviation(struct analyzer *az, size_t folio_index,
 	return NULL;
 }
 
+/* What the mapping of a folio's vmemmap makes it (reading a frame for legacy fake heads). */
+static enum hvo_folio_state decide_state(struct analyzer *az, const struct tail_scan *ts,
+					 const struct tail_target *main, uint64_t nr_vmemmap_pages)
+{
+	uint64_t nr_tails = nr_vmemmap_pages - 1;
+	/*
+	 * Remapped when the tails map few frames and one of them most pages;
+	 * the others are PTEs that went astray, checked once tails are read.
+	 */
+	bool remapped = main && !ts->too_many_targets && ts->nr_unmapped == 0 &&
+			ts->nr_leaf == 0 && main->nr_pages * 2 > nr_tails;
+	/* Split, never (or no longer) remapped: every tail its own writable page. */
+	bool split = !remapped && ts->nr_unmapped == 0 && ts->nr_writable == nr_tails &&
+		     every_page_its_own(ts);
+	if (nr_tails == 0 || ts->nr_leaf == nr_vmemmap_pages || split)
+		return HVO_FOLIO_NOT_OPTIMIZED;
+	/* Legacy tails may map a head page that is no longer this folio's own. */
+	if (remapped && (main->frame == ts->head_frame ||
+			 (!az->an->mask_mode && frame_holds_head(az, main->frame))))
+		return HVO_FOLIO_FAKE_HEADS;
+	return remapped ? HVO_FOLIO_SHARED_TAIL : HVO_FOLIO_BROKEN;
+}
+
+/* The addresses most findings about a folio give, in this order. */
+static const char *const folio_names[] = { "head_pfn", "head_vaddr", "frame", "tail_vaddr" };
+
+static struct hvo_error *report_mixed(struct analyzer *az, const struct hvo_folio *folio,
+				      const struct tail_scan *ts, uint64_t head_vaddr)
+{
+	uint64_t values[] = { folio->head_pfn, head_vaddr };
+	return hvo_az_finding(az, HVO_FINDING_VMEMMAP_MIXED, 2, folio_names, values,
+			      "hugetlb folio at pfn 0x%" PRIx64 " (order %u) has a vmemmap that is "
+			      "neither intact nor remapped (%" PRIu64 " unmapped, %" PRIu64
+			      " writable of %" PRIu64 " tail pages): its struct pages are "
+			      "inconsistent",
+			      folio->head_pfn, folio->order, ts->nr_unmapped, ts->nr_writable,
+			      folio->nr_vmemmap_pages - 1);
+}
+
+/* The PTEs of a remapped folio: stray tails, writable tails, a read-only head. */
+static struct hvo_error *check_remapped_ptes(struct analyzer *az, size_t folio_index,
+					     const struct tail_scan *ts,
+					     const struct tail_target *main, uint64_t head_vaddr)
+{
+	const struct hvo_folio *folio = &az->an->folios[folio_index];
+	struct hvo_error *err;
+	for (size_t i = 0; i < ts->nr_targets; i++) {
+		if (&ts->targets[i] != main &&
+		    (err = add_deviation(az, folio_index, &ts->targets[i])))
+			return err;
+	}
+	if (ts->nr_writable) {
+		uint64_t values[] = { folio->head_pfn, head_vaddr, folio->tail_frame,
+				      ts->first_writable_vaddr };
+		const char *shared = folio->state == HVO_FOLIO_FAKE_HEADS ?
+				     "head vmemmap" : "shared tail";
+		err = hvo_az_finding(az, HVO_FINDING_TAIL_WRITABLE, 4, folio_names, values,
+				     "%" PRIu64 " of %" PRIu64 " tail vmemmap pages of the hugetlb "
+				     "folio at pfn 0x%" PRIx64 " are mapped writable: a stray "
+				     "write through them corrupts the %s page shared with other "
+				     "struct pages", ts->nr_writable, folio->nr_vmemmap_pages - 1,
+				     folio->head_pfn, shared);
+		if (err)
+			return err;
+	}
+	if (!(ts->head_flags & HVO_MAP_WRITABLE)) {
+		uint64_t values[] = { folio->head_pfn, head_vaddr, ts->head_frame };
+		return hvo_az_finding(az, HVO_FINDING_HEAD_READONLY, 3, folio_names, values,
+				      "the head vmemmap page of the hugetlb folio at pfn 0x%" PRIx64
+				      " is mapped read-only: the kernel faults on its next write "
+				      "to the head struct page", folio->head_pfn);
+	}
+	return NULL;
+}
+
+/* A remapped folio's head page must be its own: remember it, or say whose it is too. */
+static struct hvo_error *check_head_frame(struct analyzer *az, size_t folio_index,
+					  const struct tail_scan *ts, uint64_t head_vaddr)
+{
+	const struct hvo_folio *folio = &az->an->folios[folio_index];
+	size_t other;
+	if (!hvo_u64map_get(&az->head_frames, ts->head_frame, &other)) {
+		if (!hvo_u64map_put(&az->head_frames, ts->head_frame, folio_index))
+			return &hvo_error_nomem;
+		return NULL;
+	}
+	uint64_t other_pfn = az->an->folios[other].head_pfn;
+	uint64_t values[] = { folio->head_pfn, head_vaddr, ts->head_frame, other_pfn,
+			      hvo_az_pfn_vaddr(az, other_pfn) };
+	const char *const names[] = { "head_pfn", "head_vaddr", "frame", "other_head_pfn",
+				      "other_head_vaddr" };
+	return hvo_az_finding(az, HVO_FINDING_HEAD_SHARED, 5, names, values,
+			      "the head vmemmap page of the hugetlb folio at pfn 0x%" PRIx64
+			      " is also the head page of the folio at pfn 0x%" PRIx64
+			      ": updates to one folio's head change the other's",
+			      folio->head_pfn, other_pfn);
+}
+
+/* A remapped folio's tails as the kernel's generation expects them. */
+static struct hvo_error *check_generation_fit(struct analyzer *az, const struct hvo_folio *folio,
+					      const struct tail_scan *ts, uint64_t head_vaddr)
+{
+	if (folio->state == HVO_FOLIO_FAKE_HEADS && az->an->mask_mode) {
+		uint64_t values[] = { folio->head_pfn, head_vaddr, ts->head_frame,
+				      head_vaddr + az->page_size };
+		return hvo_az_finding(az, HVO_FINDING_FAKE_HEADS_ON_MASK_KERNEL, 4, folio_names,
+				      values,
+				      "the tails of the hugetlb folio at pfn 0x%" PRIx64 " map its "
+				      "head page (legacy fake heads) on a %s kernel, which has no "
+				      "fake-head handling: every tail looks like a head",
+				      folio->head_pfn, hvo_generation_name(az->an->generation));
+	}
+	if (folio->state == HVO_FOLIO_SHARED_TAIL && !az->an->mask_mode) {
+		uint64_t values[] = { folio->head_pfn, head_vaddr, folio->tail_frame,
+				      head_vaddr + az->page_size };
+		return hvo_az_finding(az, HVO_FINDING_SHARED_TAIL_ON_LEGACY_KERNEL, 4, folio_names,
+				      values,
+				      "the tails of the hugetlb folio at pfn 0x%" PRIx64 " map a "
+				      "page other than the head's on a legacy kernel, whose tails "
+				      "must point at their own head", folio->head_pfn);
+	}
+	return NULL;
+}
+
+static struct hvo_error *report_flag_mismatch(struct analyzer *az, const struct hvo_folio *folio,
+					      bool optimized, uint64_t head_vaddr)
+{
+	uint64_t values[] = { folio->head_pfn, head_vaddr };
+	return hvo_az_finding(az, HVO_FINDING_HVO_FLAG_MISMATCH, 2, folio_names, values,
+			      "the hugetlb folio at pfn 0x%" PRIx64 " %s HPG_vmemmap_optimized but "
+			      "its vmemmap is %s: the kernel will %s",
+			      folio->head_pfn, folio->flag_optimized ? "has" : "lacks",
+			      optimized ? "remapped" : "intact",
+			      folio->flag_optimized ? "try to restore pages that were never freed" :
+			      "write to read-only tail pages as if they were its own");
+}
+
+/*
+ * Scan the mapping of a folio's vmemmap, decide its state, then record
+ * what is wrong with it.  Outputs list findings in the order they come:
+ * keep it.
+ */
 struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 {
-	struct hvo_error *err;
 	struct hvo_folio *folio = &az->an->folios[folio_index];
-	const struct hvo_page_layout *layout = az->layout;
 	uint64_t head_vaddr = hvo_az_pfn_vaddr(az, folio->head_pfn);
-	uint64_t vmemmap_bytes = (UINT64_C(1) << folio->order) * layout->size;
+	uint64_t vmemmap_bytes = (UINT64_C(1) << folio->order) * az->layout->size;
 	folio->nr_vmemmap_pages = (vmemmap_bytes + az->page_size - 1) >> az->page_shift;
 
 	struct tail_scan ts;
@@ -189,127 +329,23 @@ struct hvo_error *hvo_az_classify_folio(struct analyzer *az, size_t folio_index)
 	folio->head_frame = ts.head_frame;
 	folio->tail_frame = main ? main->frame : 0;
 	folio->nr_writable_tails = ts.nr_writable;
+	folio->state = decide_state(az, &ts, main, folio->nr_vmemmap_pages);
 
-	uint64_t nr_tails = folio->nr_vmemmap_pages - 1;
-	/*
-	 * Remapped when the tails map few frames and one of them most pages;
-	 * the others are PTEs that went astray, checked once tails are read.
-	 */
-	bool remapped = main && !ts.too_many_targets && ts.nr_unmapped == 0 &&
-			ts.nr_leaf == 0 && main->nr_pages * 2 > nr_tails;
-	/* Split, never (or no longer) remapped: every tail its own writable page. */
-	bool split = !remapped && ts.nr_unmapped == 0 && ts.nr_writable == nr_tails &&
-		     every_page_its_own(&ts);
-	if (nr_tails == 0 || ts.nr_leaf == folio->nr_vmemmap_pages || split)
-		folio->state = HVO_FOLIO_NOT_OPTIMIZED;
-	else if (remapped && (main->frame == ts.head_frame ||
-			      (!az->an->mask_mode && frame_holds_head(az, main->frame))))
-		/* Legacy tails may map a head page that is no longer this folio's own. */
-		folio->state = HVO_FOLIO_FAKE_HEADS;
-	else if (remapped)
-		folio->state = HVO_FOLIO_SHARED_TAIL;
-	else
-		folio->state = HVO_FOLIO_BROKEN;
-
-	const char *const head_names[] = { "head_pfn", "head_vaddr", "frame", "tail_vaddr" };
+	if (folio->state == HVO_FOLIO_BROKEN)
+		return report_mixed(az, folio, &ts, head_vaddr);
+	struct hvo_error *err;
 	bool optimized = folio->state == HVO_FOLIO_SHARED_TAIL ||
 			 folio->state == HVO_FOLIO_FAKE_HEADS;
-
-	if (folio->state == HVO_FOLIO_BROKEN) {
-		uint64_t values[] = { folio->head_pfn, head_vaddr };
-		err = hvo_az_finding(az, HVO_FINDING_VMEMMAP_MIXED, 2, head_names, values,
-				  "hugetlb folio at pfn 0x%" PRIx64 " (order %u) has a vmemmap that is "
-				  "neither intact nor remapped (%" PRIu64 " unmapped, %" PRIu64
-				  " writable of %" PRIu64 " tail pages): its struct pages are inconsistent",
-				  folio->head_pfn, folio->order, ts.nr_unmapped, ts.nr_writable, nr_tails);
-		if (err)
-			return err;
-	}
-	if (optimized) {
-		for (size_t i = 0; i < ts.nr_targets; i++) {
-			if (&ts.targets[i] != main &&
-			    (err = add_deviation(az, folio_index, &ts.targets[i])))
-				return err;
-		}
-	}
-	if (optimized && ts.nr_writable) {
-		uint64_t values[] = { folio->head_pfn, head_vaddr, folio->tail_frame,
-				      ts.first_writable_vaddr };
-		err = hvo_az_finding(az, HVO_FINDING_TAIL_WRITABLE, 4, head_names, values,
-				  "%" PRIu64 " of %" PRIu64 " tail vmemmap pages of the hugetlb folio at pfn 0x%"
-				  PRIx64 " are mapped writable: a stray write through them corrupts the %s "
-				  "page shared with other struct pages",
-				  ts.nr_writable, nr_tails, folio->head_pfn,
-				  folio->state == HVO_FOLIO_FAKE_HEADS ? "head vmemmap" : "shared tail");
-		if (err)
-			return err;
-	}
-	if (optimized && !(ts.head_flags & HVO_MAP_WRITABLE)) {
-		uint64_t values[] = { folio->head_pfn, head_vaddr, ts.head_frame };
-		err = hvo_az_finding(az, HVO_FINDING_HEAD_READONLY, 3, head_names, values,
-				  "the head vmemmap page of the hugetlb folio at pfn 0x%" PRIx64
-				  " is mapped read-only: the kernel faults on its next write to the head "
-				  "struct page", folio->head_pfn);
-		if (err)
-			return err;
-	}
-	if (optimized) {
-		size_t other;
-		if (hvo_u64map_get(&az->head_frames, ts.head_frame, &other)) {
-			uint64_t other_pfn = az->an->folios[other].head_pfn;
-			uint64_t values[] = { folio->head_pfn, head_vaddr, ts.head_frame, other_pfn,
-					      hvo_az_pfn_vaddr(az, other_pfn) };
-			const char *const names[] = { "head_pfn", "head_vaddr", "frame", "other_head_pfn",
-						      "other_head_vaddr" };
-			err = hvo_az_finding(az, HVO_FINDING_HEAD_SHARED, 5, names, values,
-					  "the head vmemmap page of the hugetlb folio at pfn 0x%" PRIx64
-					  " is also the head page of the folio at pfn 0x%" PRIx64
-					  ": updates to one folio's head change the other's",
-					  folio->head_pfn, az->an->folios[other].head_pfn);
-			if (err)
-				return err;
-		} else if (!hvo_u64map_put(&az->head_frames, ts.head_frame, folio_index)) {
-			return &hvo_error_nomem;
-		}
-	}
-	if (folio->state == HVO_FOLIO_FAKE_HEADS && az->an->mask_mode) {
-		uint64_t values[] = { folio->head_pfn, head_vaddr, ts.head_frame,
-				      head_vaddr + az->page_size };
-		err = hvo_az_finding(az, HVO_FINDING_FAKE_HEADS_ON_MASK_KERNEL, 4, head_names, values,
-				  "the tails of the hugetlb folio at pfn 0x%" PRIx64 " map its head page "
-				  "(legacy fake heads) on a %s kernel, which has no fake-head handling: "
-				  "every tail looks like a head",
-				  folio->head_pfn, hvo_generation_name(az->an->generation));
-		if (err)
-			return err;
-	}
-	if (folio->state == HVO_FOLIO_SHARED_TAIL && !az->an->mask_mode) {
-		uint64_t values[] = { folio->head_pfn, head_vaddr, folio->tail_frame,
-				      head_vaddr + az->page_size };
-		err = hvo_az_finding(az, HVO_FINDING_SHARED_TAIL_ON_LEGACY_KERNEL, 4, head_names, values,
-				  "the tails of the hugetlb folio at pfn 0x%" PRIx64 " map a page other "
-				  "than the head's on a legacy kernel, whose tails must point at their "
-				  "own head", folio->head_pfn);
-		if (err)
-			return err;
-	}
-	if (optimized != folio->flag_optimized && folio->state != HVO_FOLIO_BROKEN) {
-		uint64_t values[] = { folio->head_pfn, head_vaddr };
-		err = hvo_az_finding(az, HVO_FINDING_HVO_FLAG_MISMATCH, 2, head_names, values,
-				  "the hugetlb folio at pfn 0x%" PRIx64 " %s HPG_vmemmap_optimized but its "
-				  "vmemmap is %s: the kernel will %s",
-				  folio->head_pfn, folio->flag_optimized ? "has" : "lacks",
-				  optimized ? "remapped" : "intact",
-				  folio->flag_optimized ? "try to restore pages that were never freed" :
-				  "write to read-only tail pages as if they were its own");
-		if (err)
-			return err;
-	}
+	if (optimized && ((err = check_remapped_ptes(az, folio_index, &ts, main, head_vaddr)) ||
+			  (err = check_head_frame(az, folio_index, &ts, head_vaddr)) ||
+			  (err = check_generation_fit(az, folio, &ts, head_vaddr))))
+		return err;
+	if (optimized != folio->flag_optimized &&
+	    (err = report_flag_mismatch(az, folio, optimized, head_vaddr)))
+		return err;
 	if (folio->state == HVO_FOLIO_SHARED_TAIL) {
 		size_t index;
-		err = hvo_az_record_shared_tail(az, folio->tail_frame, folio->zone, &index);
-		if (err)
-			return err;
+		return hvo_az_record_shared_tail(az, folio->tail_frame, folio->zone, &index);
 	}
 	return NULL;
 }
