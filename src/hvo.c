@@ -220,8 +220,8 @@ static struct hvo_error *count_savings(struct analyzer *az)
 	 * zone); a v3 tail serves a whole node, so it counts in the zone of the
 	 * first folio that maps it.
 	 */
-	for (size_t t = 0; t < an->nr_tails; t++) {
-		struct hvo_shared_tail *tail = &an->tails[t];
+	for (size_t t = 0; t < an->tails.size; t++) {
+		struct hvo_shared_tail *tail = &an->tails.data[t];
 		if (an->generation == HVO_GEN_V3)
 			tail->zone = tail->first_folio_zone;
 		struct hvo_savings_row *row = row_for(an, &rows, tail->node, tail->zone, tail->order);
@@ -398,7 +398,7 @@ void hvo_analysis_free(struct hvo_analysis *an)
 	hvo_diags_free(&an->diags);
 	hvo_findings_deinit(&an->findings);
 	free(an->folios);
-	free(an->tails);
+	hvo_shared_tails_deinit(&an->tails);
 	hvo_savings_rows_deinit(&an->rows);
 	free(an->tail_entries);
 	free(an->hstates);

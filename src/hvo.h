@@ -79,6 +79,7 @@ struct hvo_savings_row {
 	uint64_t shared_tail_pages;
 };
 
+HVO_VECTOR(hvo_shared_tails, struct hvo_shared_tail)
 HVO_VECTOR(hvo_savings_rows, struct hvo_savings_row)
 HVO_VECTOR(hvo_findings, struct hvo_finding)
 
@@ -88,8 +89,7 @@ struct hvo_analysis {
 	bool mask_mode;
 	struct hvo_folio *folios;
 	size_t nr_folios;
-	struct hvo_shared_tail *tails;
-	size_t nr_tails;
+	struct hvo_shared_tails tails;
 	struct hvo_savings_rows rows;	/* sorted by node, zone, order */
 	struct hvo_savings_row total;	/* node/zone/order unused */
 	struct hvo_findings findings;

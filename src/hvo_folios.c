@@ -138,19 +138,17 @@ struct hvo_error *hvo_az_record_shared_tail(struct analyzer *az, uint64_t frame,
 	struct hvo_analysis *an = az->an;
 	size_t index;
 	if (hvo_u64map_get(&az->tail_index, frame, &index)) {
-		an->tails[index].nr_folios++;
+		an->tails.data[index].nr_folios++;
 		*index_ret = index;
 		return NULL;
 	}
-	struct hvo_shared_tail *grown = realloc(an->tails, (an->nr_tails + 1) * sizeof(*grown));
-	if (!grown)
+	struct hvo_shared_tail *tail = hvo_shared_tails_append(&an->tails);
+	if (!tail)
 		return &hvo_error_nomem;
-	an->tails = grown;
-	index = an->nr_tails++;
-	memset(&grown[index], 0, sizeof(grown[index]));
-	grown[index].frame = frame;
-	grown[index].nr_folios = 1;
-	grown[index].first_folio_zone = zone;
+	index = an->tails.size - 1;
+	tail->frame = frame;
+	tail->nr_folios = 1;
+	tail->first_folio_zone = zone;
 	if (!hvo_u64map_put(&az->tail_index, frame, index))
 		return &hvo_error_nomem;
 	*index_ret = index;

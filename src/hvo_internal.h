@@ -46,7 +46,7 @@ struct analyzer {
 	size_t run_hint;			/* the run the last lookup found */
 	struct frame_cache_slot *cache;		/* direct-mapped by frame number */
 	unsigned char *frame_data;		/* page-aligned: slot i's page at i * page_size */
-	struct hvo_u64map tail_index;		/* tail frame -> index in an->tails */
+	struct hvo_u64map tail_index;		/* tail frame -> index in an->tails.data */
 	struct hvo_u64map head_frames;		/* head frame -> folio index */
 	size_t nr_findings_of[HVO_NR_FINDINGS];	/* recorded, by id */
 	uint64_t nr_dropped_findings;

@@ -123,8 +123,8 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 	struct hvo_analysis *an = az->an;
 	struct hvo_error *err;
 
-	for (size_t t = 0; t < an->nr_tails; t++) {
-		struct hvo_shared_tail *tail = &an->tails[t];
+	for (size_t t = 0; t < an->tails.size; t++) {
+		struct hvo_shared_tail *tail = &an->tails.data[t];
 		if ((err = describe_tail_frame(az, tail)))
 			return err;
 		const char *const names[] = { "frame", "struct_page_paddr" };
@@ -169,7 +169,7 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 		    !hvo_u64map_get(&az->tail_index, folio->tail_frame, &index))
 			continue;
 		uint64_t head_vaddr = hvo_az_pfn_vaddr(az, folio->head_pfn);
-		err = check_tail_fits(az, folio, &an->tails[index], head_vaddr + az->page_size,
+		err = check_tail_fits(az, folio, &an->tails.data[index], head_vaddr + az->page_size,
 				      folio->nr_vmemmap_pages - 1);
 		if (err)
 			return err;
@@ -182,7 +182,7 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az)
 		struct hvo_shared_tail other = { .frame = dev->frame };
 		size_t index;
 		if (hvo_u64map_get(&az->tail_index, dev->frame, &index))
-			other = an->tails[index];
+			other = an->tails.data[index];
 		else if ((err = describe_tail_frame(az, &other)))
 			return err;
 		if (other.order && dev->frame != folio->head_frame) {
@@ -348,7 +348,7 @@ struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az)
 				      entry->frame,
 				      entry->entry_vaddr, entry->frame >> az->page_shift };
 		if (hvo_u64map_get(&az->tail_index, entry->frame, &index)) {
-			const struct hvo_shared_tail *tail = &an->tails[index];
+			const struct hvo_shared_tail *tail = &an->tails.data[index];
 			if (an->generation == HVO_GEN_V3 && tail->frame_node_known &&
 			    describe_frame_node(az, entry->frame) >= 0 &&
 			    (unsigned int)describe_frame_node(az, entry->frame) != entry->node) {
@@ -365,12 +365,12 @@ struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az)
 		/* Spent but unused: it still counts against the savings. */
 		if ((err = hvo_az_record_shared_tail(az, entry->frame, entry->zone, &index)))
 			return err;
-		an->tails[index].nr_folios = 0;
-		if ((err = describe_tail_frame(az, &an->tails[index])))
+		an->tails.data[index].nr_folios = 0;
+		if ((err = describe_tail_frame(az, &an->tails.data[index])))
 			return err;
 		if (an->generation == HVO_GEN_V3) {
-			an->tails[index].node = entry->node;
-			an->tails[index].order = entry->order;
+			an->tails.data[index].node = entry->node;
+			an->tails.data[index].order = entry->order;
 		}
 		err = hvo_az_finding(az, HVO_FINDING_VMEMMAP_TAILS_UNUSED, 4, names, values,
 				  "vmemmap_tails[%u] of node %u%s%s (order %u) names the page at physical 0x%"

@@ -213,8 +213,8 @@ json_object *hvo_report_json_findings(const struct hvo_analysis *an)
 json_object *hvo_report_json_tails(const struct hvo_analysis *an)
 {
 	json_object *list = json_object_new_array();
-	for (size_t t = 0; t < an->nr_tails; t++) {
-		const struct hvo_shared_tail *tail = &an->tails[t];
+	for (size_t t = 0; t < an->tails.size; t++) {
+		const struct hvo_shared_tail *tail = &an->tails.data[t];
 		json_object *obj = json_object_new_object();
 		json_object_object_add(obj, "frame", hvo_json_hex(tail->frame));
 		json_object_object_add(obj, "pfn", hvo_json_u64(tail->frame >> an->arch->page_shift));
@@ -392,14 +392,14 @@ void hvo_report_text_findings(FILE *out, const struct hvo_analysis *an)
 
 void hvo_report_text_tails(FILE *out, const struct hvo_analysis *an)
 {
-	if (!an->nr_tails) {
+	if (!an->tails.size) {
 		fprintf(out, "no shared tail pages mapped\n");
 		return;
 	}
 	fprintf(out, "%-18s %5s %4s %-7s %7s %-8s %-10s %s\n", "frame", "order", "node", "zone",
 		"folios", "content", "frame_node", "slot");
-	for (size_t t = 0; t < an->nr_tails; t++) {
-		const struct hvo_shared_tail *tail = &an->tails[t];
+	for (size_t t = 0; t < an->tails.size; t++) {
+		const struct hvo_shared_tail *tail = &an->tails.data[t];
 		char frame_node[16] = "?";
 		if (tail->frame_node_known)
 			snprintf(frame_node, sizeof(frame_node), "%u", tail->frame_node);
