@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hvo_internal.h"
+#include "hvo_analyzer.h"
 #include "interrupt.h"
 
 #define MAX_TAIL_FRAMES 8
@@ -130,29 +130,6 @@ static const struct tail_target *main_target(const struct tail_scan *ts)
 			best = &ts->targets[i];
 	}
 	return best;
-}
-
-struct hvo_error *hvo_az_record_shared_tail(struct analyzer *az, uint64_t frame,
-					    unsigned int zone, size_t *index_ret)
-{
-	struct hvo_analysis *an = az->an;
-	size_t index;
-	if (hvo_u64map_get(&az->tail_index, frame, &index)) {
-		an->tails.data[index].nr_folios++;
-		*index_ret = index;
-		return NULL;
-	}
-	struct hvo_shared_tail *tail = hvo_shared_tails_append(&an->tails);
-	if (!tail)
-		return &hvo_error_nomem;
-	index = an->tails.size - 1;
-	tail->frame = frame;
-	tail->nr_folios = 1;
-	tail->first_folio_zone = zone;
-	if (!hvo_u64map_put(&az->tail_index, frame, index))
-		return &hvo_error_nomem;
-	*index_ret = index;
-	return NULL;
 }
 
 static struct hvo_error *add_deviation(struct analyzer *az, size_t folio_index,

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hvo_internal.h"
+#include "hvo_analyzer.h"
 
 /*
  * Read a frame tails are mapped to and say what its content encodes: the

@@ -1,10 +1,11 @@
 /*
- * hvo_internal.h - the analysis' private state, shared by hvo.c (core,
+ * hvo_analyzer.h - the analysis' private state and the services its stages
+ * share (hvo_analyzer.c): used by hvo_analyze.c (the stages in order,
  * savings), hvo_folios.c (finding and classifying folios) and hvo_tails.c
  * (shared tail pages, vmemmap_tails[], hstates).
  */
-#ifndef HVO_HVO_INTERNAL_H
-#define HVO_HVO_INTERNAL_H
+#ifndef HVO_HVO_ANALYZER_H
+#define HVO_HVO_ANALYZER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -101,4 +102,4 @@ struct hvo_error *hvo_az_check_shared_tails(struct analyzer *az);
 struct hvo_error *hvo_az_check_tail_entries(struct analyzer *az);
 struct hvo_error *hvo_az_check_hstates(struct analyzer *az);
 
-#endif /* HVO_HVO_INTERNAL_H */
+#endif /* HVO_HVO_ANALYZER_H */
