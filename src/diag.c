@@ -23,15 +23,22 @@ static struct hvo_error *add(struct hvo_diags *diags, enum hvo_diag_kind kind,
 	return NULL;
 }
 
+struct hvo_error *hvo_diag_vadd(struct hvo_diags *diags, enum hvo_diag_kind kind,
+				const char *subject, const char *fmt, va_list ap)
+{
+	char *message;
+	int n = vasprintf(&message, fmt, ap);
+	return add(diags, kind, subject, n < 0 ? NULL : message);
+}
+
 struct hvo_error *hvo_diag_add(struct hvo_diags *diags, enum hvo_diag_kind kind,
 			       const char *subject, const char *fmt, ...)
 {
-	char *message;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&message, fmt, ap);
+	struct hvo_error *err = hvo_diag_vadd(diags, kind, subject, fmt, ap);
 	va_end(ap);
-	return add(diags, kind, subject, n < 0 ? NULL : message);
+	return err;
 }
 
 struct hvo_error *hvo_diags_copy(struct hvo_diags *to, const struct hvo_diags *from)

@@ -10,6 +10,7 @@
 #ifndef HVO_DIAG_H
 #define HVO_DIAG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -35,6 +36,10 @@ HVO_VECTOR(hvo_diags, struct hvo_diag)
 struct hvo_error *hvo_diag_add(struct hvo_diags *diags, enum hvo_diag_kind kind,
 			       const char *subject, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same for a caller that takes the format and arguments itself. */
+struct hvo_error *hvo_diag_vadd(struct hvo_diags *diags, enum hvo_diag_kind kind,
+				const char *subject, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 /* Append copies of every diagnostic of from. */
 struct hvo_error *hvo_diags_copy(struct hvo_diags *to, const struct hvo_diags *from);
 void hvo_diags_free(struct hvo_diags *diags);

@@ -14,15 +14,10 @@
 
 struct hvo_error *hvo_az_note(struct hvo_analysis *an, const char *fmt, ...)
 {
-	char *text;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&text, fmt, ap);
+	struct hvo_error *err = hvo_diag_vadd(&an->diags, HVO_DIAG_NOTE, NULL, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return &hvo_error_nomem;
-	struct hvo_error *err = hvo_diag_add(&an->diags, HVO_DIAG_NOTE, NULL, "%s", text);
-	free(text);
 	return err;
 }
 

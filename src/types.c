@@ -56,15 +56,10 @@ static struct hvo_error *add_diag(struct hvo_types *types, enum hvo_diag_kind ki
 	/* A missing piece is kept whatever the count: the analysis must hear of it. */
 	if (types->diags.size >= MAX_NOTES && kind != HVO_DIAG_MISSING)
 		return NULL;
-	char *text;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&text, fmt, ap);
+	struct hvo_error *err = hvo_diag_vadd(&types->diags, kind, NULL, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return &hvo_error_nomem;
-	struct hvo_error *err = hvo_diag_add(&types->diags, kind, NULL, "%s", text);
-	free(text);
 	return err;
 }
 

@@ -31,16 +31,12 @@ static struct hvo_error *add_problem(struct hvo_vmcoreinfo *vi, unsigned int lin
 	/* Bound the list too: a hostile note could be all problems. */
 	if (vi->diags.size >= HVO_VMCOREINFO_MAX_ENTRIES)
 		return NULL;
-	char subject[32], *what;
+	char subject[32];
 	snprintf(subject, sizeof(subject), "VMCOREINFO line %u", line);
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&what, fmt, ap);
+	struct hvo_error *err = hvo_diag_vadd(&vi->diags, HVO_DIAG_WARNING, subject, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return &hvo_error_nomem;
-	struct hvo_error *err = hvo_diag_add(&vi->diags, HVO_DIAG_WARNING, subject, "%s", what);
-	free(what);
 	return err;
 }
 
