@@ -261,7 +261,9 @@ const struct hvo_cmd hvo_cmd_decode = {
 		"through the kernel page tables and shows its flags, the raw compound_info\n"
 		"or compound_head, whether it is a tail, the order a mask encodes, the head\n"
 		"it resolves to and whether that head agrees (PG_head set, folio order\n"
-		"equal to the mask's).  Legacy fake heads are recognised.",
+		"equal to the mask's).  Legacy fake heads are recognised.\n"
+		"Rows: comp_info (comp_head on legacy kernels) is the word that makes a\n"
+		"page a tail; mapping is TAIL_MAPPING on a tail the kernel prepared.",
 	.needs_dump = true,
 	.options = json_option,
 	.exec = decode_exec,

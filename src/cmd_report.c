@@ -204,7 +204,11 @@ const struct hvo_cmd hvo_cmd_tails = {
 	.help = "Lists every page that hugetlb tails are remapped to (found from the\n"
 		"vmemmap page tables), the order, node and zone its content encodes,\n"
 		"whether that content is what init_compound_tail() writes, and how many\n"
-		"folios map it.",
+		"folios map it.\n"
+		"Columns: frame, the shared page's physical address; order, node, zone,\n"
+		"what its struct pages say; folios, how many folios' tails map it;\n"
+		"content, ok or BAD; frame_node, the node the page itself sits on;\n"
+		"slot, whether a vmemmap_tails[] slot names it (yes, NONE; ? unread).",
 	.needs_dump = true,
 	.options = view_options,
 	.exec = tails_exec,
@@ -225,7 +229,12 @@ const struct hvo_cmd hvo_cmd_folios = {
 	.summary = "every hugetlb folio and its vmemmap state",
 	.help = "Lists every hugetlb folio found by its page type: head pfn, order,\n"
 		"node, zone, vmemmap state, HPG_vmemmap_optimized flag and the frames\n"
-		"its head and tails map.",
+		"its head and tails map.\n"
+		"Columns: head_pfn, the head's page frame number; order, node, zone;\n"
+		"state, not-optimized, hvo-shared-tail, hvo-fake-heads or\n"
+		"broken (mapped as no HVO generation maps it); flag, whether the head's\n"
+		"private has HPG_vmemmap_optimized; head_frame, the physical page that\n"
+		"holds the head's struct page; tail_frame, the one its tails map.",
 	.needs_dump = true,
 	.options = view_options,
 	.exec = folios_exec,

@@ -77,4 +77,18 @@ test_expect_success 'bash completion: after the command, paths and its own optio
 	grep "^5:savings slice sdir sfile$" out
 '
 
+test_expect_success 'every column of folios and tails is explained in help and the man page' '
+	S="$top_srcdir/vmcores/7.2.13-deb14-hvo-on/vmcore.slice" &&
+	for cmd in folios tails; do
+		hvoinspect $cmd "$S" | head -n 1 >header &&
+		hvoinspect help $cmd >help &&
+		for column in $(cat header); do
+			grep -q "\b$column\b" help ||
+			{ echo "help $cmd lacks column $column"; return 1; }
+			grep -q "\b$column\b" "$top_srcdir/man/hvoinspect.1" ||
+			{ echo "man page lacks column $column"; return 1; }
+		done || return 1
+	done
+'
+
 test_done
