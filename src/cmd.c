@@ -243,6 +243,17 @@ struct hvo_error *hvo_cmd_run(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 		err = hvo_dump_check_unchanged(ctx->prog->dump);
 	if (!err)
 		err = ctx->json ? cmd->render_json(ctx, result) : cmd->render_text(ctx, result);
+	/*
+	 * Ctrl-C unwinds through whatever step was running ("walking the
+	 * vmemmap page tables: interrupted"): every front end says which
+	 * command stopped, unless the command said more itself (slice's file).
+	 */
+	size_t name_len = strlen(cmd->name);
+	if (err && err->code == HVO_ERROR_INTERRUPTED &&
+	    (strncmp(err->message, cmd->name, name_len) != 0 || err->message[name_len] != ':')) {
+		hvo_error_destroy(err);
+		err = hvo_error_create(HVO_ERROR_INTERRUPTED, "%s: interrupted", cmd->name);
+	}
 	if (cmd->free_result)
 		cmd->free_result(result);
 	free(operands);

@@ -153,6 +153,16 @@ static struct hvo_error *set_command(struct hvo_cmd_ctx *ctx, int argc, char **a
 /* The shell's own words, which are not in the command table. */
 static const char *const shell_words[] = { "help", "set", "quit", NULL };
 
+/* A word of the shell's own, or one of quit's other names. */
+static bool is_shell_word(const char *name)
+{
+	for (size_t i = 0; shell_words[i]; i++) {
+		if (!strcmp(name, shell_words[i]))
+			return true;
+	}
+	return !strcmp(name, "exit") || !strcmp(name, "q");
+}
+
 /* "help: no command 'x'", with the nearest name when one is near. */
 static struct hvo_error *no_such_command(const char *name)
 {
@@ -165,8 +175,7 @@ static struct hvo_error *no_such_command(const char *name)
 
 static struct hvo_error *help_json(struct hvo_cmd_ctx *ctx, int argc, char **argv)
 {
-	if (argc >= 2 && !hvo_cmd_find(argv[1]) && strcmp(argv[1], "set") != 0 &&
-	    strcmp(argv[1], "help") != 0 && strcmp(argv[1], "quit") != 0)
+	if (argc >= 2 && !hvo_cmd_find(argv[1]) && !is_shell_word(argv[1]))
 		return no_such_command(argv[1]);
 	json_object *result = hvo_json_result_new("help");
 	json_object *list = json_object_new_array();
@@ -837,12 +846,7 @@ int hvo_shell_interactive(struct hvo_cmd_ctx *ctx)
 			show_output(text, size);
 			free(text);
 		}
-		/* "report: interrupted", unless the command said more itself (slice's file). */
-		size_t name_len = strlen(argv[0]);
-		if (err && err->code == HVO_ERROR_INTERRUPTED &&
-		    (strncmp(err->message, argv[0], name_len) != 0 || err->message[name_len] != ':'))
-			fprintf(stderr, "hvoinspect: %s: interrupted\n", argv[0]);
-		else if (err)
+		if (err)
 			fprintf(stderr, "hvoinspect: %s\n", err->message);
 		hvo_error_destroy(err);
 		hvo_shell_free_argv(argc, argv);
