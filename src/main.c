@@ -186,17 +186,25 @@ static void ensure_std_fds(void)
 }
 
 /* The program's own options; any other word goes to the command, in order. */
+enum global_opt {
+	OPT_JSON, OPT_FAIL_ON, OPT_COMMANDS, OPT_FILE, OPT_KEEP_GOING, OPT_DEEP,
+	OPT_VMLINUX, OPT_FORCE, OPT_NO_DWARF, OPT_NO_BTF, OPT_HELP, OPT_VERSION,
+};
+
 struct global_option {
 	const char *long_name;
+	enum global_opt opt;
 	char short_name;	/* 0: long only */
 	bool has_value;
 };
 
 static const struct global_option global_options[] = {
-	{ "json", 'j', false }, { "fail-on", 0, true }, { "commands", 'c', true },
-	{ "file", 'f', true }, { "keep-going", 'k', false }, { "deep", 'd', false },
-	{ "vmlinux", 0, true }, { "force", 0, false }, { "no-dwarf", 0, false },
-	{ "no-btf", 0, false }, { "help", 'h', false }, { "version", 'V', false },
+	{ "json", OPT_JSON, 'j', false }, { "fail-on", OPT_FAIL_ON, 0, true },
+	{ "commands", OPT_COMMANDS, 'c', true }, { "file", OPT_FILE, 'f', true },
+	{ "keep-going", OPT_KEEP_GOING, 'k', false }, { "deep", OPT_DEEP, 'd', false },
+	{ "vmlinux", OPT_VMLINUX, 0, true }, { "force", OPT_FORCE, 0, false },
+	{ "no-dwarf", OPT_NO_DWARF, 0, false }, { "no-btf", OPT_NO_BTF, 0, false },
+	{ "help", OPT_HELP, 'h', false }, { "version", OPT_VERSION, 'V', false },
 };
 
 #define NR_GLOBAL_OPTIONS (sizeof(global_options) / sizeof(global_options[0]))
@@ -217,32 +225,24 @@ struct cmdline {
 static struct hvo_error *apply_global(const struct global_option *o, const char *value,
 				      struct cmdline *line, struct hvo_cmd_ctx *ctx)
 {
-	const char *name = o->long_name;
-	if (!strcmp(name, "json"))
-		ctx->json = true;
-	else if (!strcmp(name, "fail-on") && !hvo_severity_parse(value, &ctx->fail_on))
-		return hvo_error_create(HVO_ERROR_USAGE, "--fail-on: unknown severity '%s' "
-					"(info, warning, error, critical)", value);
-	else if (!strcmp(name, "commands"))
-		line->script_text = value;
-	else if (!strcmp(name, "file"))
-		line->script_file = value;
-	else if (!strcmp(name, "keep-going"))
-		line->keep_going = true;
-	else if (!strcmp(name, "deep"))
-		ctx->deep = true;
-	else if (!strcmp(name, "vmlinux"))
-		ctx->types_options.vmlinux_path = value;
-	else if (!strcmp(name, "force"))
-		ctx->types_options.force = true;
-	else if (!strcmp(name, "no-dwarf"))
-		ctx->types_options.no_dwarf = true;
-	else if (!strcmp(name, "no-btf"))
-		ctx->types_options.no_btf = true;
-	else if (!strcmp(name, "help"))
-		line->help = true;
-	else if (!strcmp(name, "version"))
-		line->version = true;
+	switch (o->opt) {
+	case OPT_JSON: ctx->json = true; break;
+	case OPT_FAIL_ON:
+		if (!hvo_severity_parse(value, &ctx->fail_on))
+			return hvo_error_create(HVO_ERROR_USAGE, "--fail-on: unknown severity '%s' "
+						"(info, warning, error, critical)", value);
+		break;
+	case OPT_COMMANDS: line->script_text = value; break;
+	case OPT_FILE: line->script_file = value; break;
+	case OPT_KEEP_GOING: line->keep_going = true; break;
+	case OPT_DEEP: ctx->deep = true; break;
+	case OPT_VMLINUX: ctx->types_options.vmlinux_path = value; break;
+	case OPT_FORCE: ctx->types_options.force = true; break;
+	case OPT_NO_DWARF: ctx->types_options.no_dwarf = true; break;
+	case OPT_NO_BTF: ctx->types_options.no_btf = true; break;
+	case OPT_HELP: line->help = true; break;
+	case OPT_VERSION: line->version = true; break;
+	}
 	return NULL;
 }
 
