@@ -13,7 +13,7 @@
 
 static inline uint64_t page_size(const struct hvo_vmemmap *vm)
 {
-	return UINT64_C(1) << vm->page_shift;
+	return UINT64_C(1) << vm->arch->page_shift;
 }
 
 /* Append nr_pages mapping consecutive (or, with repeat, identical) frames. */
@@ -86,8 +86,8 @@ static struct hvo_error *vm_leaves(void *arg, unsigned int level, uint64_t vaddr
 	if (level > 1) {
 		/* A 2 MiB or 1 GiB leaf. */
 		vm->nr_pmd_leaves++;
-		return add_mapping(vm, vaddr, paddr,
-				   nr * (hvo_arch_entry_span(vm->arch, level) >> vm->page_shift), flags);
+		uint64_t pages_per_leaf = hvo_arch_entry_span(vm->arch, level) >> vm->arch->page_shift;
+		return add_mapping(vm, vaddr, paddr, nr * pages_per_leaf, flags);
 	}
 	flags |= HVO_MAP_PTE;
 	if (step == 0 && nr > 1) {
@@ -126,7 +126,6 @@ struct hvo_error *hvo_vmemmap_walk(const struct hvo_program *prog, uint64_t star
 	if (!vm)
 		return &hvo_error_nomem;
 	vm->arch = prog->arch;
-	vm->page_shift = prog->arch->page_shift;
 	vm->start_vaddr = start_vaddr & ~(page_size(vm) - 1);
 	vm->end_vaddr = end_vaddr;
 	struct hvo_pgtable_stats stats = { 0 };
@@ -194,7 +193,7 @@ bool hvo_vmemmap_translate(const struct hvo_vmemmap *vm, uint64_t vaddr, size_t 
 	const struct hvo_vmemmap_run *run = hvo_vmemmap_find(vm, vaddr, hint);
 	if (!run)
 		return false;
-	uint64_t page_index = (vaddr - run->vaddr) >> vm->page_shift;
+	uint64_t page_index = (vaddr - run->vaddr) >> vm->arch->page_shift;
 	uint64_t frame = run->flags & HVO_MAP_REPEAT ? run->paddr :
 		run->paddr + page_index * page_size(vm);
 	*paddr_ret = frame + (vaddr & (page_size(vm) - 1));

@@ -31,8 +31,7 @@ struct hvo_vmemmap_run {
 };
 
 struct hvo_vmemmap {
-	const struct hvo_arch *arch;
-	unsigned int page_shift;		/* of a vmemmap page */
+	const struct hvo_arch *arch;		/* its page size is a vmemmap page's */
 	uint64_t start_vaddr, end_vaddr;	/* walked range */
 	struct hvo_vmemmap_run *runs;		/* sorted by vaddr, no overlap */
 	size_t nr_runs, runs_capacity;

@@ -31,7 +31,7 @@ static struct hvo_vmemmap *make_runs(size_t nr)
 {
 	struct hvo_vmemmap *vm = calloc(1, sizeof(*vm));
 	assert_non_null(vm);
-	vm->page_shift = 12;
+	vm->arch = &hvo_arch_x86_64;
 	vm->runs = calloc(nr, sizeof(*vm->runs));
 	assert_non_null(vm->runs);
 	uint64_t vaddr = BASE;
